@@ -1,0 +1,51 @@
+# The one entry point: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app volunteer_app
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format seed migrate translations i18n-update bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs the package with the dev extras (tests, linters) once per change of pyproject.toml.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d volunteer_app/translations
+
+migrate: translations
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed
+
+run: seed
+	@$(FLASK) urls --port $(PORT)
+	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --threads 4 --access-logfile - \
+		'volunteer_app:create_app()'
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check volunteer_app tests bench
+	$(BIN)/ruff format --check volunteer_app tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format volunteer_app tests bench
+	$(BIN)/ruff check --fix volunteer_app tests bench
+
+# Extract messages and update both catalogs; then translate the new entries in the .po files.
+i18n-update: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o volunteer_app/translations/messages.pot .
+	$(BIN)/pybabel update -i volunteer_app/translations/messages.pot -d volunteer_app/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,137 @@
+"""Volunteer activity logging for New Era Civilization Practice centres and stations."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | type | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_shellcontext(app)
+    return app
+
+
+def configure(app: Flask, config: dict[str, Any] | type | None) -> None:
+    """Load the config class for APP_ENV, apply overrides and fill in local defaults."""
+    env = os.environ.get("APP_ENV") or os.environ.get("FLASK_ENV") or "development"
+    base = {
+        "production": config_module.ProductionConfig,
+        "testing": config_module.TestConfig,
+    }.get(env, config_module.DevelopmentConfig)
+    if isinstance(config, type):
+        base, config = config, None
+    app.config.from_object(base)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = os.path.join(app.instance_path, "volunteer.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(uri)
+    secret = app.config.get("SECRET_KEY")
+    if app.config["ENV_NAME"] == "production":
+        if not secret or secret == config_module.DEV_SECRET_PLACEHOLDER or len(secret) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+    elif not secret:
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions created in extensions.py."""
+    from . import i18n
+    from .database import configure_sqlite
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "migrations"),
+        render_as_batch=True,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories="translations",
+    )
+    limiter.init_app(app)
+    i18n.init_app(app)
+    from .security import init_app as init_security
+
+    init_security(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register each area's blueprint."""
+    from .activities import bp as activities_bp
+    from .auth import bp as auth_bp
+    from .checkins import bp as checkins_bp
+    from .health import bp as health_bp
+
+    for blueprint in (activities_bp, auth_bp, checkins_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly error pages, JSON under /api."""
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``flask`` CLI commands."""
+    from .cli import register_commands as register
+
+    register(app)
+
+
+def register_shellcontext(app: Flask) -> None:
+    """``flask shell`` starts with db and the models imported."""
+
+    def shell_context() -> dict[str, Any]:
+        from .activities.models import Activity, Category
+        from .auth.models import User
+        from .checkins.models import CheckIn
+        from .stations.models import Unit
+        from .volunteers.models import Device, Volunteer
+
+        return {
+            "db": db,
+            "Activity": Activity,
+            "Category": Category,
+            "User": User,
+            "CheckIn": CheckIn,
+            "Unit": Unit,
+            "Volunteer": Volunteer,
+            "Device": Device,
+        }
+
+    app.shell_context_processor(shell_context)

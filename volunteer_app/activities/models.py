@@ -1,0 +1,73 @@
+"""Activities and their categories."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import str_enum, utcnow
+from ..extensions import db
+from ..stations.models import Unit
+
+
+class ActivityStatus(enum.StrEnum):
+    """Lifecycle of an activity: draft → published → finished, or cancelled."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class Category(db.Model):
+    """A kind of service (健康服务, 环境整治, ...); names in both UI languages."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable identifier used by seeds, reports and the API (e.g. "health").
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(50))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    def display_name(self, locale: str) -> str:
+        """Name in the given UI language (Chinese unless it is English)."""
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+
+class Activity(db.Model):
+    """A volunteer activity held by a unit at a place and time."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        Index("ix_activities_unit_starts", "unit_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    place: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    #: Expected number of volunteers; informative only (nobody is turned away).
+    capacity: Mapped[int | None]
+    status: Mapped[ActivityStatus] = mapped_column(
+        str_enum(ActivityStatus),
+        default=ActivityStatus.PUBLISHED,
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    category: Mapped[Category] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Activity {self.id} {self.title!r}>"

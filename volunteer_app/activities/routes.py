@@ -1,0 +1,113 @@
+"""Organizer pages: activity list, creation form, activity page and its QR code."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..auth.scoping import activity_or_404, visible_units
+from ..checkins import qr
+from ..checkins import services as checkin_services
+from ..checkins.tokens import issue_token
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..i18n import local_to_utc, utc_to_local
+from ..volunteers.rules import mask_phone
+from . import bp, services
+from .forms import ActivityForm
+from .models import Activity
+
+
+def checkin_url(activity: Activity) -> str:
+    """The absolute URL a volunteer's phone opens from the activity's QR code."""
+    token = issue_token(current_app.config["SECRET_KEY"], activity.id)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for("checkins.scan", token=token)
+    return url_for("checkins.scan", token=token, _external=True)
+
+
+@bp.get("/")
+def home():
+    """Landing page: organizers go to their activities; others see what the app is."""
+    if current_user.is_authenticated:
+        return redirect(url_for("activities.index"))
+    return render_template("home.html")
+
+
+@bp.get("/activities")
+@login_required
+def index():
+    """The organizer's current, upcoming and past activities."""
+    current, past = services.list_for(current_user, now=utcnow())
+    return render_template("activities/index.html", current=current, past=past)
+
+
+def _fill_choices(form: ActivityForm) -> None:
+    """Offer the categories and the units this organizer manages."""
+    lang = str(get_locale())
+    form.category_id.choices = [(c.id, c.display_name(lang)) for c in services.categories()]
+    form.unit_id.choices = [(u.id, u.name) for u in visible_units(current_user)]
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Create an activity."""
+    form = ActivityForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            activity = services.create_activity(
+                current_user,
+                title=form.title.data,
+                category_id=form.category_id.data,
+                unit_id=form.unit_id.data,
+                place=form.place.data,
+                starts_at=local_to_utc(form.starts_at.data),
+                ends_at=local_to_utc(form.ends_at.data),
+                capacity=form.capacity.data,
+                description=form.description.data or "",
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Activity created."), "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("activities/new.html", form=form), status
+
+
+@bp.get("/activities/<int:activity_id>")
+@login_required
+def detail(activity_id: int):
+    """The activity page: QR code to show or print, and who has checked in."""
+    activity = activity_or_404(current_user, activity_id)
+    url = checkin_url(activity)
+    records = checkin_services.attendance(activity.id)
+    return render_template(
+        "activities/detail.html",
+        activity=activity,
+        checkin_url=url,
+        qr_svg=qr.render_svg(url),
+        records=records,
+        total_minutes=sum(r.minutes for r in records),
+        checked_out=sum(1 for r in records if r.checked_out_at is not None),
+        mask_phone=mask_phone,
+        utc_to_local=utc_to_local,
+    )
+
+
+@bp.get("/activities/<int:activity_id>/qr.png")
+@login_required
+def qr_png(activity_id: int):
+    """The activity's check-in QR code as a PNG (for printing or projecting)."""
+    activity = activity_or_404(current_user, activity_id)
+    size = request.args.get("size", default=10, type=int)
+    png = qr.render_png(checkin_url(activity), box_size=min(max(size, 2), 40))
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})

@@ -1,0 +1,59 @@
+"""Organizer account services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..errors import DomainError
+from ..extensions import db
+from ..stations.models import Unit, UnitLevel
+from .models import Role, User
+
+#: The unit level each role manages.
+ROLE_LEVEL = {
+    Role.DISTRICT_ADMIN: UnitLevel.DISTRICT,
+    Role.CENTRE_ORGANIZER: UnitLevel.CENTRE,
+    Role.STATION_ORGANIZER: UnitLevel.STATION,
+}
+
+
+class AccountError(DomainError):
+    """An account could not be created."""
+
+    status = 400
+    messages = {
+        "username_taken": _l("This username is already taken."),
+        "role_unit_mismatch": _l("This role cannot manage a unit of that level."),
+        "password_too_short": _l("The password must have at least 8 characters."),
+    }
+
+
+def find_user(username: str) -> User | None:
+    """The account with this username (case-insensitive), if any."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active account for these credentials, or None (same answer for any failure)."""
+    user = find_user(username.strip())
+    if user is None or not user.is_active or not user.check_password(password):
+        return None
+    return user
+
+
+def create_user(
+    username: str, password: str, *, role: Role, unit: Unit, display_name: str | None = None
+) -> User:
+    """Create an organizer account for ``unit``; the role must match the unit's level."""
+    if len(password) < 8:
+        raise AccountError("password_too_short")
+    if ROLE_LEVEL[role] != unit.level:
+        raise AccountError("role_unit_mismatch")
+    if find_user(username) is not None:
+        raise AccountError("username_taken")
+    user = User(username=username, display_name=display_name or username, role=role, unit=unit)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user

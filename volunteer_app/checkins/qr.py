@@ -1,0 +1,46 @@
+"""Render QR codes as inline SVG and PNG.
+
+Renders are cached per URL: an activity's code does not change, and drawing one is the
+slowest part of an organizer's activity page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+
+import qrcode
+import qrcode.image.svg
+from qrcode.constants import ERROR_CORRECT_M
+
+
+def _make(data: str) -> qrcode.QRCode:
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=10)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr
+
+
+_FIXED_SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
+
+
+@lru_cache(maxsize=512)
+def render_svg(data: str) -> str:
+    """An inline ``<svg>`` that scales with its box (viewBox kept, fixed mm size dropped)."""
+    image = _make(data).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.to_string(encoding="unicode")
+    head, sep, rest = svg.partition(">")
+    head = _FIXED_SIZE.sub("", head) + ' role="img" focusable="false"'
+    return head + sep + rest
+
+
+@lru_cache(maxsize=256)
+def render_png(data: str, box_size: int = 10) -> bytes:
+    """A PNG of the code, ``box_size`` pixels per module."""
+    qr = _make(data)
+    qr.box_size = box_size
+    image = qr.make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

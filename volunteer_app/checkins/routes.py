@@ -1,0 +1,170 @@
+"""The volunteer's side of a scan: ``/c/<token>`` shows the activity and checks in or out."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, Signer
+from sqlalchemy.orm import joinedload
+
+from ..activities.models import Activity
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..volunteers import services as volunteers
+from ..volunteers.models import Volunteer
+from ..volunteers.rules import VolunteerError, normalize_name, normalize_phone
+from . import bp, services
+from .forms import ScanForm
+from .rules import Action, CheckInError, next_action
+from .tokens import TokenError, verify_token
+
+DEVICE_SALT = "device.v1"
+
+
+def _device_signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
+
+
+def current_volunteer() -> Volunteer | None:
+    """The volunteer this browser remembers, from the signed device cookie."""
+    raw = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+    if not raw:
+        return None
+    try:
+        key = _device_signer().unsign(raw).decode("ascii")
+    except (BadSignature, UnicodeDecodeError):
+        return None
+    return volunteers.volunteer_for_device(key)
+
+
+def _load_activity(token: str) -> Activity:
+    """Verify the token and load its activity; TokenError when either is wrong."""
+    claims = verify_token(current_app.config["SECRET_KEY"], token)
+    activity = db.session.get(Activity, claims.activity_id, options=[joinedload(Activity.unit)])
+    if activity is None:
+        raise TokenError("invalid")
+    return activity
+
+
+def _render(activity, form, volunteer, record, *, status=200, notice=None, success=None):
+    action = next_action(
+        record.checked_in_at if record else None, record.checked_out_at if record else None
+    )
+    window = services.window_for(activity)
+    return (
+        render_template(
+            "checkins/scan.html",
+            activity=activity,
+            form=form,
+            volunteer=volunteer,
+            record=record,
+            action=action,
+            window=window,
+            notice=notice,
+            success=success,
+            Action=Action,
+        ),
+        status,
+    )
+
+
+@bp.get("/c/<token>")
+def scan(token: str):
+    """Show the activity and the one button the volunteer needs (签到 or 签退)."""
+    activity = _load_activity(token)
+    volunteer = current_volunteer()
+    record = services.find_record(activity.id, volunteer.id) if volunteer else None
+    form = ScanForm()
+    notice = _gate_notice(activity, record)
+    return _render(activity, form, volunteer, record, notice=notice)
+
+
+def _gate_notice(activity: Activity, record) -> str | None:
+    """Explain up front why the button would be refused (not open yet, closed, cancelled)."""
+    try:
+        if record is None:
+            services.rules.validate_check_in(
+                status=activity.status.value,
+                window=services.window_for(activity),
+                now=utcnow(),
+                checked_in_at=None,
+            )
+        elif record.checked_out_at is None:
+            services.rules.validate_check_out(
+                status=activity.status.value,
+                window=services.window_for(activity),
+                now=utcnow(),
+                checked_in_at=record.checked_in_at,
+                checked_out_at=None,
+            )
+    except CheckInError as error:
+        return error.message
+    return None
+
+
+@bp.post("/c/<token>")
+def scan_submit(token: str):
+    """Check the volunteer in or out; register them first if this device is new."""
+    activity = _load_activity(token)
+    volunteer = current_volunteer()
+    form = ScanForm()
+    now = utcnow()
+    if not form.validate_on_submit():
+        record = services.find_record(activity.id, volunteer.id) if volunteer else None
+        return _render(
+            activity,
+            form,
+            volunteer,
+            record,
+            status=400,
+            notice=_("Please check the form and try again."),
+        )
+    new_device = None
+    try:
+        if volunteer is None:
+            volunteer = _register_from_form(form, now)
+            new_device = volunteers.remember_device(
+                volunteer, user_agent=request.user_agent.string, now=now
+            )
+        if form.action.data == Action.CHECK_IN:
+            record = services.check_in(activity, volunteer, now=now)
+            success = _("Checked in")
+        else:
+            record = services.check_out(activity, volunteer, now=now)
+            success = _("Checked out")
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        volunteer = current_volunteer()  # the rollback expired what we had loaded
+        record = services.find_record(activity.id, volunteer.id) if volunteer else None
+        return _render(activity, form, volunteer, record, status=error.status, notice=error.message)
+    response_body, status = _render(activity, form, volunteer, record, success=success)
+    response = current_app.make_response((response_body, status))
+    if new_device is not None:
+        _set_device_cookie(response, new_device.key)
+    return response
+
+
+def _register_from_form(form: ScanForm, now) -> Volunteer:
+    """Validate name, phone and consent from the form and find or register the volunteer."""
+    name = normalize_name(form.name.data or "")
+    phone = normalize_phone(form.phone.data or "")
+    if not form.consent.data:
+        raise VolunteerError("consent_required")
+    return volunteers.register(
+        name, phone, now=now, consent_version=current_app.config["CONSENT_VERSION"]
+    )
+
+
+def _set_device_cookie(response, key: str) -> None:
+    """Remember this browser for the volunteer (signed, HttpOnly, one year by default)."""
+    config = current_app.config
+    response.set_cookie(
+        config["DEVICE_COOKIE_NAME"],
+        _device_signer().sign(key).decode("ascii"),
+        max_age=config["DEVICE_COOKIE_DAYS"] * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=config.get("SESSION_COOKIE_SECURE", False),
+    )

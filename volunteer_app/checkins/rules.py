@@ -1,0 +1,138 @@
+"""Check-in rules: pure functions of plain values. No Flask, no database, time passed in.
+
+The hours rule, stated once
+---------------------------
+Credited time = check-out − check-in, after clipping both ends to the activity's
+scheduled time [start, end], rounded *down* to a whole half hour. Arriving early or
+leaving late earns nothing extra (travel and waiting are not service, Art. 7 of the
+national rule); a stay of 29 minutes earns 0 h, 30–59 minutes earn 0.5 h.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from ..errors import DomainError
+
+#: Hours are credited in steps of this many minutes.
+HOURS_STEP_MINUTES = 30
+
+
+class CheckInError(DomainError):
+    """A check-in or check-out was refused; ``code`` says why."""
+
+    status = 409
+    messages = {
+        "draft": _l("This activity has not been published yet."),
+        "cancelled": _l("This activity has been cancelled."),
+        "not_open_yet": _l("Check-in has not opened yet."),
+        "closed": _l("Check-in for this activity has closed."),
+        "checkout_closed": _l("Check-out for this activity has closed."),
+        "already_checked_in": _l("You have already checked in to this activity."),
+        "not_checked_in": _l("You have not checked in to this activity yet."),
+        "already_checked_out": _l("You have already checked out of this activity."),
+    }
+
+
+class Action(enum.StrEnum):
+    """What a volunteer can do next at an activity."""
+
+    CHECK_IN = "check_in"
+    CHECK_OUT = "check_out"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Window:
+    """When check-in and check-out are accepted for one activity."""
+
+    starts_at: datetime
+    ends_at: datetime
+    opens_at: datetime
+    closes_at: datetime
+    checkout_until: datetime
+
+
+def compute_window(
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    opens_before: timedelta,
+    closes_after: timedelta = timedelta(0),
+    checkout_grace: timedelta = timedelta(0),
+) -> Window:
+    """Build an activity's check-in window from its schedule and the configured margins."""
+    return Window(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        opens_at=starts_at - opens_before,
+        closes_at=ends_at + closes_after,
+        checkout_until=ends_at + max(checkout_grace, closes_after),
+    )
+
+
+def validate_status(status: str) -> None:
+    """Refuse any check-in or check-out at a draft or cancelled activity."""
+    if status == "draft":
+        raise CheckInError("draft")
+    if status == "cancelled":
+        raise CheckInError("cancelled")
+
+
+def validate_check_in(
+    *, status: str, window: Window, now: datetime, checked_in_at: datetime | None
+) -> None:
+    """Raise CheckInError unless a volunteer may check in now.
+
+    ``checked_in_at`` is the volunteer's existing check-in at this activity, if any.
+    """
+    validate_status(status)
+    if checked_in_at is not None:
+        raise CheckInError("already_checked_in")
+    if now < window.opens_at:
+        raise CheckInError("not_open_yet")
+    if now > window.closes_at:
+        raise CheckInError("closed")
+
+
+def validate_check_out(
+    *,
+    status: str,
+    window: Window,
+    now: datetime,
+    checked_in_at: datetime | None,
+    checked_out_at: datetime | None,
+) -> None:
+    """Raise CheckInError unless a volunteer who checked in may check out now."""
+    validate_status(status)
+    if checked_in_at is None:
+        raise CheckInError("not_checked_in")
+    if checked_out_at is not None:
+        raise CheckInError("already_checked_out")
+    if now > window.checkout_until:
+        raise CheckInError("checkout_closed")
+
+
+def compute_minutes(
+    checked_in_at: datetime, checked_out_at: datetime, starts_at: datetime, ends_at: datetime
+) -> int:
+    """Credited minutes for one stay: clipped to [start, end], rounded down to 30 minutes."""
+    begin = max(checked_in_at, starts_at)
+    end = min(checked_out_at, ends_at)
+    if end <= begin:
+        return 0
+    minutes = int((end - begin).total_seconds() // 60)
+    return minutes - minutes % HOURS_STEP_MINUTES
+
+
+def next_action(checked_in_at: datetime | None, checked_out_at: datetime | None) -> Action:
+    """What the volunteer's next scan offers: check in, check out, or nothing more."""
+    if checked_in_at is None:
+        return Action.CHECK_IN
+    if checked_out_at is None:
+        return Action.CHECK_OUT
+    return Action.DONE

@@ -1,0 +1,114 @@
+"""Check-in services: load what the rules need, apply them, write the record.
+
+Services only flush; the request (or CLI command) commits once at the edge.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..activities.models import Activity
+from ..extensions import db
+from ..volunteers.models import Volunteer
+from . import rules
+from .models import CheckIn, HoursOrigin
+
+
+def window_for(activity: Activity) -> rules.Window:
+    """The configured check-in window of an activity."""
+    config = current_app.config
+    return rules.compute_window(
+        activity.starts_at,
+        activity.ends_at,
+        opens_before=timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"]),
+        closes_after=timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"]),
+        checkout_grace=timedelta(minutes=config["CHECKOUT_GRACE_MINUTES"]),
+    )
+
+
+def find_record(activity_id: int, volunteer_id: int) -> CheckIn | None:
+    """The volunteer's record at an activity, if any."""
+    return db.session.scalar(
+        select(CheckIn).where(
+            CheckIn.activity_id == activity_id, CheckIn.volunteer_id == volunteer_id
+        )
+    )
+
+
+def check_in(
+    activity: Activity,
+    volunteer: Volunteer,
+    *,
+    now: datetime,
+    recorded_by_id: int | None = None,
+) -> CheckIn:
+    """Check a volunteer in, or raise CheckInError (e.g. ``already_checked_in``).
+
+    The unique (activity, volunteer) constraint settles concurrent scans: the insert
+    runs in a savepoint and a duplicate becomes ``already_checked_in``.
+    """
+    existing = find_record(activity.id, volunteer.id)
+    rules.validate_check_in(
+        status=activity.status.value,
+        window=window_for(activity),
+        now=now,
+        checked_in_at=existing.checked_in_at if existing else None,
+    )
+    record = CheckIn(
+        activity_id=activity.id,
+        volunteer_id=volunteer.id,
+        checked_in_at=now,
+        origin=HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
+        recorded_by_id=recorded_by_id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        raise rules.CheckInError("already_checked_in") from None
+    return record
+
+
+def check_out(activity: Activity, volunteer: Volunteer, *, now: datetime) -> CheckIn:
+    """Check a volunteer out and credit the hours, or raise CheckInError.
+
+    The update is conditional on the record still being open, so two concurrent
+    check-outs credit the hours once.
+    """
+    record = find_record(activity.id, volunteer.id)
+    rules.validate_check_out(
+        status=activity.status.value,
+        window=window_for(activity),
+        now=now,
+        checked_in_at=record.checked_in_at if record else None,
+        checked_out_at=record.checked_out_at if record else None,
+    )
+    assert record is not None  # validate_check_out raised otherwise
+    minutes = rules.compute_minutes(record.checked_in_at, now, activity.starts_at, activity.ends_at)
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == record.id, CheckIn.checked_out_at.is_(None))
+        .values(checked_out_at=now, minutes=minutes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise rules.CheckInError("already_checked_out")
+    db.session.refresh(record)
+    return record
+
+
+def attendance(activity_id: int) -> list[CheckIn]:
+    """An activity's records with their volunteers, earliest arrival first."""
+    return list(
+        db.session.scalars(
+            select(CheckIn)
+            .options(joinedload(CheckIn.volunteer))
+            .where(CheckIn.activity_id == activity_id)
+            .order_by(CheckIn.checked_in_at, CheckIn.id)
+        )
+    )

@@ -1,0 +1,100 @@
+"""Command-line tools: ``flask --app volunteer_app seed | create-user | urls``."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .auth.models import Role
+from .auth.services import create_user
+from .database import utcnow
+from .errors import DomainError
+from .extensions import db
+from .seeding import SeedReport, load_categories, load_demo
+from .stations.models import Unit
+
+DEMO_LOGINS = (("admin", "district admin"), ("wanfu", "万福街道"), ("lvling", "吕陵镇"))
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the CLI commands to the app."""
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(urls_command)
+
+
+@click.command("seed")
+@click.option("--no-demo", is_flag=True, help="Load reference data only (categories).")
+def seed_command(no_demo: bool) -> None:
+    """Load categories and, outside production, the demo network, accounts and activities."""
+    report = SeedReport()
+    load_categories(report)
+    production = current_app.config["ENV_NAME"] == "production"
+    if production and not no_demo:
+        click.echo("Production: demo accounts and activities are not created (categories only).")
+    elif not no_demo:
+        load_demo(utcnow(), report)
+    db.session.commit()
+    click.echo(f"Seed: {report.summary()}.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--unit", "unit_name", required=True, help="Name of the unit the account manages.")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.password_option()
+def create_user_command(
+    username: str, role: str, unit_name: str, display_name: str | None, password: str
+) -> None:
+    """Create an organizer account."""
+    unit = db.session.scalar(select(Unit).where(Unit.name == unit_name))
+    if unit is None:
+        raise click.ClickException(f"no unit named {unit_name!r}")
+    try:
+        create_user(username, password, role=Role(role), unit=unit, display_name=display_name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created {role} {username} for {unit.name}.")
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback (for phones on the same network)."""
+    found: set[str] = set()
+    try:
+        output = subprocess.run(
+            ["hostname", "-I"], capture_output=True, text=True, timeout=2, check=False
+        ).stdout
+        found.update(a for a in output.split() if "." in a)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(str(info[4][0]))
+    except OSError:
+        pass
+    return sorted(a for a in found if not a.startswith("127."))
+
+
+@click.command("urls")
+@click.option("--port", default=5000, show_default=True)
+def urls_command(port: int) -> None:
+    """Print where the app can be opened and the demo logins."""
+    click.echo("")
+    click.echo("  志愿服务记录 / Volunteer activity log")
+    click.echo(f"  On this computer:  http://127.0.0.1:{port}/")
+    for address in lan_addresses():
+        click.echo(f"  On your network:   http://{address}:{port}/   (phones on the same Wi-Fi)")
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        click.echo(f"  QR codes point to: {base}/")
+    if current_app.config["ENV_NAME"] != "production":
+        click.echo("  Demo logins (password leifeng35):")
+        for username, what in DEMO_LOGINS:
+            click.echo(f"    {username:<8} {what}")
+    click.echo("")

@@ -1,0 +1,118 @@
+"""Configuration classes; secrets and the database URL come from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: The value that marks "no secret configured"; production refuses to start with it.
+DEV_SECRET_PLACEHOLDER = "dev-insecure-change-me"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer environment variable, falling back to ``default``."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Make ``postgres://`` and ``postgresql://`` URLs use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return a development secret kept in ``instance/secret_key``, creating it once.
+
+    Keeping it on disk means volunteers' remembered devices survive a restart of
+    ``make run``; production must set ``SECRET_KEY`` instead.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    """Defaults shared by every environment (development unless APP_ENV says otherwise)."""
+
+    ENV_NAME = os.environ.get("APP_ENV") or os.environ.get("FLASK_ENV") or "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # filled from instance/ in development
+    SQLALCHEMY_DATABASE_URI = (
+        normalize_database_url(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else None  # filled with instance/volunteer.sqlite3 by the factory
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: Base of the URLs printed into QR codes, e.g. https://zyz.example.cn; else the request host.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+    # Check-in window, relative to the activity's start and end.
+    CHECKIN_OPENS_BEFORE_MINUTES = _env_int("CHECKIN_OPENS_BEFORE_MINUTES", 60)
+    CHECKIN_CLOSES_AFTER_MINUTES = _env_int("CHECKIN_CLOSES_AFTER_MINUTES", 0)
+    #: How long after the end a volunteer may still check out (hours stay clipped to the end).
+    CHECKOUT_GRACE_MINUTES = _env_int("CHECKOUT_GRACE_MINUTES", 120)
+
+    #: A volunteer's device is remembered this long (days).
+    DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 365)
+    DEVICE_COOKIE_NAME = "vdev"
+    LANG_COOKIE_NAME = "lang"
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # a check-in page may stay open for the whole activity
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    #: Version of the consent text a volunteer agrees to; kept with each consent.
+    CONSENT_VERSION = "2026-11"
+
+
+class DevelopmentConfig(Config):
+    """Local development: ``make run``."""
+
+    DEBUG = False  # the debugger must never be reachable from the LAN that ``make run`` serves
+
+
+class TestConfig(Config):
+    """The test suite: CSRF stays on, the database is given by the fixture."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    RATELIMIT_ENABLED = False
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a real secret."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

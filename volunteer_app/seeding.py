@@ -1,0 +1,154 @@
+"""Load reference and demo data from ``seeds/`` through the services (never raw SQL).
+
+Every step looks up what it would create first, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from .activities.models import Activity, ActivityStatus, Category
+from .activities.services import create_activity
+from .auth.models import Role, User
+from .auth.services import create_user, find_user
+from .checkins import services as checkins
+from .checkins.models import HoursStatus
+from .extensions import db
+from .i18n import local_to_utc, utc_to_local
+from .stations.models import Unit, UnitLevel
+from .volunteers.rules import normalize_phone
+from .volunteers.services import register
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@dataclass
+class SeedReport:
+    """What one run of the loader created."""
+
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        """Count one created object of ``kind``."""
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        """A one-line human summary."""
+        if not self.created:
+            return "nothing new (already loaded)"
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(self.created.items()))
+
+
+def _read(name: str, directory: Path | None = None) -> dict[str, Any]:
+    with open((directory or SEED_DIR) / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_categories(report: SeedReport, directory: Path | None = None) -> None:
+    """Create the default activity categories that do not exist yet."""
+    existing = set(db.session.scalars(select(Category.code)))
+    for order, item in enumerate(_read("categories.yaml", directory)["categories"]):
+        if item["code"] in existing:
+            continue
+        db.session.add(
+            Category(code=item["code"], name_zh=item["zh"], name_en=item["en"], sort_order=order)
+        )
+        report.add("categories")
+    db.session.flush()
+
+
+def _unit(name: str, level: UnitLevel, parent: Unit | None, report: SeedReport) -> Unit:
+    unit = db.session.scalar(
+        select(Unit).where(
+            Unit.name == name,
+            Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id,
+        )
+    )
+    if unit is None:
+        unit = Unit(name=name, level=level, parent=parent)
+        db.session.add(unit)
+        db.session.flush()
+        report.add("units")
+    return unit
+
+
+def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) -> None:
+    """Create the demo network, accounts, volunteers, activities and check-ins."""
+    data = _read("demo.yaml", directory)
+    units: dict[str, Unit] = {}
+    district = _unit(data["district"], UnitLevel.DISTRICT, None, report)
+    units[district.name] = district
+    for item in data["units"]:
+        level = UnitLevel(item["level"])
+        unit = _unit(item["name"], level, district, report)
+        units[unit.name] = unit
+        for station in item.get("stations", []):
+            units[station] = _unit(station, UnitLevel.STATION, unit, report)
+
+    for account in data["accounts"]:
+        if find_user(account["username"]) is None:
+            create_user(
+                account["username"],
+                data["demo_password"],
+                role=Role(account["role"]),
+                unit=units[account["unit"]],
+                display_name=account["name"],
+            )
+            report.add("accounts")
+    admin = find_user(data["accounts"][0]["username"])
+    assert admin is not None and isinstance(admin, User)
+
+    volunteers = {}
+    for person in data["volunteers"]:
+        phone = normalize_phone(person["phone"])
+        volunteers[phone] = register(person["name"], phone, now=now, consent_version="demo")
+
+    categories = {c.code: c for c in db.session.scalars(select(Category))}
+    for item in data["activities"]:
+        unit = units[item["unit"]]
+        exists = db.session.scalar(
+            select(Activity.id).where(Activity.unit_id == unit.id, Activity.title == item["title"])
+        )
+        if exists is not None:
+            continue
+        if "at" in item:
+            starts_at = local_to_utc(datetime.strptime(item["at"], "%Y-%m-%d %H:%M"))
+        else:
+            starts_at = (now + timedelta(minutes=item["starts_in"])).replace(
+                second=0, microsecond=0
+            )
+        activity = create_activity(
+            admin,
+            title=item["title"],
+            category_id=categories[item["category"]].id,
+            unit_id=unit.id,
+            place=item["place"],
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=item["minutes"]),
+            capacity=item.get("capacity"),
+            description=item.get("description", ""),
+        )
+        report.add("activities")
+        day = utc_to_local(starts_at).date()
+        for visit in item.get("checkins", []):
+            volunteer = volunteers[normalize_phone(visit["phone"])]
+            record = checkins.check_in(activity, volunteer, now=_on(day, visit["in"]))
+            if "out" in visit:
+                record = checkins.check_out(activity, volunteer, now=_on(day, visit["out"]))
+                if item.get("confirmed"):
+                    record.status = HoursStatus.CONFIRMED
+            report.add("check-ins")
+        if activity.ends_at < now:
+            activity.status = ActivityStatus.FINISHED
+    db.session.flush()
+
+
+def _on(day, hhmm: str) -> datetime:
+    """A local "HH:MM" on ``day`` as aware UTC."""
+    return local_to_utc(datetime.combine(day, datetime.strptime(hhmm, "%H:%M").time()))

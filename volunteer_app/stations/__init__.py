@@ -1,0 +1,1 @@
+"""District → centre → station hierarchy."""

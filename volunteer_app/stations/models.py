@@ -1,0 +1,39 @@
+"""Organisational units: the district centre, its practice centres and their stations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import str_enum, utcnow
+from ..extensions import db
+
+
+class UnitLevel(enum.StrEnum):
+    """Level of a unit in the practice network (中心 → 所 → 站)."""
+
+    DISTRICT = "district"  # 新时代文明实践中心 (county / district)
+    CENTRE = "centre"  # 新时代文明实践所 (town / sub-district)
+    STATION = "station"  # 新时代文明实践站 or a unit's volunteer team
+
+
+class Unit(db.Model):
+    """A node of the practice network; activities and organizers belong to one."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[UnitLevel] = mapped_column(str_enum(UnitLevel, 16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.id} {self.level.value} {self.name}>"

@@ -1,0 +1,1 @@
+"""Volunteer identity, remembered devices, personal pages."""
