@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d volunteer_app/translations
+	$(BIN)/pybabel compile --statistics -d volunteer_app/translations
 
 migrate: translations
 	$(FLASK) db upgrade
@@ -44,8 +44,10 @@ format: $(STAMP)
 
 # Extract messages and update both catalogs; then translate the new entries in the .po files.
 i18n-update: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o volunteer_app/translations/messages.pot .
-	$(BIN)/pybabel update -i volunteer_app/translations/messages.pot -d volunteer_app/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --width 100 -o volunteer_app/translations/messages.pot .
+	$(BIN)/pybabel update -i volunteer_app/translations/messages.pot -d volunteer_app/translations --width 100
+	$(BIN)/python -m volunteer_app.i18n_catalog fill-en
+	$(BIN)/python -m volunteer_app.i18n_catalog check || true
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

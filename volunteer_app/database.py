@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -66,20 +67,39 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 16) -> Enum:
 
 
 def configure_sqlite(engine) -> None:
-    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection.
+    """Make SQLite transactional, concurrent and durable for every connection.
 
-    WAL lets readers run during a check-in burst; ``synchronous=FULL`` makes a check-in
-    whose response was sent survive a power cut or a killed process; the busy timeout
-    makes concurrent writers queue instead of failing with "database is locked".
+    - pysqlite's legacy transaction handling would let ``RELEASE SAVEPOINT`` commit the
+      whole transaction; we switch it off and emit ``BEGIN`` ourselves (SQLAlchemy's
+      documented recipe), so savepoints and rollbacks work as on PostgreSQL.
+    - Writing requests (any method but GET/HEAD/OPTIONS) start with ``BEGIN IMMEDIATE``: they take
+      the write lock up front and queue on the busy timeout, instead of failing with
+      "database is locked" when a read lock cannot be upgraded in a check-in burst.
+      Page views stay ``BEGIN DEFERRED`` and read in parallel thanks to WAL.
+    - ``synchronous=FULL`` with WAL: a check-in whose response was sent survives a killed
+      process or a power cut (NORMAL could lose the last transactions on power loss).
     """
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record) -> None:
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _is_write() else "BEGIN")
+
+
+def _is_write() -> bool:
+    """Whether the current request will write (any method but GET, HEAD and OPTIONS).
+
+    Outside requests (CLI, shell, tests) transactions stay deferred: they run alone.
+    """
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

@@ -129,10 +129,10 @@ def scan_submit(token: str):
             )
         if form.action.data == Action.CHECK_IN:
             record = services.check_in(activity, volunteer, now=now)
-            success = _("Checked in")
+            success = _("Check-in successful")
         else:
             record = services.check_out(activity, volunteer, now=now)
-            success = _("Checked out")
+            success = _("Check-out successful")
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

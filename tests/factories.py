@@ -1,0 +1,99 @@
+"""Plain factories for tests: each makes one object with sensible defaults and flushes."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from volunteer_app.activities.models import Activity, ActivityStatus, Category
+from volunteer_app.auth.models import Role, User
+from volunteer_app.database import utcnow
+from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.volunteers.models import Volunteer
+
+_seq = itertools.count(1)
+
+
+class Factory:
+    """``make.unit(...)``, ``make.user(...)``, ``make.activity(...)``, ``make.volunteer(...)``."""
+
+    PASSWORD = "correct-horse-9"
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    def _save(self, obj):
+        self.db.session.add(obj)
+        self.db.session.flush()
+        return obj
+
+    def unit(self, name: str | None = None, level: UnitLevel = UnitLevel.STATION, parent=None):
+        """A unit; a station under a fresh centre under a fresh district unless given."""
+        if parent is None and level != UnitLevel.DISTRICT:
+            parent = (
+                self.unit(level=UnitLevel.CENTRE)
+                if level == UnitLevel.STATION
+                else (self.unit(level=UnitLevel.DISTRICT))
+            )
+        return self._save(
+            Unit(name=name or f"{level.value}-{next(_seq)}", level=level, parent=parent)
+        )
+
+    def user(self, username: str | None = None, role: Role = Role.STATION_ORGANIZER, unit=None):
+        """An organizer for ``unit`` (a new unit of the matching level if omitted)."""
+        level = {
+            Role.DISTRICT_ADMIN: UnitLevel.DISTRICT,
+            Role.CENTRE_ORGANIZER: UnitLevel.CENTRE,
+            Role.STATION_ORGANIZER: UnitLevel.STATION,
+        }[role]
+        user = User(
+            username=username or f"user{next(_seq)}",
+            display_name="组织者",
+            role=role,
+            unit=unit or self.unit(level=level),
+        )
+        user.set_password(self.PASSWORD)
+        return self._save(user)
+
+    def category(self, code: str = "health"):
+        """The category with ``code``, created if missing."""
+        existing = self.db.session.query(Category).filter_by(code=code).one_or_none()
+        return existing or self._save(
+            Category(code=code, name_zh="健康服务", name_en="Health services")
+        )
+
+    def activity(
+        self,
+        unit=None,
+        *,
+        title: str = "测血压、测血糖",
+        starts_at: datetime | None = None,
+        minutes: int = 180,
+        status: ActivityStatus = ActivityStatus.PUBLISHED,
+        **fields,
+    ):
+        """An activity; by default running now (started 10 minutes ago, 3 hours long)."""
+        starts_at = starts_at or (utcnow() - timedelta(minutes=10)).replace(microsecond=0)
+        return self._save(
+            Activity(
+                unit=unit or self.unit(),
+                category=self.category(),
+                title=title,
+                place=fields.pop("place", "万福社区卫生服务中心"),
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=minutes),
+                status=status,
+                **fields,
+            )
+        )
+
+    def volunteer(self, name: str = "李秀英", phone: str | None = None):
+        """A registered volunteer with a unique phone number."""
+        return self._save(
+            Volunteer(
+                name=name,
+                phone=phone or f"139{next(_seq):08d}",
+                consent_version="test",
+                consented_at=utcnow(),
+            )
+        )

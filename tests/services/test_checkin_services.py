@@ -1,0 +1,123 @@
+"""Check-in services against a real database (SQLite and PostgreSQL)."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from volunteer_app.activities.models import ActivityStatus
+from volunteer_app.checkins import services
+from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
+from volunteer_app.checkins.rules import CheckInError
+from volunteer_app.volunteers.services import register
+
+
+def count(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(CheckIn))
+
+
+def test_check_in_then_out_credits_rounded_hours(db, make):
+    activity = make.activity()
+    volunteer = make.volunteer()
+    now = activity.starts_at + timedelta(minutes=5)
+    record = services.check_in(activity, volunteer, now=now)
+    assert record.origin is HoursOrigin.SCAN and record.status is HoursStatus.PENDING
+    record = services.check_out(activity, volunteer, now=now + timedelta(minutes=100))
+    assert record.minutes == 90
+    assert record.hours == 1.5
+    db.session.commit()
+    assert count(db) == 1
+
+
+def test_second_check_in_is_refused_and_not_recorded(db, make):
+    activity, volunteer = make.activity(), make.volunteer()
+    services.check_in(activity, volunteer, now=activity.starts_at)
+    with pytest.raises(CheckInError) as info:
+        services.check_in(activity, volunteer, now=activity.starts_at + timedelta(minutes=1))
+    assert info.value.code == "already_checked_in"
+    db.session.commit()
+    assert count(db) == 1
+
+
+def test_database_refuses_a_duplicate_record_even_without_the_service(db, make):
+    activity, volunteer = make.activity(), make.volunteer()
+    for _ in range(2):
+        db.session.add(
+            CheckIn(
+                activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=activity.starts_at
+            )
+        )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_race_lost_at_the_insert_becomes_already_checked_in(db, make, monkeypatch):
+    """Two scans at once both pass the read; the unique constraint settles it."""
+    activity, volunteer = make.activity(), make.volunteer()
+    services.check_in(activity, volunteer, now=activity.starts_at)
+    monkeypatch.setattr(services, "find_record", lambda *args: None)  # the stale read
+    with pytest.raises(CheckInError) as info:
+        services.check_in(activity, volunteer, now=activity.starts_at)
+    assert info.value.code == "already_checked_in"
+    db.session.commit()  # the session is still usable after the failed savepoint
+    assert count(db) == 1
+
+
+def test_double_check_out_credits_once(db, make):
+    activity, volunteer = make.activity(), make.volunteer()
+    services.check_in(activity, volunteer, now=activity.starts_at)
+    services.check_out(activity, volunteer, now=activity.starts_at + timedelta(hours=1))
+    with pytest.raises(CheckInError) as info:
+        services.check_out(activity, volunteer, now=activity.starts_at + timedelta(hours=2))
+    assert info.value.code == "already_checked_out"
+    record = services.find_record(activity.id, volunteer.id)
+    assert record.minutes == 60
+
+
+def test_cancelled_activity_refuses(make):
+    activity = make.activity(status=ActivityStatus.CANCELLED)
+    with pytest.raises(CheckInError) as info:
+        services.check_in(activity, make.volunteer(), now=activity.starts_at)
+    assert info.value.code == "cancelled"
+
+
+def test_window_comes_from_config(app, make):
+    activity = make.activity()
+    app.config["CHECKIN_OPENS_BEFORE_MINUTES"] = 15
+    window = services.window_for(activity)
+    assert window.opens_at == activity.starts_at - timedelta(minutes=15)
+
+
+def test_organizer_recorded_check_in_has_organizer_origin(make):
+    activity, volunteer = make.activity(), make.volunteer()
+    organizer = make.user(unit=activity.unit)
+    record = services.check_in(
+        activity, volunteer, now=activity.starts_at, recorded_by_id=organizer.id
+    )
+    assert record.origin is HoursOrigin.ORGANIZER
+    assert record.recorded_by_id == organizer.id
+
+
+def test_register_twice_returns_the_same_volunteer(db, make):
+    now = make.activity().starts_at
+    first = register("李秀英", "13812341234", now=now, consent_version="v1")
+    second = register("别人", "13812341234", now=now, consent_version="v1")
+    assert first.id == second.id
+    assert second.name == "李秀英"  # a second registration does not rename anyone
+
+
+def test_attendance_lists_in_arrival_order(make):
+    activity = make.activity()
+    late, early = make.volunteer("晚到"), make.volunteer("早到")
+    services.check_in(activity, late, now=activity.starts_at + timedelta(minutes=20))
+    services.check_in(activity, early, now=activity.starts_at)
+    assert [r.volunteer.name for r in services.attendance(activity.id)] == ["早到", "晚到"]
+
+
+def test_times_round_trip_as_aware_utc(db, make):
+    activity = make.activity()
+    db.session.commit()
+    db.session.expire_all()
+    assert activity.starts_at.utcoffset() == timedelta(0)
