@@ -18,15 +18,15 @@ import pytest
 
 os.environ["APP_ENV"] = "testing"
 
-from flask.testing import FlaskClient  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
-from volunteer_app import create_app  # noqa: E402
-from volunteer_app.extensions import db as _db  # noqa: E402
+from volunteer_app import create_app
+from volunteer_app.extensions import db as _db
 
-from .factories import Factory  # noqa: E402
+from .factories import Factory
 
 
 class FreshContextClient(FlaskClient):
