@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_decimal, format_time, get_locale
 
 
 def select_locale() -> str:
     """Choose the UI language: ``?lang=``, then the cookie, then Accept-Language, then Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work use the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang")
     if wanted in languages:
         g.set_lang_cookie = wanted

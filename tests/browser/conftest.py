@@ -1,0 +1,114 @@
+"""Browser tests: Playwright driving Debian's Chromium at phone size against a live server.
+
+They skip cleanly where Chromium is absent, unless REQUIRE_BROWSER=1 (CI), where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from volunteer_app import create_app
+from volunteer_app.extensions import db
+
+from ..factories import Factory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip (or, in CI, fail) browser tests where Debian's Chromium is not installed."""
+    if shutil.which("chromium"):
+        return
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            if os.environ.get("REQUIRE_BROWSER"):
+                item.add_marker(
+                    pytest.mark.xfail(reason="chromium missing", run=False, strict=True)
+                )
+            else:
+                item.add_marker(pytest.mark.skip(reason="Debian chromium not installed"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, playwright):
+    """A phone by default (Pixel 7: 412×915, touch), Chinese UI."""
+    return {**browser_context_args, **playwright.devices["Pixel 7"], "locale": "zh-CN"}
+
+
+@dataclass
+class Live:
+    """A running server and its app, for arranging data directly."""
+
+    app: object
+    url: str
+
+    def make(self) -> Factory:
+        """Factories bound to the live database (call inside ``with live.app.app_context()``)."""
+        return Factory(db)
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> Iterator[Live]:
+    """The app on a free port, in a thread, with a fresh migrated SQLite database."""
+    path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SECRET_KEY": "browser-test-secret-key-0123456789",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Live(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url(live) -> str:
+    """pytest-playwright resolves relative URLs against the live server."""
+    return live.url
+
+
+@pytest.fixture
+def shot():
+    """Save a screenshot under tests/browser/artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def _shot(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
