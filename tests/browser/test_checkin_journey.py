@@ -1,4 +1,4 @@
-"""The walking skeleton's journey at phone size: print QR → scan → check in/out → organizer sees it."""
+"""The skeleton journey at phone size: QR → scan → check in and out → the organizer sees it."""
 
 from __future__ import annotations
 
