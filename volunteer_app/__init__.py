@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register each area's blueprint."""
     from .activities import bp as activities_bp
+    from .audit import models as _audit_models  # noqa: F401  (mapped before first use)
     from .auth import bp as auth_bp
     from .checkins import bp as checkins_bp
     from .health import bp as health_bp
@@ -118,6 +119,7 @@ def register_shellcontext(app: Flask) -> None:
 
     def shell_context() -> dict[str, Any]:
         from .activities.models import Activity, Category
+        from .audit.models import AuditEntry
         from .auth.models import User
         from .checkins.models import CheckIn
         from .stations.models import Unit
@@ -132,6 +134,7 @@ def register_shellcontext(app: Flask) -> None:
             "Unit": Unit,
             "Volunteer": Volunteer,
             "Device": Device,
+            "AuditEntry": AuditEntry,
         }
 
     app.shell_context_processor(shell_context)

@@ -1,0 +1,1 @@
+"""Append-only audit log: who changed which record, when, from what to what, and why."""
