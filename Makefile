@@ -28,8 +28,8 @@ seed: migrate
 
 run: seed
 	@$(FLASK) urls --port $(PORT)
-	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --threads 4 --access-logfile - \
-		'volunteer_app:create_app()'
+	$(BIN)/gunicorn -c python:volunteer_app.gunicorn_conf --bind 0.0.0.0:$(PORT) --workers 2 \
+		--access-logfile - 'volunteer_app:create_app()'
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

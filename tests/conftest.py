@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,16 +63,16 @@ def _test_config(uri: str) -> dict:
 def sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file with the migrated schema, copied for each test."""
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
-    app = create_app(_test_config(f"sqlite:///{path}"))
-    with app.app_context():
-        upgrade()
-        _db.engine.dispose()
+    migrate_database(f"sqlite:///{path}")
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this session, migrated; dropped at the end."""
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Create a fresh, migrated PostgreSQL database; drop it afterwards.
+
+    Skips (or fails, with REQUIRE_POSTGRES=1) where no server answers.
+    """
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -86,14 +87,28 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    app = create_app(_test_config(url))
+    try:
+        migrate_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrate_database(uri: str) -> None:
+    """Apply the migrations to the database at ``uri``."""
+    app = create_app(_test_config(uri))
     with app.app_context():
         upgrade()
         _db.engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this session's ``app`` fixtures."""
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -55,6 +55,11 @@ def configure(app: Flask, config: dict[str, Any] | type | None) -> None:
             )
     elif not secret:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_extensions(app: Flask) -> None:

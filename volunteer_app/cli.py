@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -14,6 +15,7 @@ from .auth.services import create_user
 from .database import utcnow
 from .errors import DomainError
 from .extensions import db
+from .ops import BackupError, backup_sqlite, check_config
 from .seeding import SeedReport, load_categories, load_demo
 from .stations.models import Unit
 
@@ -25,6 +27,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(urls_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(check_config_command)
 
 
 @click.command("seed")
@@ -98,3 +102,25 @@ def urls_command(port: int) -> None:
         for username, what in DEMO_LOGINS:
             click.echo(f"    {username:<8} {what}")
     click.echo("")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    """Write a consistent copy of the live SQLite database to PATH (PostgreSQL: pg_dump)."""
+    try:
+        size = backup_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path} ({size} bytes).")
+
+
+@click.command("check-config")
+def check_config_command() -> None:
+    """Report what is unsafe in this configuration; exit 1 if anything is."""
+    findings = check_config(dict(current_app.config))
+    for finding in findings:
+        click.echo(("UNSAFE  " if finding.unsafe else "note    ") + finding.message)
+    if any(f.unsafe for f in findings):
+        raise SystemExit(1)
+    click.echo("No unsafe settings found.")

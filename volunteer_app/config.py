@@ -86,9 +86,14 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    #: How many reverse proxies sit in front of the app (their X-Forwarded-* headers are
+    #: trusted; 0 = none). Behind nginx on the same host: 1. See docs/deploy.md.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
     #: Version of the consent text a volunteer agrees to; kept with each consent.
     CONSENT_VERSION = "2026-11"

@@ -1,0 +1,107 @@
+"""Backups, restore, the configuration check and the proxy setting."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import func, select
+
+from volunteer_app import create_app
+from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.ops import BackupError, backup_sqlite, check_config
+
+
+def test_backup_is_a_consistent_copy_that_restores(app, db, make, runner, tmp_path):
+    if app.config["TEST_BACKEND"] != "sqlite":
+        with pytest.raises(BackupError, match="pg_dump"):
+            backup_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "x.sqlite3")
+        return
+    activity = make.activity()
+    for i in range(5):
+        checkins.check_in(activity, make.volunteer(f"志愿者{i}"), now=activity.starts_at)
+    db.session.commit()
+    target = tmp_path / "backups" / "volunteer-2021-03-05.sqlite3"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM checkins").fetchone()[0] == 5
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code != 0 and "exists" in again.output
+
+    # Restore = put the file in place of the database; the app reads it as it was.
+    restored = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}", "SECRET_KEY": "x" * 40}
+    )
+    with restored.app_context():
+        from volunteer_app.extensions import db as restored_db
+
+        count = restored_db.session.scalar(select(func.count()).select_from(CheckIn))
+        restored_db.engine.dispose()
+    assert count == 5
+
+
+def test_check_config_flags_unsafe_settings():
+    unsafe = check_config(
+        {
+            "ENV_NAME": "development",
+            "SECRET_KEY": "short",
+            "DEBUG": True,
+            "SESSION_COOKIE_SECURE": False,
+            "PUBLIC_BASE_URL": "http://x",
+        }
+    )
+    messages = " ".join(f.message for f in unsafe if f.unsafe)
+    for word in ("APP_ENV", "SECRET_KEY", "DEBUG", "SESSION_COOKIE_SECURE", "https"):
+        assert word in messages
+    safe = check_config(
+        {
+            "ENV_NAME": "production",
+            "SECRET_KEY": "s" * 48,
+            "SESSION_COOKIE_SECURE": True,
+            "PUBLIC_BASE_URL": "https://zyz.example.cn",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/v",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        }
+    )
+    assert not any(f.unsafe for f in safe)
+
+
+def test_check_config_command_exits_nonzero_when_unsafe(runner):
+    result = runner.invoke(args=["check-config"])
+    assert result.exit_code == 1 and "UNSAFE" in result.output
+
+
+def test_proxy_headers_trusted_only_when_configured(app, tmp_path):
+    plain = app.test_client()
+    response = plain.get(
+        "/healthz", headers={"X-Forwarded-Proto": "https"}, base_url="http://zyz.example.cn"
+    )
+    assert response.status_code == 200
+    proxied = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "SECRET_KEY": "x" * 40,
+            "PROXY_COUNT": 1,
+        }
+    )
+
+    @proxied.get("/_scheme")
+    def scheme():
+        from flask import request
+
+        return request.scheme
+
+    client = proxied.test_client()
+    assert client.get("/_scheme", headers={"X-Forwarded-Proto": "https"}).text == "https"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
+    broken = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}",
+            "SECRET_KEY": "x" * 40,
+        }
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json == {"status": "unavailable"}
