@@ -35,12 +35,12 @@ test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check volunteer_app tests bench
-	$(BIN)/ruff format --check volunteer_app tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: $(STAMP)
-	$(BIN)/ruff format volunteer_app tests bench
-	$(BIN)/ruff check --fix volunteer_app tests bench
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # Extract messages and update both catalogs; then translate the new entries in the .po files.
 i18n-update: $(STAMP)

@@ -6,6 +6,7 @@ a SIGKILL in the middle of a burst loses no acknowledged check-in.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -82,10 +83,8 @@ def burst(jobs, workers: int = 50) -> list:
     start = threading.Barrier(min(workers, len(jobs)))
 
     def run(job):
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             start.wait(timeout=10)
-        except threading.BrokenBarrierError:
-            pass
         return job()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
