@@ -7,9 +7,22 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` in URLs, bounded to the database's integer range.
+
+    An id past 2³¹−1 cannot exist; without the bound it would reach the database and
+    overflow there (a 500) instead of being a plain 404.
+    """
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | type | None = None) -> Flask:
@@ -21,6 +34,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
         static_folder="../static",
     )
     configure(app, config)
+    app.url_map.converters["int"] = DatabaseIntConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -96,12 +110,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register each area's blueprint."""
     from .activities import bp as activities_bp
+    from .api import bp as api_bp
+    from .api import console_bp as api_console_bp
     from .audit import models as _audit_models  # noqa: F401  (mapped before first use)
     from .auth import bp as auth_bp
     from .checkins import bp as checkins_bp
     from .health import bp as health_bp
 
-    for blueprint in (activities_bp, auth_bp, checkins_bp, health_bp):
+    for blueprint in (activities_bp, api_bp, api_console_bp, auth_bp, checkins_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

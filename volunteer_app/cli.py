@@ -29,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(urls_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(check_config_command)
+    app.cli.add_command(create_api_token_command)
 
 
 @click.command("seed")
@@ -124,3 +125,19 @@ def check_config_command() -> None:
     if any(f.unsafe for f in findings):
         raise SystemExit(1)
     click.echo("No unsafe settings found.")
+
+
+@click.command("create-api-token")
+@click.argument("username")
+@click.option("--name", default="command line", show_default=True, help="What it is for.")
+def create_api_token_command(username: str, name: str) -> None:
+    """Create an API token for USERNAME and print it once (only its hash is kept)."""
+    from .api.services import create_token
+    from .auth.services import find_user
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    _, raw = create_token(user, name, now=utcnow())
+    db.session.commit()
+    click.echo(raw)

@@ -90,6 +90,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Per API token: generous, so a school-gate kiosk or a nightly sync never trips it.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "6000 per minute")
+    #: API calls without a token, per address.
+    API_ANONYMOUS_RATE_LIMIT = os.environ.get("API_ANONYMOUS_RATE_LIMIT", "60 per minute")
 
     #: How many reverse proxies sit in front of the app (their X-Forwarded-* headers are
     #: trusted; 0 = none). Behind nginx on the same host: 1. See docs/deploy.md.

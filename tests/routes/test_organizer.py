@@ -165,3 +165,10 @@ def test_security_headers(client):
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_ids_beyond_the_database_range_are_404_not_500(client, make, db, login_as):
+    login_as(make.user())
+    db.session.commit()
+    assert client.get("/activities/3787392754299116243149389824").status_code == 404
+    assert client.get("/activities/2147483648/qr.png").status_code == 404

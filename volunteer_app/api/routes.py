@@ -1,0 +1,220 @@
+"""API v1 endpoints: thin wrappers over the same services the pages use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import current_app, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ValidationError
+
+from ..activities.models import Activity, ActivityStatus
+from ..auth.scoping import activity_or_404
+from ..checkins import services as checkins
+from ..checkins.models import CheckIn
+from ..checkins.rules import CheckInError
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..i18n import local_to_utc
+from ..volunteers import services as volunteers
+from ..volunteers.cards import verify_card
+from ..volunteers.models import Volunteer
+from ..volunteers.rules import mask_phone, normalize_name, normalize_phone
+from . import bp, queries
+from .openapi import build_document
+from .schemas import ActivityOut, CheckInOut, CheckInResult, Page, VolunteerRef
+
+
+class ApiRequestError(DomainError):
+    """The request's parameters or body are not acceptable."""
+
+    status = 400
+    messages = {
+        "invalid_json": _l("The request body must be a JSON object."),
+        "invalid_parameter": _l("A query parameter has an invalid value."),
+        "invalid_body": _l("The request body is not valid."),
+        "volunteer_not_found": _l("No volunteer with this card."),
+        "name_required": _l("This number is not registered yet: give the volunteer's name too."),
+    }
+
+
+def _query_int(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiRequestError("invalid_parameter")
+    return int(raw)
+
+
+#: Dates outside this range are clamped: no activity lies there, and the time-zone
+#: conversion of year 1 or 9999 would overflow.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _query_date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise ApiRequestError("invalid_parameter") from None
+    return min(max(value, EARLIEST), LATEST)
+
+
+def _paging() -> queries.PageRequest:
+    return queries.PageRequest(
+        page=_query_int("page", 1, 1, 1_000_000), per_page=_query_int("per_page", 50, 1, 200)
+    )
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiRequestError("invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise ApiRequestError("invalid_body", status=422) from None
+
+
+def _activity_out(activity: Activity, checked_in: int) -> dict:
+    return ActivityOut(
+        id=activity.id,
+        title=activity.title,
+        station_id=activity.unit_id,
+        station=activity.unit.name,
+        category=activity.category.code,
+        place=activity.place,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        capacity=activity.capacity,
+        status=activity.status.value,
+        checked_in=checked_in,
+    ).model_dump(mode="json")
+
+
+def _record_out(record: CheckIn, volunteer: Volunteer, model=CheckInOut, **extra) -> dict:
+    return model(
+        id=record.id,
+        volunteer_id=volunteer.id,
+        name=volunteer.name,
+        phone=mask_phone(volunteer.phone),
+        checked_in_at=record.checked_in_at,
+        checked_out_at=record.checked_out_at,
+        minutes=record.minutes,
+        hours=record.minutes / 60,
+        origin=record.origin.value,
+        status=record.status.value,
+        **extra,
+    ).model_dump(mode="json")
+
+
+def _page(items: list, total: int, paging: queries.PageRequest) -> dict:
+    return Page[dict](
+        items=items, total=total, page=paging.page, per_page=paging.per_page
+    ).model_dump(mode="json")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(build_document(current_app.url_map))
+
+
+@bp.get("/activities")
+def list_activities():
+    """Activities the caller may see, newest first; filter by station, status and dates."""
+    paging = _paging()
+    status_raw = request.args.get("status")
+    if status_raw and status_raw not in {s.value for s in ActivityStatus}:
+        raise ApiRequestError("invalid_parameter")
+    date_from, date_to = _query_date("date_from"), _query_date("date_to")
+    rows, total = queries.activities(
+        g.api_user,
+        paging,
+        station_id=_query_int("station_id", None, 1, 2**31 - 1),
+        status=ActivityStatus(status_raw) if status_raw else None,
+        starts_from=local_to_utc(datetime.combine(date_from, time.min)) if date_from else None,
+        starts_before=(local_to_utc(datetime.combine(date_to, time.max)) if date_to else None),
+    )
+    return jsonify(_page([_activity_out(a, n) for a, n in rows], total, paging))
+
+
+@bp.get("/activities/<int:activity_id>")
+def get_activity(activity_id: int):
+    """One activity."""
+    activity = activity_or_404(g.api_user, activity_id)
+    return jsonify(_activity_out(activity, queries.record_count(activity.id)))
+
+
+@bp.get("/activities/<int:activity_id>/checkins")
+def list_checkins(activity_id: int):
+    """An activity's attendance, in arrival order."""
+    activity = activity_or_404(g.api_user, activity_id)
+    paging = _paging()
+    rows, total = queries.checkins(activity.id, paging)
+    return jsonify(_page([_record_out(r, r.volunteer) for r in rows], total, paging))
+
+
+def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
+    """Find the volunteer by card or phone; register a walk-in for a new number with a name."""
+    if ref.card is not None:
+        volunteer = db.session.get(
+            Volunteer, verify_card(current_app.config["SECRET_KEY"], ref.card)
+        )
+        if volunteer is None:
+            raise ApiRequestError("volunteer_not_found", status=404)
+        return volunteer
+    phone = normalize_phone(ref.phone or "")
+    volunteer = volunteers.find_by_phone(phone)
+    if volunteer is not None:
+        return volunteer
+    if not ref.name:
+        raise ApiRequestError("name_required", status=422)
+    return volunteers.register(
+        normalize_name(ref.name),
+        phone,
+        now=now,
+        consent_version="organizer:" + current_app.config["CONSENT_VERSION"],
+    )
+
+
+@bp.post("/activities/<int:activity_id>/checkins")
+def create_checkin(activity_id: int):
+    """Check a volunteer in on the organizer's behalf; a repeat answers 200 with ``already``."""
+    activity = activity_or_404(g.api_user, activity_id)
+    ref = _body(VolunteerRef)
+    now = utcnow()
+    volunteer = _volunteer_for(ref, now=now)
+    try:
+        record = checkins.check_in(activity, volunteer, now=now, recorded_by_id=g.api_user.id)
+        db.session.commit()
+    except CheckInError as error:
+        db.session.rollback()
+        if error.code != "already_checked_in":
+            raise
+        record = checkins.find_record(activity.id, volunteer.id)
+        return jsonify(_record_out(record, record.volunteer, CheckInResult, already=True)), 200
+    return jsonify(_record_out(record, volunteer, CheckInResult, already=False)), 201
+
+
+@bp.post("/activities/<int:activity_id>/checkouts")
+def create_checkout(activity_id: int):
+    """Check a volunteer out and credit the hours; a repeat answers 200 with ``already``."""
+    activity = activity_or_404(g.api_user, activity_id)
+    ref = _body(VolunteerRef)
+    now = utcnow()
+    volunteer = _volunteer_for(ref, now=now)
+    try:
+        record = checkins.check_out(activity, volunteer, now=now)
+        db.session.commit()
+    except CheckInError as error:
+        db.session.rollback()
+        if error.code != "already_checked_out":
+            raise
+        record = checkins.find_record(activity.id, volunteer.id)
+        return jsonify(_record_out(record, record.volunteer, CheckInResult, already=True)), 200
+    return jsonify(_record_out(record, volunteer, CheckInResult, already=False)), 200
