@@ -90,6 +90,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Failed sign-ins per username before a temporary lockout.
+    LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
     #: Per API token: generous, so a school-gate kiosk or a nightly sync never trips it.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "6000 per minute")
     #: API calls without a token, per address.

@@ -196,7 +196,8 @@ def test_check_out_without_check_in_is_409(client, db, make, api):
         ({"json": {"phone": "x" * 10_000}}, 422, "invalid_body"),
         ({"json": {"phone": "12345"}}, 400, "phone_invalid"),
         ({"json": {"phone": "13812341234"}}, 422, "name_required"),
-        ({"json": {"phone": "13812341234", "name": "李\x00"}}, 400, "name_invalid"),
+        ({"json": {"phone": "13812341234", "name": "李\x00"}}, 400, "control_characters"),
+        ({"json": {"phone": "13812341234", "name": "李\u202e"}}, 400, "name_invalid"),
         ({"json": {"card": "c1.forged"}}, 400, "invalid"),
     ],
 )

@@ -1,5 +1,6 @@
 """Organizer pages: sign-in, activity list and creation, scoping."""
 
+import pytest
 from sqlalchemy import func, select
 
 from volunteer_app.activities.models import Activity
@@ -172,3 +173,54 @@ def test_ids_beyond_the_database_range_are_404_not_500(client, make, db, login_a
     db.session.commit()
     assert client.get("/activities/3787392754299116243149389824").status_code == 404
     assert client.get("/activities/2147483648/qr.png").status_code == 404
+
+
+def test_login_lockout_is_temporary_and_reveals_nothing(app, make, db):
+    from volunteer_app import create_app
+
+    user = make.user("wanfu")
+    db.session.commit()
+    limited = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "LOGIN_LOCKOUT": "3 per 15 minutes",
+        }
+    )
+    client = limited.test_client()
+
+    def attempt(username, password):
+        token = csrf_token(client, "/login")
+        return client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    for name in ("wanfu", "nobody"):  # a real and an unknown account behave the same
+        statuses = [attempt(name, "wrong").status_code for _ in range(3)]
+        assert statuses == [401, 401, 401]
+        locked = attempt(name, Factory.PASSWORD)
+        assert locked.status_code == 429
+        assert "请等待 15 分钟" in locked.get_data(as_text=True)
+    other = make.user("lvling")
+    db.session.commit()
+    assert attempt(other.username, Factory.PASSWORD).status_code == 302  # others unaffected
+    assert user.id
+    with limited.app_context():
+        from volunteer_app.extensions import db as limited_db
+
+        limited_db.engine.dispose()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T08:00"])
+def test_implausible_dates_are_refused_not_a_500(client, make, db, login_as, when):
+    user = login_as(make.user())
+    db.session.commit()
+    token = csrf_token(client, "/activities/new")
+    response = client.post(
+        "/activities/new",
+        data={**activity_form(make, user.unit, starts_at=when), "csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert "请填写 2000 年到 2100 年之间的日期。" in response.get_data(as_text=True)

@@ -12,9 +12,18 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+#: Activities are dated within these years; anything else is a typo (and year 1 or 9999
+#: would not even survive the conversion to UTC).
+YEARS = (2000, 2100)
+
+
+def plausible_year(form, field) -> None:
+    """Refuse dates outside YEARS with a clear message."""
+    if field.data is not None and not YEARS[0] <= field.data.year <= YEARS[1]:
+        raise ValidationError(_l("Please enter a date between 2000 and 2100."))
 
 
 class ActivityForm(FlaskForm):
@@ -36,12 +45,12 @@ class ActivityForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Starts"),
         format=DATETIME_FORMAT,
-        validators=[DataRequired(_l("Please enter the start time."))],
+        validators=[DataRequired(_l("Please enter the start time.")), plausible_year],
     )
     ends_at = DateTimeLocalField(
         _l("Ends"),
         format=DATETIME_FORMAT,
-        validators=[DataRequired(_l("Please enter the end time."))],
+        validators=[DataRequired(_l("Please enter the end time.")), plausible_year],
     )
     capacity = IntegerField(
         _l("Volunteers needed"),

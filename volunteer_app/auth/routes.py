@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
-from . import bp
+from . import bp, lockout
 from .forms import LoginForm
 from .models import User
 from .services import authenticate
@@ -40,10 +40,16 @@ def login():
         return redirect(url_for("activities.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        username = form.username.data
+        if lockout.is_locked(username):
+            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(username, form.password.data)
         if user is not None:
+            lockout.clear(username)
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("activities.index"))
+        lockout.record_failure(username)
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
