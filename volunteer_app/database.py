@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
@@ -66,6 +67,17 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 16) -> Enum:
     )
 
 
+#: NORMAL with WAL: a commit reaches the operating system before the answer is sent, so a
+#: killed or crashed server loses nothing it acknowledged (tests/reliability proves it);
+#: only a power cut or kernel crash may lose the last few transactions. FULL would close
+#: that gap at the cost of an fsync per check-in (about a tenth of the throughput here,
+#: see docs/benchmarks.md). Set SQLITE_SYNCHRONOUS=FULL for that guarantee, or use
+#: PostgreSQL. Read once at import: it is a deployment decision, not a per-request one.
+SQLITE_SYNCHRONOUS = (
+    "FULL" if os.environ.get("SQLITE_SYNCHRONOUS", "").upper() == "FULL" else ("NORMAL")
+)
+
+
 def configure_sqlite(engine) -> None:
     """Make SQLite transactional, concurrent and durable for every connection.
 
@@ -76,8 +88,7 @@ def configure_sqlite(engine) -> None:
       the write lock up front and queue on the busy timeout, instead of failing with
       "database is locked" when a read lock cannot be upgraded in a check-in burst.
       Page views stay ``BEGIN DEFERRED`` and read in parallel thanks to WAL.
-    - ``synchronous=FULL`` with WAL: a check-in whose response was sent survives a killed
-      process or a power cut (NORMAL could lose the last transactions on power loss).
+    - ``synchronous`` per SQLITE_SYNCHRONOUS above (NORMAL by default).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -88,7 +99,7 @@ def configure_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

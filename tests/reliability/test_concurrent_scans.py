@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
+from bench.harness import SECRET, Phone, gunicorn
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
 
 from ..conftest import migrate_database, throwaway_postgres
-from .server import SECRET, Phone, gunicorn
 
 pytestmark = pytest.mark.slow
 VOLUNTEERS = 100

@@ -1,4 +1,4 @@
-"""A real gunicorn server for reliability tests, and phones that talk to it over HTTP."""
+"""A real gunicorn server for reliability tests and benchmarks, and phones that talk to it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +41,14 @@ class Server:
 
 
 @contextmanager
-def gunicorn(database_uri: str, *, workers: int = 4, threads: int = 4):
+def gunicorn(
+    database_uri: str,
+    *,
+    workers: int = 4,
+    threads: int = 4,
+    worker_class: str = "gthread",
+    env: dict[str, str] | None = None,
+):
     """Serve the app with gunicorn on a free port until the block ends."""
     port = free_port()
     env = {
@@ -49,6 +57,7 @@ def gunicorn(database_uri: str, *, workers: int = 4, threads: int = 4):
         "DATABASE_URL": database_uri,
         "SECRET_KEY": SECRET,
         "RATELIMIT_ENABLED": "false",
+        **(env or {}),
     }
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -60,15 +69,19 @@ def gunicorn(database_uri: str, *, workers: int = 4, threads: int = 4):
         str(workers),
         "--threads",
         str(threads),
+        "--worker-class",
+        worker_class,
         "volunteer_app:create_app()",
     ]
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     server = Server(process, port)
     try:
@@ -82,16 +95,17 @@ def gunicorn(database_uri: str, *, workers: int = 4, threads: int = 4):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        if process.stderr:
-            log = process.stderr.read().decode(errors="replace")
-            assert "Traceback" not in log, log[-4000:]
+        log.seek(0)
+        text = log.read().decode(errors="replace")
+        log.close()
+        assert "Traceback" not in text, text[-4000:]
 
 
 def _wait_healthy(server: Server, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError("gunicorn exited: " + server.process.stderr.read().decode())
+            raise RuntimeError(f"gunicorn exited with {server.process.returncode}")
         try:
             status, _, _ = Phone(server.port).request("GET", "/healthz")
             if status == 200:
