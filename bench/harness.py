@@ -74,7 +74,7 @@ def gunicorn(
         "volunteer_app:create_app()",
     ]
     # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         command,
         cwd=ROOT,
