@@ -105,6 +105,12 @@ def register_extensions(app: Flask) -> None:
     from .security import init_app as init_security
 
     init_security(app)
+    from .assets import init_app as init_assets
+
+    init_assets(app)
+    from .pwa import init_app as init_pwa
+
+    init_pwa(app)
 
 
 def register_blueprints(app: Flask) -> None:

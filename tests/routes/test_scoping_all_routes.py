@@ -19,12 +19,16 @@ from ..conftest import csrf_token
 #: Endpoints anyone may use.
 PUBLIC = {
     "static",
+    "assets.hashed",
     "activities.home",
     "auth.login",
     "checkins.scan",
     "checkins.scan_submit",
     "health.healthz",
     "api.openapi",
+    "pwa.manifest",
+    "pwa.service_worker",
+    "pwa.offline",
 }
 
 

@@ -1,0 +1,51 @@
+"""Static files under content-hashed URLs, cached for a year; no build step.
+
+Templates call ``asset("css/app.css")`` → ``/a/3f9c2b1e7d/css/app.css``. The hash changes
+whenever the file does, so browsers keep each version forever (``immutable``) and a repeat
+visit fetches only the HTML. The plain ``/static/...`` route stays for files whose URL must
+not change (the service worker, the manifest's icons).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from flask import Blueprint, Flask, current_app, send_from_directory, url_for
+
+bp = Blueprint("assets", __name__)
+ONE_YEAR = 365 * 24 * 3600
+_digests: dict[tuple[str, float], str] = {}
+
+
+def digest(filename: str) -> str:
+    """First 10 hex digits of the file's SHA-256 (cached per modification time)."""
+    path = os.path.join(current_app.static_folder, filename)
+    key = (path, os.stat(path).st_mtime)
+    if key not in _digests:
+        with open(path, "rb") as handle:
+            _digests[key] = hashlib.sha256(handle.read()).hexdigest()[:10]
+    return _digests[key]
+
+
+def asset(filename: str) -> str:
+    """The content-hashed URL of a file under static/."""
+    return url_for("assets.hashed", version=digest(filename), filename=filename)
+
+
+@bp.get("/a/<version>/<path:filename>")
+def hashed(version: str, filename: str):
+    """Serve a static file for a year; any version serves the current file."""
+    response = send_from_directory(current_app.static_folder, filename, max_age=ONE_YEAR)
+    response.cache_control.immutable = True
+    response.cache_control.public = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the route and the ``asset()`` template helper."""
+    app.register_blueprint(bp)
+    app.add_template_global(asset, "asset")
+    app.add_template_filter(
+        lambda text: hashlib.sha256(str(text).encode()).hexdigest()[:10], "hash_short"
+    )
