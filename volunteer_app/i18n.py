@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -26,19 +27,45 @@ def select_locale() -> str:
     )
 
 
-def remember_language(response):
-    """Keep a language chosen with ``?lang=`` for this device (one year)."""
-    lang = g.pop("set_lang_cookie", None)
-    if lang:
-        response.set_cookie(
-            current_app.config["LANG_COOKIE_NAME"],
-            lang,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-        )
+#: Text sizes a person can choose (``?text=large``); kept per device like the language.
+TEXT_SIZES = ("normal", "large")
+TEXT_COOKIE_NAME = "text"
+
+
+def text_size() -> str:
+    """The text size for this request: ``?text=``, then the cookie, then normal."""
+    wanted = request.args.get("text")
+    if wanted in TEXT_SIZES:
+        g.set_text_cookie = wanted
+        return wanted
+    cookie = request.cookies.get(TEXT_COOKIE_NAME)
+    return cookie if cookie in TEXT_SIZES else "normal"
+
+
+def remember_choices(response):
+    """Keep a language or text size chosen in the URL for this device (one year)."""
+    for name, value in (
+        (current_app.config["LANG_COOKIE_NAME"], g.pop("set_lang_cookie", None)),
+        (TEXT_COOKIE_NAME, g.pop("set_text_cookie", None)),
+    ):
+        if value:
+            response.set_cookie(
+                name,
+                value,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            )
     return response
+
+
+def with_query(**changes: str) -> str:
+    """This page's URL with some query parameters changed, the others kept."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        args[key] = [value]
+    return request.path + "?" + urlencode(args, doseq=True)
 
 
 def local_zone() -> ZoneInfo:
@@ -63,14 +90,19 @@ def html_lang() -> str:
 
 def init_app(app: Flask) -> None:
     """Register the cookie hook and template helpers."""
-    app.after_request(remember_language)
+    app.after_request(remember_choices)
 
     app.add_template_filter(format_hours, "hours")
     app.add_template_global(format_span, "timespan")
 
     @app.context_processor
     def inject_i18n():
-        return {"html_lang": html_lang, "current_locale": lambda: str(get_locale())}
+        return {
+            "html_lang": html_lang,
+            "current_locale": lambda: str(get_locale()),
+            "text_size": text_size,
+            "with_query": with_query,
+        }
 
 
 def format_span(starts_at: datetime, ends_at: datetime) -> str:
