@@ -96,7 +96,9 @@ def register_blueprints(app: Flask) -> None:
     from .checkins import bp as checkins_bp
     from .health import bp as health_bp
 
-    for blueprint in (activities_bp, auth_bp, checkins_bp, health_bp):
+    from .reports import bp as reports_bp
+
+    for blueprint in (activities_bp, auth_bp, checkins_bp, health_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 
