@@ -28,12 +28,12 @@ from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
-from volunteer_app import create_app  # noqa: E402
-from volunteer_app.extensions import db  # noqa: E402
+from volunteer_app import create_app
+from volunteer_app.extensions import db
 
 SEED = 20210305
 START = datetime(2023, 1, 1, tzinfo=UTC)
@@ -56,7 +56,10 @@ CATEGORIES = [
     ("civility", "文明风尚", "Civility"),
     ("other", "其他", "Other"),
 ]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑"  # common surnames
+    "梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
 GIVEN = "秀英桂英玉兰明华建国志强丽娟海燕军红伟芳敏静磊洋勇艳杰涛超霞平刚桂芝婷"
 TITLES = [
     "测血压、测血糖",

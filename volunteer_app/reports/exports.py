@@ -100,7 +100,8 @@ def write_xlsx(title: str, columns: list[ColumnSpec], rows: Iterable[list[Any]])
                 cell.number_format = NUMBER_FORMATS[column.kind]
             cells.append(cell)
         sheet.append(cells)
-    handle = tempfile.TemporaryFile()
+    # Not a context manager: the response streams the file and closes it when done.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)
     handle.seek(0)
     return handle
@@ -116,9 +117,7 @@ def csv_chunks(columns: list[ColumnSpec], rows: Iterable[list[Any]]) -> Iterator
     buffer.truncate()
     pending = 0
     for row in rows:
-        writer.writerow(
-            [escape_cell(_text(v, c.kind)) for c, v in zip(columns, row, strict=True)]
-        )
+        writer.writerow([escape_cell(_text(v, c.kind)) for c, v in zip(columns, row, strict=True)])
         pending += 1
         if pending >= CSV_BATCH:
             yield buffer.getvalue().encode("utf-8")
@@ -174,7 +173,7 @@ def attendance_export() -> Export:
             ColumnSpec(_("Mobile number"), 15),
             ColumnSpec(_("Checked in at"), 18, "datetime"),
             ColumnSpec(_("Checked out at"), 18, "datetime"),
-            ColumnSpec(_("Service hours"), 10, "hours"),
+            ColumnSpec(_("Service hours (h)"), 10, "hours"),
             ColumnSpec(_("Hours recorded by"), 12),
             ColumnSpec(_("Hours status"), 10),
         ],
@@ -196,11 +195,11 @@ def hours_export() -> Export:
         [
             ColumnSpec(_("Name"), 14),
             ColumnSpec(_("Mobile number"), 15),
-            ColumnSpec(_("Activities"), 8, "int"),
-            ColumnSpec(_("Confirmed hours"), 12, "hours"),
-            ColumnSpec(_("Pending hours"), 12, "hours"),
-            ColumnSpec(_("Hours from scans"), 12, "hours"),
-            ColumnSpec(_("Hours added by organizers"), 14, "hours"),
+            ColumnSpec(_("Activities attended"), 8, "int"),
+            ColumnSpec(_("Confirmed hours (h)"), 12, "hours"),
+            ColumnSpec(_("Pending hours (h)"), 12, "hours"),
+            ColumnSpec(_("Hours from scans (h)"), 12, "hours"),
+            ColumnSpec(_("Hours added by organizers (h)"), 14, "hours"),
             ColumnSpec(_("First activity"), 12, "date"),
             ColumnSpec(_("Last activity"), 12, "date"),
         ],
@@ -231,15 +230,15 @@ def activities_export(locale: str) -> Export:
         [
             ColumnSpec(_("Starts at"), 18, "datetime"),
             ColumnSpec(_("Ends at"), 18, "datetime"),
-            ColumnSpec(_("Activity"), 28),
+            ColumnSpec(_("Activity name"), 28),
             ColumnSpec(_("Category"), 12),
             ColumnSpec(_("Unit"), 20),
             ColumnSpec(_("Place"), 24),
             ColumnSpec(_("Status"), 9),
             ColumnSpec(_("Check-ins"), 9, "int"),
             ColumnSpec(_("Volunteers"), 9, "int"),
-            ColumnSpec(_("Confirmed hours"), 12, "hours"),
-            ColumnSpec(_("Pending hours"), 12, "hours"),
+            ColumnSpec(_("Confirmed hours (h)"), 12, "hours"),
+            ColumnSpec(_("Pending hours (h)"), 12, "hours"),
             ColumnSpec(_("Not checked out"), 10, "int"),
         ],
         lambda r: [
@@ -250,11 +249,13 @@ def activities_export(locale: str) -> Export:
             r.unit_name,
             r.place,
             statuses.get(r.status.value, r.status.value),
-            r.checkins,
-            r.volunteers,
-            _hours(r.confirmed),
-            _hours(r.pending),
-            int(r.open),
+            # A cancelled activity's figures count nowhere; blank cells keep column sums
+            # equal to the dashboard's totals.
+            *(
+                [None] * 5
+                if r.status.value == "cancelled"
+                else [r.checkins, r.volunteers, _hours(r.confirmed), _hours(r.pending), int(r.open)]
+            ),
         ],
     )
 
@@ -265,13 +266,13 @@ def checkins_export() -> Export:
     return Export(
         [
             ColumnSpec(_("Date"), 12, "date"),
-            ColumnSpec(_("Activity"), 28),
+            ColumnSpec(_("Activity name"), 28),
             ColumnSpec(_("Unit"), 20),
             ColumnSpec(_("Name"), 14),
             ColumnSpec(_("Mobile number"), 15),
             ColumnSpec(_("Checked in at"), 18, "datetime"),
             ColumnSpec(_("Checked out at"), 18, "datetime"),
-            ColumnSpec(_("Service hours"), 10, "hours"),
+            ColumnSpec(_("Service hours (h)"), 10, "hours"),
             ColumnSpec(_("Hours recorded by"), 12),
             ColumnSpec(_("Hours status"), 10),
         ],

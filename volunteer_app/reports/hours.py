@@ -93,13 +93,16 @@ def roll_up(
 
     ``units`` maps id → (name, level, parent_id) for the units in scope; ``per_unit``
     maps id → (activities, sums). Activities held by the scope unit itself get their own
-    line. Distinct volunteers do not add up, so rolled-up lines leave them out.
+    line. Distinct volunteers do not add up, so rolled-up lines leave them out. A unit
+    without children has no drill-down lines.
     """
     lines: dict[int, UnitRow] = {
         uid: UnitRow(uid, name, level)
         for uid, (name, level, parent) in units.items()
         if parent == scope_id
     }
+    if not lines:  # a station (or a centre without stations): nothing to drill into
+        return []
     for unit_id, (activities, sums) in per_unit.items():
         if unit_id not in units:
             continue

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Response, render_template, request, send_file, stream_with_context, url_for
 from babel.dates import format_skeleton
+from flask import Response, render_template, request, send_file, stream_with_context
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,8 +22,16 @@ from ..i18n import local_zone, utc_to_local
 from ..stations.models import Unit
 from . import bp, charts, exports, queries
 from .hours import bucket_label, to_hours
-from .periods import KINDS, Period, ReportError, leifeng_period, month_period, parse_period
-from .periods import day_period, year_period
+from .periods import (
+    KINDS,
+    Period,
+    ReportError,
+    day_period,
+    leifeng_period,
+    month_period,
+    parse_period,
+    year_period,
+)
 
 #: Ranked stations shown on the dashboard (the export lists them all).
 RANKED_ROWS = 20
@@ -224,4 +232,3 @@ def checkins_export(fmt: str):
     filename = f"{_('Service records')}_{scope.unit.name}_{scope.period.filename_part()}"
     rows = queries.checkin_rows(scope.unit_ids, scope.start, scope.end)
     return _send(fmt, filename, _("Service records"), exports.checkins_export(), rows)
-
