@@ -212,10 +212,13 @@ def load(rows: dict[str, list[tuple]], dialect: str) -> None:
                 )
         if dialect == "sqlite":
             cur.execute("COMMIT")
+            cur.execute("ANALYZE")
         else:
             raw.commit()
-        cur.execute("ANALYZE")
-        raw.commit()
+            # VACUUM sets the visibility map, so index-only scans work from the start
+            # (autovacuum would do it later, at an unknown time).
+            raw.driver_connection.autocommit = True
+            cur.execute("VACUUM ANALYZE")
     finally:
         raw.close()
 

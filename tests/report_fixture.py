@@ -77,10 +77,10 @@ def build(make, db) -> World:
 
     vols = {
         "V1": volunteer("V1", "李秀英", "13812341234", local(12, 1, year=2024)),
-        "V2": volunteer("V2", "王建国", "13900000002", local(12, 1, year=2024)),
-        "V3": volunteer("V3", "张桂兰", "13900000003", local(3, 5, 6)),
-        "V4": volunteer("V4", "=1+2", "13900000004", local(3, 5, 6)),
-        "V5": volunteer("V5", "赵志强", "13900000005", local(3, 6, 6)),
+        "V2": volunteer("V2", "王建国", "13700000002", local(12, 1, year=2024)),
+        "V3": volunteer("V3", "张桂兰", "13700000003", local(3, 5, 6)),
+        "V4": volunteer("V4", "=1+2", "13700000004", local(3, 5, 6)),
+        "V5": volunteer("V5", "赵志强", "13700000005", local(3, 6, 6)),
     }
 
     def activity(unit, category, start, minutes, title, status=ActivityStatus.FINISHED):

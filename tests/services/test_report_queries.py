@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import event
 from werkzeug.exceptions import NotFound
 
+from volunteer_app.checkins.models import CheckIn
 from volunteer_app.reports import queries
 from volunteer_app.reports.periods import day_period, leifeng_period, month_period
 
-from ..report_fixture import SHANGHAI, build
+from ..report_fixture import CONF, ORG, SHANGHAI, build
 
 
 @pytest.fixture
@@ -131,3 +132,67 @@ def test_dashboard_statement_count_does_not_grow(world, db, make):
         make.activity(world.s2, title=f"加场{i}", starts_at=world.acts["A2"].starts_at)
     db.session.commit()
     assert count_statements() == before
+
+
+def stats_match_checkins(db) -> list[tuple]:
+    """activity_stats rows, and the same sums computed from checkins directly."""
+    from sqlalchemy import select
+
+    from volunteer_app.reports.models import ActivityStats
+
+    kept = sorted(
+        (
+            s.activity_id,
+            s.checkins,
+            s.confirmed_minutes,
+            s.pending_minutes,
+            s.scan_minutes,
+            s.organizer_minutes,
+            s.open_checkins,
+        )
+        for s in db.session.scalars(select(ActivityStats))
+        if s.checkins
+    )
+    direct = sorted(
+        tuple(row)
+        for row in db.session.execute(
+            select(CheckIn.activity_id, *queries._sums_columns()).group_by(CheckIn.activity_id)
+        )
+    )
+    assert kept == direct
+    return kept
+
+
+def test_activity_stats_follow_every_write(world, db, make):
+    """Triggers keep activity_stats equal to the check-ins, whatever writes them."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete, update
+
+    from volunteer_app.checkins import services
+
+    assert len(stats_match_checkins(db)) == 6  # filled on insert, per activity
+    a4 = world.acts["A4"]
+    someone = make.volunteer("新来的")
+    # the real services: check in (pending, open), then out (minutes credited)
+    services.check_in(a4, someone, now=a4.starts_at)
+    db.session.commit()
+    stats_match_checkins(db)
+    services.check_out(a4, someone, now=a4.starts_at + timedelta(minutes=95))
+    db.session.commit()
+    kept = dict((row[0], row[1:]) for row in stats_match_checkins(db))
+    assert kept[a4.id] == (2, 240, 90, 330, 0, 0)
+    # an organizer confirms, changes origin, moves a record to another activity, deletes one
+    db.session.execute(
+        update(CheckIn).where(CheckIn.activity_id == a4.id).values(status=CONF, origin=ORG)
+    )
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.volunteer_id == world.vols["V3"].id)
+        .values(activity_id=world.acts["A5"].id)
+    )
+    db.session.execute(delete(CheckIn).where(CheckIn.volunteer_id == world.vols["V4"].id))
+    db.session.commit()
+    stats_match_checkins(db)
+    b = board(world.admin, world.district, MARCH)
+    assert (b.totals.checkins, b.totals.open_checkins) == (7 - 1 - 1 + 1, 0)

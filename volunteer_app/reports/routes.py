@@ -121,6 +121,7 @@ def dashboard():
         scope.start,
         scope.end,
         _offset_minutes(scope.start),
+        ranked_limit=RANKED_ROWS,
     )
     latest, activity_total = queries.latest_activities(scope.unit_ids, scope.start, scope.end)
     category_names = {
