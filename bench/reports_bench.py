@@ -93,12 +93,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def export_child(url: str, fmt: str, query: str) -> None:
     """(In a child process) run one export and print JSON: rows, bytes, seconds, peak RSS."""
     app = make_client(url)
     client = signed_in(app, USERS["district"])
     client.get("/reports/?period=day&date=2025-01-01")  # warm up imports and templates
-    before = _peak_rss_mb()
+    before = _current_rss_mb()
+    peak_before = _peak_rss_mb()
     started = time.perf_counter()
     response = client.get(f"/reports/checkins.{fmt}?{query}", buffered=False)
     size = 0
@@ -132,6 +138,7 @@ def export_child(url: str, fmt: str, query: str) -> None:
                 "seconds": elapsed,
                 "first_byte": first_byte,
                 "rss_before": before,
+                "rss_peak_before": peak_before,
                 "rss_peak": _peak_rss_mb(),
             }
         )
@@ -175,7 +182,7 @@ def markdown(backend: str, dashboards, exports) -> str:
         lines.append(f"| {scope} | {name} | {checkins:,} | {median:.0f} | {worst:.0f} |")
     lines += [
         "",
-        "| export | rows | size | total s | first byte s | RSS before MB | peak RSS MB |",
+        "| export | rows | size | total s | first byte s | RSS before MB | peak RSS after MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for fmt, _size, d in exports:

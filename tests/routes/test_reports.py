@@ -215,3 +215,47 @@ def test_service_record_export_escapes_names(client, world, login_as):
     assert len(lines) == 1 + 7
     assert "'=1+2" in [line[3] for line in lines]
     assert all(not cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line)
+
+
+def test_csv_streams_past_the_first_batch(app, world, monkeypatch):
+    """The CSV body is read after the view returned: later batches must still arrive.
+
+    On PostgreSQL a server-side cursor dies with the request's transaction, which ends
+    when Flask tears the request down, before the body is read. The request runs in a
+    thread of its own so that no test app context keeps the session alive.
+    """
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from volunteer_app.reports import exports, queries
+
+    from ..conftest import csrf_token
+    from ..factories import Factory
+
+    monkeypatch.setattr(queries, "STREAM_BATCH", 2)
+    monkeypatch.setattr(exports, "CSV_BATCH", 1)
+    result = {}
+
+    def download():
+        client = FlaskClient(app, use_cookies=True)
+        token = csrf_token(client, "/login")
+        client.post(
+            "/login",
+            data={"username": "admin-r", "password": Factory.PASSWORD, "csrf_token": token},
+        )
+        response = client.get(f"/reports/checkins.csv?{MARCH}", buffered=False)
+        try:
+            result["chunks"] = list(response.response)
+        except Exception as error:  # reported below, in the test's thread
+            result["error"] = error
+        finally:
+            response.close()
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    thread.join()
+    assert "error" not in result, result.get("error")
+    assert len(result["chunks"]) == 1 + 7
+    lines = list(csv.reader(io.StringIO(b"".join(result["chunks"]).decode("utf-8-sig"))))
+    assert len(lines) == 1 + 7

@@ -92,12 +92,15 @@ def write_xlsx(title: str, columns: list[ColumnSpec], rows: Iterable[list[Any]])
         cell.alignment = Alignment(vertical="center")
         header.append(cell)
     sheet.append(header)
+    formats = [NUMBER_FORMATS.get(column.kind) for column in columns]
     for row in rows:
         cells = []
-        for column, value in zip(columns, row, strict=True):
-            cell = WriteOnlyCell(sheet, value=escape_cell(value))
-            if column.kind in NUMBER_FORMATS and value is not None:
-                cell.number_format = NUMBER_FORMATS[column.kind]
+        for number_format, value in zip(formats, row, strict=True):
+            if number_format is None or value is None:
+                cells.append(escape_cell(value))  # plain values are much cheaper than cells
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = number_format
             cells.append(cell)
         sheet.append(cells)
     # Not a context manager: the response streams the file and closes it when done.

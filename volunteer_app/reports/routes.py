@@ -6,8 +6,10 @@ organizer may not see) before any figure is computed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from babel.dates import format_skeleton
 from flask import Response, render_template, request, send_file, stream_with_context
@@ -172,14 +174,24 @@ def dashboard():
     )
 
 
-def _send(fmt: str, filename: str, title: str, export: exports.Export, rows) -> Response:
-    """Stream an export as CSV (generator) or an xlsx built in a temporary file."""
+def _send(
+    fmt: str, filename: str, title: str, export: exports.Export, rows: Callable[[], Iterable]
+) -> Response:
+    """Stream an export as CSV (generator) or an xlsx built in a temporary file.
+
+    ``rows`` is called, not passed: a CSV body is produced after the view has returned
+    and Flask has torn its context down (ending the transaction and, on PostgreSQL,
+    the server-side cursor), so the query must start inside the re-entered context.
+    """
     headers = {"Cache-Control": "private, no-store"}
     if fmt == "csv":
-        body = stream_with_context(exports.csv_chunks(export.columns, export.lines(rows)))
+
+        def body():
+            yield from exports.csv_chunks(export.columns, export.lines(rows()))
+
         headers["Content-Disposition"] = exports.content_disposition(filename + ".csv")
-        return Response(body, mimetype=exports.CSV_MIMETYPE, headers=headers)
-    handle = exports.write_xlsx(title, export.columns, export.lines(rows))
+        return Response(stream_with_context(body()), mimetype=exports.CSV_MIMETYPE, headers=headers)
+    handle = exports.write_xlsx(title, export.columns, export.lines(rows()))
     response = send_file(
         handle,
         mimetype=exports.XLSX_MIMETYPE,
@@ -200,7 +212,8 @@ def attendance_export(activity_id: int, fmt: str):
     activity = activity_or_404(current_user, activity_id)
     day = utc_to_local(activity.starts_at).date().isoformat()
     filename = f"{_('Attendance')}_{activity.title}_{day}"
-    rows = queries.attendance_rows(activity.id)
+    activity_id = activity.id
+    rows = partial(queries.attendance_rows, activity_id)
     return _send(fmt, filename, _("Attendance"), exports.attendance_export(), rows)
 
 
@@ -210,7 +223,7 @@ def hours_export(fmt: str):
     """Download hours per volunteer for the unit and period."""
     scope = _scope()
     filename = f"{_('Volunteer hours')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = queries.volunteer_hours_rows(scope.unit_ids, scope.start, scope.end)
+    rows = partial(queries.volunteer_hours_rows, scope.unit_ids, scope.start, scope.end)
     return _send(fmt, filename, _("Volunteer hours"), exports.hours_export(), rows)
 
 
@@ -220,7 +233,7 @@ def activities_export(fmt: str):
     """Download the activity list of the unit and period."""
     scope = _scope()
     filename = f"{_('Activities')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = queries.activity_rows(scope.unit_ids, scope.start, scope.end)
+    rows = partial(queries.activity_rows, scope.unit_ids, scope.start, scope.end)
     export = exports.activities_export(str(get_locale()))
     return _send(fmt, filename, _("Activities"), export, rows)
 
@@ -231,5 +244,5 @@ def checkins_export(fmt: str):
     """Download every check-in of the unit and period (the service record detail)."""
     scope = _scope()
     filename = f"{_('Service records')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = queries.checkin_rows(scope.unit_ids, scope.start, scope.end)
+    rows = partial(queries.checkin_rows, scope.unit_ids, scope.start, scope.end)
     return _send(fmt, filename, _("Service records"), exports.checkins_export(), rows)
