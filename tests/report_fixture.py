@@ -76,7 +76,7 @@ def build(make, db) -> World:
         return v
 
     vols = {
-        "V1": volunteer("V1", "李秀英", "13812341234", local(12, 1, year=2024)),
+        "V1": volunteer("V1", "李秀英", "13856781234", local(12, 1, year=2024)),
         "V2": volunteer("V2", "王建国", "13700000002", local(12, 1, year=2024)),
         "V3": volunteer("V3", "张桂兰", "13700000003", local(3, 5, 6)),
         "V4": volunteer("V4", "=1+2", "13700000004", local(3, 5, 6)),
