@@ -49,5 +49,10 @@ i18n-update: $(STAMP)
 	$(BIN)/python -m volunteer_app.i18n_catalog fill-en
 	$(BIN)/python -m volunteer_app.i18n_catalog check || true
 
+# Benchmarks need a database filled by bench/generate.py (see docs/benchmarks.md);
+# DATABASE_URL names it.
+bench: $(STAMP)
+	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

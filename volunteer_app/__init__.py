@@ -122,8 +122,17 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .checkins import bp as checkins_bp
     from .health import bp as health_bp
+    from .reports import bp as reports_bp
 
-    for blueprint in (activities_bp, api_bp, api_console_bp, auth_bp, checkins_bp, health_bp):
+    for blueprint in (
+        activities_bp,
+        api_bp,
+        api_console_bp,
+        auth_bp,
+        checkins_bp,
+        health_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -1,7 +1,7 @@
 """api tokens
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005a
 Create Date: 2026-11-26 07:36:38.047401
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0002'
+down_revision = '0005a'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,224 @@
+"""Measure the report dashboards and exports on a database filled by bench/generate.py.
+
+    .venv/bin/python bench/reports_bench.py --db sqlite:///$PWD/instance/bench.sqlite3
+    .venv/bin/python bench/reports_bench.py --db postgresql://postgres@127.0.0.1:5432/bench
+
+Dashboards: each (scope × period) page is requested through the app in-process (routing,
+scoping, the queries and the template, no network), once to warm up and then --runs
+times; the median and the fastest are printed (the fastest shows the cost without
+interference from other processes on a shared machine). Exports: each export runs in a fresh
+child process that reads the streamed body chunk by chunk and throws it away; the child
+reports its peak RSS (ru_maxrss) before and after, so "flat memory" shows as a peak that
+does not grow with the number of rows. The output is a Markdown table for
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+USERS = {"station": "bench-station", "centre": "bench-centre", "district": "bench-admin"}
+PERIODS = {
+    "day (学雷锋日 2025-03-05)": "period=leifeng&year=2025",
+    "month (2025-03)": "period=month&month=2025-03",
+    "year (2025)": "period=year&year=2025",
+    "range (2023-01-01…2025-12-31)": "period=range&start=2023-01-01&end=2025-12-31",
+}
+#: Check-in exports of about 10,000 and 100,000 rows at scale 1 (district, early 2025).
+EXPORTS = {
+    "small": "period=range&start=2025-01-01&end=2025-01-10",
+    "large": "period=range&start=2025-01-01&end=2025-04-12",
+}
+PASSWORD = "bench-password"
+
+
+def make_client(url: str):
+    """The app on ``url`` and a test client factory (CSRF off: this is a benchmark)."""
+    from volunteer_app import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    return app
+
+
+def signed_in(app, username: str):
+    """A test client signed in as ``username``."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    if response.status_code != 302:
+        sys.exit(f"cannot sign in as {username}: did bench/generate.py fill this database?")
+    return client
+
+
+def bench_dashboards(url: str, runs: int) -> list[tuple[str, str, float, float, int]]:
+    """Median and best time of every dashboard, with its check-in count."""
+    app = make_client(url)
+    results = []
+    for scope, username in USERS.items():
+        client = signed_in(app, username)
+        for name, query in PERIODS.items():
+            path = f"/reports/?{query}"
+            first = client.get(path)
+            if first.status_code != 200:
+                sys.exit(f"{path} answered {first.status_code}")
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                response = client.get(path)
+                response.get_data()
+                times.append((time.perf_counter() - started) * 1000)
+            html = first.get_data(as_text=True)
+            marker = html.split("签到人次</dt><dd>", 1)
+            checkins = int(marker[1].split("<", 1)[0]) if len(marker) == 2 else -1
+            results.append((scope, name, statistics.median(times), min(times), checkins))
+            print(f"  {scope:8} {name:32} median {statistics.median(times):7.1f} ms", flush=True)
+    return results
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def export_child(url: str, fmt: str, query: str) -> None:
+    """(In a child process) run one export and print JSON: rows, bytes, seconds, peak RSS."""
+    app = make_client(url)
+    client = signed_in(app, USERS["district"])
+    client.get("/reports/?period=day&date=2025-01-01")  # warm up imports and templates
+    before = _current_rss_mb()
+    peak_before = _peak_rss_mb()
+    started = time.perf_counter()
+    response = client.get(f"/reports/checkins.{fmt}?{query}", buffered=False)
+    size = 0
+    first_byte = None
+    for chunk in response.response:
+        if first_byte is None:
+            first_byte = time.perf_counter() - started
+        size += len(chunk)
+    response.close()
+    elapsed = time.perf_counter() - started
+    with app.app_context():
+        from volunteer_app.auth.models import User
+        from volunteer_app.extensions import db
+        from volunteer_app.reports import queries
+        from volunteer_app.reports.periods import parse_period
+
+        user = db.session.query(User).filter_by(username=USERS["district"]).one()
+        unit = queries.unit_or_404(user, None)
+        from datetime import date
+
+        from volunteer_app.i18n import local_zone
+
+        args = dict(part.split("=") for part in query.split("&"))
+        start, end = parse_period(args, date.today()).bounds(local_zone())
+        rows = sum(1 for _ in queries.checkin_rows(queries.scope_unit_ids(user, unit), start, end))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "bytes": size,
+                "seconds": elapsed,
+                "first_byte": first_byte,
+                "rss_before": before,
+                "rss_peak_before": peak_before,
+                "rss_peak": _peak_rss_mb(),
+            }
+        )
+    )
+
+
+def bench_exports(url: str) -> list[tuple[str, str, dict]]:
+    """Run each export in a fresh process and collect its measurements."""
+    results = []
+    for fmt in ("csv", "xlsx"):
+        for size, query in EXPORTS.items():
+            out = (
+                subprocess.run(
+                    [sys.executable, __file__, "--db", url, "--export-child", fmt, query],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            data = json.loads(out)
+            results.append((fmt, size, data))
+            print(
+                f"  {fmt:4} {data['rows']:>7,} rows  {data['seconds']:6.1f} s  "
+                f"peak RSS {data['rss_peak']:.0f} MB (before {data['rss_before']:.0f} MB)",
+                flush=True,
+            )
+    return results
+
+
+def markdown(backend: str, dashboards, exports) -> str:
+    """The results as Markdown tables."""
+    lines = [
+        f"### {backend}",
+        "",
+        "Load average (1, 5, 15 min) at the end: "
+        + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs.",
+        "",
+        "| scope | period | check-ins | median ms | best ms |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for scope, name, median, best, checkins in dashboards:
+        lines.append(f"| {scope} | {name} | {checkins:,} | {median:.0f} | {best:.0f} |")
+    lines += [
+        "",
+        "| export | rows | size | total s | first byte s | RSS before MB | peak RSS after MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for fmt, _size, d in exports:
+        lines.append(
+            f"| service records .{fmt} | {d['rows']:,} | {d['bytes'] / 1e6:.1f} MB | "
+            f"{d['seconds']:.1f} | {d['first_byte']:.2f} | {d['rss_before']:.0f} | "
+            f"{d['rss_peak']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Parse arguments and run the dashboards, then the exports."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--export-child", nargs=2, metavar=("FMT", "QUERY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not args.db:
+        parser.error("give --db or set DATABASE_URL")
+    if args.export_child:
+        export_child(args.db, *args.export_child)
+        return
+    backend = "PostgreSQL" if args.db.startswith("postgres") else "SQLite"
+    print(f"{backend}: dashboards ({args.runs} runs each after one warm-up)", flush=True)
+    dashboards = bench_dashboards(args.db, args.runs)
+    exports = [] if args.skip_exports else bench_exports(args.db)
+    print()
+    print(markdown(backend, dashboards, exports))
+
+
+if __name__ == "__main__":
+    main()

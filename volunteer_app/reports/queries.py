@@ -1,0 +1,422 @@
+"""Report queries: SQL aggregation over a unit's scope and a period.
+
+Rules that keep them fast at a million check-ins (see docs/benchmarks.md):
+- the database sums and counts; Python only folds the few hundred aggregated groups
+  (units × categories × trend buckets) into tables, never the check-in rows;
+- a dashboard is at most seven statements whatever the data size (no N+1);
+- an activity counts in a period when it *starts* in it; check-ins and hours of
+  cancelled activities are left out of every figure (cancelled activities are counted
+  apart);
+- exports stream: ``yield_per`` gives a server-side cursor on PostgreSQL and lazy
+  fetching on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import Select, and_, case, distinct, func, literal_column, or_, select
+from sqlalchemy.engine import Row
+
+from ..activities.models import Activity, ActivityStatus, Category
+from ..auth.models import User
+from ..auth.scoping import visible_unit_ids
+from ..checkins.models import CheckIn, HoursOrigin, HoursStatus
+from ..extensions import db
+from ..stations.models import Unit
+from ..volunteers.models import Volunteer
+from .hours import Sums, UnitRow, fill_trend, rank_units, roll_up
+from .models import ActivityStats
+from .periods import Period
+
+#: How many activities the dashboard lists; the export has them all.
+ACTIVITY_LIST_LIMIT = 20
+#: Rows fetched at a time by streaming exports.
+STREAM_BATCH = 2000
+
+
+# --- scope -------------------------------------------------------------------------------
+
+
+def unit_or_404(user: User, unit_id: int | None) -> Unit:
+    """The unit to report on: ``unit_id`` if the user may see it (404 otherwise), else their own."""
+    wanted = unit_id if unit_id is not None else user.unit_id
+    unit = db.session.scalar(
+        select(Unit).where(Unit.id == wanted, Unit.id.in_(visible_unit_ids(user)))
+    )
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def scope_unit_ids(user: User, unit: Unit) -> Select:
+    """A SELECT of the ids of ``unit`` and the units below it that ``user`` may see."""
+    children = select(Unit.id).where(Unit.parent_id == unit.id)
+    return select(Unit.id).where(
+        or_(Unit.id == unit.id, Unit.parent_id == unit.id, Unit.parent_id.in_(children)),
+        Unit.id.in_(visible_unit_ids(user)),
+    )
+
+
+def _in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
+    return [Activity.unit_id.in_(scope_ids), Activity.starts_at >= start, Activity.starts_at < end]
+
+
+def _held(scope_ids: Select, start: datetime, end: datetime) -> list:
+    return [*_in_period(scope_ids, start, end), Activity.status != ActivityStatus.CANCELLED]
+
+
+def _bucket(bucket: str, offset_minutes: int):
+    """SQL for the local hour / day / month an activity starts in, as text ("08", "2025-03-05")."""
+    offset = int(offset_minutes)
+    if db.engine.dialect.name == "postgresql":
+        fmt = {"hour": "HH24", "day": "YYYY-MM-DD", "month": "YYYY-MM"}[bucket]
+        shifted = Activity.starts_at.op("+")(literal_column(f"interval '{offset} minutes'"))
+        return func.to_char(shifted, literal_column(f"'{fmt}'"))
+    fmt = {"hour": "%H", "day": "%Y-%m-%d", "month": "%Y-%m"}[bucket]
+    return func.strftime(literal_column(f"'{fmt}'"), Activity.starts_at, f"{offset:+d} minutes")
+
+
+_STATS_COLUMNS = (
+    ActivityStats.checkins,
+    ActivityStats.confirmed_minutes,
+    ActivityStats.pending_minutes,
+    ActivityStats.scan_minutes,
+    ActivityStats.organizer_minutes,
+    ActivityStats.open_checkins,
+)
+
+
+def _sum_if(condition, value):
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def _sums_columns() -> list:
+    return [
+        func.count(CheckIn.id).label("checkins"),
+        _sum_if(CheckIn.status == HoursStatus.CONFIRMED, CheckIn.minutes).label("confirmed"),
+        _sum_if(CheckIn.status == HoursStatus.PENDING, CheckIn.minutes).label("pending"),
+        _sum_if(CheckIn.origin == HoursOrigin.SCAN, CheckIn.minutes).label("scan"),
+        _sum_if(CheckIn.origin == HoursOrigin.ORGANIZER, CheckIn.minutes).label("organizer"),
+        _sum_if(and_(CheckIn.id.is_not(None), CheckIn.checked_out_at.is_(None)), 1).label("open"),
+    ]
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryRow:
+    """A category's line: activities held and the check-ins and hours they brought."""
+
+    category_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    activities: int = 0
+    sums: Sums = field(default_factory=Sums)
+
+
+@dataclass
+class Dashboard:
+    """Everything one dashboard shows."""
+
+    totals: Sums
+    activities: int  #: held (not cancelled)
+    cancelled: int
+    volunteers: int  #: distinct volunteers who checked in
+    new_volunteers: int  #: of those, registered during the period
+    categories: list[CategoryRow]
+    #: stations (and centres holding activities), ranked; volunteers counted for the first ones
+    stations: list[UnitRow]
+    children: list[UnitRow]  #: drill-down lines: the scope's direct children
+    trend: list[tuple[str, Sums]]
+
+
+def dashboard(
+    scope_unit: Unit,
+    scope_ids: Select,
+    period: Period,
+    start: datetime,
+    end: datetime,
+    offset: int,
+    ranked_limit: int = 20,
+) -> Dashboard:
+    """Compute a dashboard in at most seven statements, whatever the number of check-ins.
+
+    ``offset`` is the local zone's UTC offset in minutes, used to bucket the trend;
+    distinct volunteers are counted for the first ``ranked_limit`` ranked units.
+    """
+    bucket = _bucket(period.bucket, offset)
+    held_ids = select(Activity.id).where(*_held(scope_ids, start, end))
+    # Per-activity sums come from activity_stats (kept by triggers); only units ×
+    # categories × trend buckets are added up here.
+    groups = db.session.execute(
+        select(
+            Activity.unit_id,
+            Activity.category_id,
+            bucket.label("bucket"),
+            *(func.sum(column) for column in _STATS_COLUMNS),
+        )
+        .join(ActivityStats, ActivityStats.activity_id == Activity.id)
+        .where(*_held(scope_ids, start, end))
+        .group_by(Activity.unit_id, Activity.category_id, literal_column("bucket"))
+    ).all()
+    activity_counts = db.session.execute(
+        select(Activity.unit_id, Activity.category_id, Activity.status, func.count())
+        .where(*_in_period(scope_ids, start, end))
+        .group_by(Activity.unit_id, Activity.category_id, Activity.status)
+    ).all()
+    served = (
+        select(CheckIn.volunteer_id).where(CheckIn.activity_id.in_(held_ids)).distinct().subquery()
+    )
+    in_period = and_(Volunteer.created_at >= start, Volunteer.created_at < end)
+    volunteers, new_volunteers = db.session.execute(
+        select(func.count(), _sum_if(in_period, 1)).join_from(
+            served, Volunteer, Volunteer.id == served.c.volunteer_id
+        )
+    ).one()
+    units = {
+        row.id: (row.name, row.level.value, row.parent_id)
+        for row in db.session.execute(
+            select(Unit.id, Unit.name, Unit.level, Unit.parent_id).where(Unit.id.in_(scope_ids))
+        )
+    }
+    categories = {
+        c.id: CategoryRow(c.id, c.code, c.name_zh, c.name_en)
+        for c in db.session.scalars(select(Category).order_by(Category.sort_order, Category.id))
+    }
+
+    # Fold the aggregated groups (units × categories × buckets: a few thousand at most
+    # for a district's year) into the tables, with plain lists: this loop is hot.
+    totals = [0] * 6
+    unit_acc: dict[int, list[int]] = {}
+    bucket_acc: dict[str, list[int]] = {}
+    category_acc: dict[int, list[int]] = {}
+    for unit_id, category_id, key, *values in groups:
+        for acc in (
+            totals,
+            unit_acc.setdefault(unit_id, [0] * 6),
+            bucket_acc.setdefault(key, [0] * 6),
+            category_acc.setdefault(category_id, [0] * 6),
+        ):
+            for i, value in enumerate(values):
+                acc[i] += value
+    by_unit = {k: Sums(*map(int, v)) for k, v in unit_acc.items()}
+    by_bucket = {k: Sums(*map(int, v)) for k, v in bucket_acc.items()}
+    for category_id, values in category_acc.items():
+        categories[category_id].sums = Sums(*map(int, values))
+    totals = Sums(*map(int, totals))
+    held = cancelled = 0
+    unit_activities: dict[int, int] = {}
+    for unit_id, category_id, status, count in activity_counts:
+        if status == ActivityStatus.CANCELLED:
+            cancelled += count
+            continue
+        held += count
+        unit_activities[unit_id] = unit_activities.get(unit_id, 0) + count
+        categories[category_id].activities += count
+
+    ranked = []
+    for unit_id in set(by_unit) | set(unit_activities):
+        name, level, parent = units[unit_id]
+        if level == "district":
+            continue
+        ranked.append(
+            UnitRow(
+                unit_id,
+                name,
+                level,
+                parent_name=units.get(parent, ("",))[0] if parent else "",
+                activities=unit_activities.get(unit_id, 0),
+                sums=by_unit.get(unit_id, Sums()),
+            )
+        )
+    ranked = rank_units(ranked)
+    per_unit = {
+        uid: (unit_activities.get(uid, 0), by_unit.get(uid, Sums()))
+        for uid in set(by_unit) | set(unit_activities)
+    }
+    children = roll_up(scope_unit.id, units, per_unit)
+
+    # Distinct volunteers per unit do not add up, and counting them for 200 stations
+    # costs a full pass: count them only for the lines the page shows.
+    shown = ranked[:ranked_limit] + [
+        line for line in children if line.unit_id == scope_unit.id or line.level == "station"
+    ]
+    if shown:
+        counted = dict(
+            db.session.execute(
+                select(Activity.unit_id, func.count(distinct(CheckIn.volunteer_id)))
+                .select_from(Activity)
+                .join(CheckIn, CheckIn.activity_id == Activity.id)
+                .where(*_held(scope_ids, start, end))
+                .where(Activity.unit_id.in_({line.unit_id for line in shown}))
+                .group_by(Activity.unit_id)
+            ).all()
+        )
+        for line in shown:
+            line.volunteers = counted.get(line.unit_id, 0)
+    return Dashboard(
+        totals=totals,
+        activities=held,
+        cancelled=cancelled,
+        volunteers=volunteers,
+        new_volunteers=int(new_volunteers),
+        categories=list(categories.values()),
+        stations=ranked,
+        children=children,
+        trend=fill_trend(period, by_bucket),
+    )
+
+
+def latest_activities(
+    scope_ids: Select, start: datetime, end: datetime, limit: int = ACTIVITY_LIST_LIMIT
+) -> tuple[list[Row], int]:
+    """The latest activities of the period with their attendance figures, and how many there are."""
+    page = (
+        select(Activity.id)
+        .where(*_in_period(scope_ids, start, end))
+        .order_by(Activity.starts_at.desc(), Activity.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Activity.id,
+            Activity.title,
+            Activity.starts_at,
+            Activity.ends_at,
+            Activity.status,
+            Unit.name.label("unit_name"),
+            *_sums_columns(),
+        )
+        .join(page, page.c.id == Activity.id)
+        .join(Unit, Unit.id == Activity.unit_id)
+        .outerjoin(CheckIn, CheckIn.activity_id == Activity.id)
+        .group_by(
+            Activity.id,
+            Activity.title,
+            Activity.starts_at,
+            Activity.ends_at,
+            Activity.status,
+            Unit.name,
+        )
+        .order_by(Activity.starts_at.desc(), Activity.id.desc())
+    ).all()
+    total = db.session.scalar(
+        select(func.count()).select_from(Activity).where(*_in_period(scope_ids, start, end))
+    )
+    return rows, total
+
+
+# --- exports (streamed) ------------------------------------------------------------------
+
+
+def _stream(stmt) -> Iterator[Row]:
+    """Rows of ``stmt`` fetched in batches (a server-side cursor on PostgreSQL)."""
+    return iter(db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH)))
+
+
+def attendance_rows(activity_id: int) -> Iterator[Row]:
+    """Everyone who checked in at an activity, in order of arrival."""
+    return _stream(
+        select(
+            Volunteer.name,
+            Volunteer.phone,
+            CheckIn.checked_in_at,
+            CheckIn.checked_out_at,
+            CheckIn.minutes,
+            CheckIn.origin,
+            CheckIn.status,
+        )
+        .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
+        .where(CheckIn.activity_id == activity_id)
+        .order_by(CheckIn.checked_in_at, CheckIn.id)
+    )
+
+
+def volunteer_hours_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+    """Hours per volunteer in the scope and period, most confirmed hours first."""
+    confirmed = _sum_if(CheckIn.status == HoursStatus.CONFIRMED, CheckIn.minutes)
+    return _stream(
+        select(
+            Volunteer.name,
+            Volunteer.phone,
+            func.count(CheckIn.id).label("activities"),
+            confirmed.label("confirmed"),
+            _sum_if(CheckIn.status == HoursStatus.PENDING, CheckIn.minutes).label("pending"),
+            _sum_if(CheckIn.origin == HoursOrigin.SCAN, CheckIn.minutes).label("scan"),
+            _sum_if(CheckIn.origin == HoursOrigin.ORGANIZER, CheckIn.minutes).label("organizer"),
+            func.min(Activity.starts_at).label("first_at"),
+            func.max(Activity.starts_at).label("last_at"),
+        )
+        .select_from(Activity)
+        .join(CheckIn, CheckIn.activity_id == Activity.id)
+        .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
+        .where(*_held(scope_ids, start, end))
+        .group_by(Volunteer.id, Volunteer.name, Volunteer.phone)
+        .order_by(confirmed.desc(), Volunteer.id)
+    )
+
+
+def activity_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+    """Every activity of the scope and period (cancelled ones too), with attendance figures."""
+    return _stream(
+        select(
+            Activity.id,
+            Activity.starts_at,
+            Activity.ends_at,
+            Activity.title,
+            Activity.place,
+            Activity.status,
+            Unit.name.label("unit_name"),
+            Category.name_zh,
+            Category.name_en,
+            func.count(distinct(CheckIn.volunteer_id)).label("volunteers"),
+            *_sums_columns(),
+        )
+        .join(Unit, Unit.id == Activity.unit_id)
+        .join(Category, Category.id == Activity.category_id)
+        .outerjoin(CheckIn, CheckIn.activity_id == Activity.id)
+        .where(*_in_period(scope_ids, start, end))
+        .group_by(
+            Activity.id,
+            Activity.starts_at,
+            Activity.ends_at,
+            Activity.title,
+            Activity.place,
+            Activity.status,
+            Unit.name,
+            Category.name_zh,
+            Category.name_en,
+        )
+        .order_by(Activity.starts_at, Activity.id)
+    )
+
+
+def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+    """Every check-in of the scope and period, one line each (the big export)."""
+    return _stream(
+        select(
+            Activity.starts_at,
+            Activity.title,
+            Unit.name.label("unit_name"),
+            Volunteer.name,
+            Volunteer.phone,
+            CheckIn.checked_in_at,
+            CheckIn.checked_out_at,
+            CheckIn.minutes,
+            CheckIn.origin,
+            CheckIn.status,
+        )
+        .select_from(Activity)
+        .join(CheckIn, CheckIn.activity_id == Activity.id)
+        .join(Unit, Unit.id == Activity.unit_id)
+        .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
+        .where(*_held(scope_ids, start, end))
+        .order_by(Activity.starts_at, Activity.id, CheckIn.id)
+    )

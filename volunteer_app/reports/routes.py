@@ -1,0 +1,248 @@
+"""Report pages: the dashboard of a unit and period, and the Excel/CSV exports.
+
+Every route resolves the unit through scoping (404 for units and activities the
+organizer may not see) before any figure is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+
+from babel.dates import format_skeleton
+from flask import Response, render_template, request, send_file, stream_with_context
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import Select
+
+from ..auth.scoping import activity_or_404
+from ..database import utcnow
+from ..i18n import local_zone, utc_to_local
+from ..stations.models import Unit
+from . import bp, charts, exports, queries
+from .hours import bucket_label, to_hours
+from .periods import (
+    KINDS,
+    Period,
+    ReportError,
+    day_period,
+    leifeng_period,
+    month_period,
+    parse_period,
+    year_period,
+)
+
+#: Ranked stations shown on the dashboard (the export lists them all).
+RANKED_ROWS = 20
+
+
+@dataclass
+class Scope:
+    """What a report request is about: a unit the user may see, its units, and a period."""
+
+    unit: Unit
+    unit_ids: Select
+    period: Period
+    start: datetime
+    end: datetime
+
+    def args(self, **extra) -> dict:
+        """Query arguments naming this unit and period (plus ``extra``)."""
+        return {"unit": self.unit.id, **self.period.args(), **extra}
+
+
+def _today() -> date:
+    return utc_to_local(utcnow()).date()
+
+
+def _scope() -> Scope:
+    """Parse ``unit`` and the period from the query string (400 or 404 on bad input)."""
+    raw_unit = request.args.get("unit")
+    unit_id = None
+    if raw_unit not in (None, ""):
+        if not raw_unit.isdigit():
+            raise ReportError("unit_invalid")
+        unit_id = int(raw_unit)
+    unit = queries.unit_or_404(current_user, unit_id)
+    period = parse_period(request.args, _today())
+    start, end = period.bounds(local_zone())
+    return Scope(unit, queries.scope_unit_ids(current_user, unit), period, start, end)
+
+
+def _offset_minutes(moment: datetime) -> int:
+    """The local zone's UTC offset at ``moment``, in minutes (for trend buckets)."""
+    offset = utc_to_local(moment).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def _breadcrumbs(unit: Unit) -> list[Unit]:
+    """The unit's ancestors the user manages, top first (at most two lookups)."""
+    trail, node = [], unit
+    while node.id != current_user.unit_id and node.parent is not None:
+        node = node.parent
+        trail.append(node)
+    return list(reversed(trail))
+
+
+def period_label(period: Period) -> str:
+    """The period in words, in the UI language: 2025年3月, 2025年3月5日, 学雷锋日 …"""
+    locale = get_locale()
+    if period.kind == "month":
+        return format_skeleton("yMMMM", period.first, locale=locale)
+    if period.kind == "year":
+        return format_skeleton("y", period.first, locale=locale)
+    if period.kind == "day":
+        return format_date(period.first, "long")
+    if period.kind == "leifeng":
+        return _("Lei Feng Day, %(date)s", date=format_date(period.first, "long"))
+    return f"{format_date(period.first, 'long')} – {format_date(period.last, 'long')}"
+
+
+def _quick_periods(today: date) -> list[tuple[str, Period]]:
+    return [
+        (_("Today"), day_period(today)),
+        (_("This month"), month_period(today.year, today.month)),
+        (_("This year"), year_period(today.year)),
+        (_("Lei Feng Day"), leifeng_period(today.year)),
+    ]
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """A unit's dashboard for a period: totals, categories, trend, ranking, drill-down."""
+    scope = _scope()
+    lang = str(get_locale())
+    board = queries.dashboard(
+        scope.unit,
+        scope.unit_ids,
+        scope.period,
+        scope.start,
+        scope.end,
+        _offset_minutes(scope.start),
+        ranked_limit=RANKED_ROWS,
+    )
+    latest, activity_total = queries.latest_activities(scope.unit_ids, scope.start, scope.end)
+    category_names = {
+        c.category_id: (c.name_en if lang.startswith("en") else c.name_zh) for c in board.categories
+    }
+    category_chart = charts.hbar_chart(
+        [(category_names[c.category_id], c.activities, str(c.activities)) for c in board.categories]
+    )
+    trend_chart = charts.column_chart(
+        [
+            (
+                bucket_label(key, scope.period.bucket),
+                to_hours(s.confirmed_minutes),
+                to_hours(s.pending_minutes),
+            )
+            for key, s in board.trend
+        ],
+        top_text_for=lambda top: f"{top:g}",
+    )
+    top_stations = board.stations[:RANKED_ROWS]
+    station_chart = charts.hbar_chart(
+        [
+            (s.name, to_hours(s.sums.confirmed_minutes), f"{to_hours(s.sums.confirmed_minutes):g}")
+            for s in top_stations[:10]
+        ]
+    )
+    today = _today()
+    return render_template(
+        "reports/dashboard.html",
+        scope=scope,
+        board=board,
+        latest=latest,
+        activity_total=activity_total,
+        category_names=category_names,
+        category_chart=category_chart,
+        trend_chart=trend_chart,
+        station_chart=station_chart,
+        top_stations=top_stations,
+        breadcrumbs=_breadcrumbs(scope.unit),
+        previous=scope.period.shifted(-1),
+        next=scope.period.shifted(+1),
+        quick=_quick_periods(today),
+        period_label=period_label,
+        kinds=KINDS,
+        today=today,
+        to_hours=to_hours,
+        colours=(charts.PRIMARY, charts.SECONDARY),
+    )
+
+
+def _send(
+    fmt: str, filename: str, title: str, export: exports.Export, rows: Callable[[], Iterable]
+) -> Response:
+    """Stream an export as CSV (generator) or an xlsx built in a temporary file.
+
+    ``rows`` is called, not passed: a CSV body is produced after the view has returned
+    and Flask has torn its context down (ending the transaction and, on PostgreSQL,
+    the server-side cursor), so the query must start inside the re-entered context.
+    """
+    headers = {"Cache-Control": "private, no-store"}
+    if fmt == "csv":
+
+        def body():
+            yield from exports.csv_chunks(export.columns, export.lines(rows()))
+
+        headers["Content-Disposition"] = exports.content_disposition(filename + ".csv")
+        return Response(stream_with_context(body()), mimetype=exports.CSV_MIMETYPE, headers=headers)
+    handle = exports.write_xlsx(title, export.columns, export.lines(rows()))
+    response = send_file(
+        handle,
+        mimetype=exports.XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=filename + ".xlsx",
+    )
+    response.headers.update(headers)
+    return response
+
+
+_FORMATS = "<any(xlsx, csv):fmt>"
+
+
+@bp.get(f"/activities/<int:activity_id>/attendance.{_FORMATS}")
+@login_required
+def attendance_export(activity_id: int, fmt: str):
+    """Download the attendance of one activity."""
+    activity = activity_or_404(current_user, activity_id)
+    day = utc_to_local(activity.starts_at).date().isoformat()
+    filename = f"{_('Attendance')}_{activity.title}_{day}"
+    activity_id = activity.id
+    rows = partial(queries.attendance_rows, activity_id)
+    return _send(fmt, filename, _("Attendance"), exports.attendance_export(), rows)
+
+
+@bp.get(f"/hours.{_FORMATS}")
+@login_required
+def hours_export(fmt: str):
+    """Download hours per volunteer for the unit and period."""
+    scope = _scope()
+    filename = f"{_('Volunteer hours')}_{scope.unit.name}_{scope.period.filename_part()}"
+    rows = partial(queries.volunteer_hours_rows, scope.unit_ids, scope.start, scope.end)
+    return _send(fmt, filename, _("Volunteer hours"), exports.hours_export(), rows)
+
+
+@bp.get(f"/activities.{_FORMATS}")
+@login_required
+def activities_export(fmt: str):
+    """Download the activity list of the unit and period."""
+    scope = _scope()
+    filename = f"{_('Activities')}_{scope.unit.name}_{scope.period.filename_part()}"
+    rows = partial(queries.activity_rows, scope.unit_ids, scope.start, scope.end)
+    export = exports.activities_export(str(get_locale()))
+    return _send(fmt, filename, _("Activities"), export, rows)
+
+
+@bp.get(f"/checkins.{_FORMATS}")
+@login_required
+def checkins_export(fmt: str):
+    """Download every check-in of the unit and period (the service record detail)."""
+    scope = _scope()
+    filename = f"{_('Service records')}_{scope.unit.name}_{scope.period.filename_part()}"
+    rows = partial(queries.checkin_rows, scope.unit_ids, scope.start, scope.end)
+    return _send(fmt, filename, _("Service records"), exports.checkins_export(), rows)
