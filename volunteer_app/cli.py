@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app volunteer_app seed | create-user | urls``."""
+"""Command-line tools: ``flask --app volunteer_app seed | create-user | urls | close-checkins``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(urls_command)
+    app.cli.add_command(close_checkins_command)
 
 
 @click.command("seed")
@@ -98,3 +99,16 @@ def urls_command(port: int) -> None:
         for username, what in DEMO_LOGINS:
             click.echo(f"    {username:<8} {what}")
     click.echo("")
+
+
+@click.command("close-checkins")
+def close_checkins_command() -> None:
+    """Close check-ins left open after their activity's check-out time (run from cron).
+
+    Closed records get 0 h and are marked for the organizer's review.
+    """
+    from .checkins.review import close_all_due
+
+    closed = close_all_due(utcnow())
+    db.session.commit()
+    click.echo(f"Closed {closed} open check-ins (marked for review).")

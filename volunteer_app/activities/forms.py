@@ -1,18 +1,23 @@
-"""Activity form: shape checks only; business checks live in services."""
+"""Activity forms: shape checks only; business checks live in rules and services."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
+    DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from .models import ActivityStatus
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -52,3 +57,63 @@ class ActivityForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Create activity"))
+
+
+class ActivityEditForm(ActivityForm):
+    """Edit an activity, including its projector settings."""
+
+    rotate_seconds = IntegerField(
+        _l("Projector code changes every (seconds)"),
+        default=30,
+        validators=[
+            DataRequired(_l("Enter a number from 10 to 600.")),
+            NumberRange(min=10, max=600, message=_l("Enter a number from 10 to 600.")),
+        ],
+    )
+    allow_static_code = BooleanField(
+        _l("Accept the printed poster's code (turn off to accept only the projector's code)"),
+        default=True,
+    )
+    submit = SubmitField(_l("Save changes"))
+
+
+class StatusForm(FlaskForm):
+    """Move an activity to another status (the target comes from the button pressed)."""
+
+    target = HiddenField(validators=[DataRequired(), AnyOf([s.value for s in ActivityStatus])])
+
+
+class DuplicateForm(FlaskForm):
+    """Copy an activity to a new date and time (Beijing time)."""
+
+    starts_at = DateTimeLocalField(
+        _l("New start"),
+        format=DATETIME_FORMAT,
+        validators=[DataRequired(_l("Please enter the start time."))],
+    )
+    submit = SubmitField(_l("Duplicate as a draft"))
+
+
+class AdjustHoursForm(FlaskForm):
+    """Set one volunteer's hours, with the reason kept in the audit log."""
+
+    hours = DecimalField(
+        _l("Hours"),
+        places=1,
+        validators=[
+            InputRequired(_l("Please enter the hours.")),
+            NumberRange(
+                min=0, max=168, message=_l("Enter the hours in steps of 0.5, e.g. 2 or 2.5.")
+            ),
+        ],
+        render_kw={"inputmode": "decimal", "step": "0.5"},
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Please give a reason for the change.")), Length(max=500)],
+    )
+    submit = SubmitField(_l("Save hours"))
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (close check-ins, confirm hours, keep)."""

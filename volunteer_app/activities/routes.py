@@ -42,8 +42,19 @@ def home():
 @login_required
 def index():
     """The organizer's current, upcoming and past activities."""
-    current, past = services.list_for(current_user, now=utcnow())
-    return render_template("activities/index.html", current=current, past=past)
+    from .manage import STATUS_LABELS
+
+    now = utcnow()
+    current, past = services.list_for(current_user, now=now)
+    overdue = sum(1 for row in past if row.overdue)
+    return render_template(
+        "activities/index.html",
+        current=current,
+        past=past,
+        now=now,
+        overdue=overdue,
+        status_labels=STATUS_LABELS,
+    )
 
 
 def _fill_choices(form: ActivityForm) -> None:
@@ -83,6 +94,13 @@ def new():
     return render_template("activities/new.html", form=form), status
 
 
+def manage_context(activity: Activity, records) -> dict:
+    """The management sections' context (imported late: manage imports this module)."""
+    from .manage import detail_context
+
+    return detail_context(activity, records)
+
+
 @bp.get("/activities/<int:activity_id>")
 @login_required
 def detail(activity_id: int):
@@ -100,6 +118,7 @@ def detail(activity_id: int):
         checked_out=sum(1 for r in records if r.checked_out_at is not None),
         mask_phone=mask_phone,
         utc_to_local=utc_to_local,
+        **manage_context(activity, records),
     )
 
 

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..volunteers.models import Volunteer
 from . import rules
 from .models import CheckIn, HoursOrigin
+from .review_rules import meets_min_presence
 
 
 def window_for(activity: Activity) -> rules.Window:
@@ -74,11 +75,20 @@ def check_in(
     return record
 
 
-def check_out(activity: Activity, volunteer: Volunteer, *, now: datetime) -> CheckIn:
+def check_out(
+    activity: Activity,
+    volunteer: Volunteer,
+    *,
+    now: datetime,
+    recorded_by_id: int | None = None,
+) -> CheckIn:
     """Check a volunteer out and credit the hours, or raise CheckInError.
 
     The update is conditional on the record still being open, so two concurrent
-    check-outs credit the hours once.
+    check-outs credit the hours once. With ``MIN_PRESENCE_PERCENT`` set, a stay shorter
+    than that share of the activity credits nothing and is marked for review.
+    ``recorded_by_id`` (an organizer checking out on the volunteer's behalf) makes the
+    hours the organizer's.
     """
     record = find_record(activity.id, volunteer.id)
     rules.validate_check_out(
@@ -90,10 +100,18 @@ def check_out(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Che
     )
     assert record is not None  # validate_check_out raised otherwise
     minutes = rules.compute_minutes(record.checked_in_at, now, activity.starts_at, activity.ends_at)
+    values: dict = {"checked_out_at": now, "minutes": minutes}
+    percent = current_app.config.get("MIN_PRESENCE_PERCENT", 0)
+    if not meets_min_presence(
+        record.checked_in_at, now, activity.starts_at, activity.ends_at, percent
+    ):
+        values.update(minutes=0, needs_review=True)
+    if recorded_by_id is not None:
+        values.update(origin=HoursOrigin.ORGANIZER, recorded_by_id=recorded_by_id)
     result = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == record.id, CheckIn.checked_out_at.is_(None))
-        .values(checked_out_at=now, minutes=minutes)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

@@ -1,0 +1,66 @@
+"""Organizer console at phone size: hours review after an activity."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from volunteer_app.checkins import services
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
+
+from ..factories import Factory
+from .test_checkin_journey import _phone, login
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def ended(live):
+    """An activity that ended an hour ago: one volunteer checked out, one forgot to."""
+    with live.app.app_context():
+        make = Factory(db)
+        start = (utcnow() - timedelta(hours=4)).replace(microsecond=0)
+        activity = make.activity(
+            title="学雷锋志愿服务：测血压、测血糖、健康咨询", starts_at=start, capacity=1
+        )
+        organizer = make.user(unit=activity.unit)
+        left = make.volunteer("欧阳建国", phone="13812340001")
+        forgot = make.volunteer("李秀英", phone="13812340002")
+        services.check_in(activity, left, now=start)
+        services.check_out(activity, left, now=start + timedelta(hours=2))
+        services.check_in(activity, forgot, now=start + timedelta(minutes=3))
+        db.session.commit()
+        yield {"activity_id": activity.id, "username": organizer.username}
+
+
+def test_close_adjust_and_confirm_hours(browser, live, ended, shot):
+    context = browser.new_context(**_phone(browser, live))
+    page = context.new_page()
+    login(page, ended["username"])
+    expect(page.get_by_text("2 条时长待确认")).to_be_visible()
+    page.get_by_role("link", name=re.compile("学雷锋志愿服务")).tap()
+    expect(page.get_by_text("仍在签到中")).to_be_visible()
+    expect(page.get_by_text("超员", exact=True)).to_be_visible()
+    shot(page, "console-activity-ended")
+
+    page.get_by_role("button", name="关闭未签退记录").tap()
+    expect(page.get_by_text("已关闭 1 条未签退记录，已标记为待复核。")).to_be_visible()
+    page.get_by_role("link", name="调整 李秀英 的时长").tap()
+    page.get_by_label("时长").fill("2.5")
+    page.get_by_label("原因").fill("忘记签退，10:30 离开（电话核实）")
+    shot(page, "console-adjust-hours")
+    page.get_by_role("button", name="保存时长").tap()
+    expect(page.get_by_text("时长已保存。")).to_be_visible()
+
+    page.get_by_role("button", name="确认全部时长").tap()
+    expect(page.get_by_text("已确认 2 名志愿者的服务时长。")).to_be_visible()
+    expect(page.get_by_text("原因：忘记签退，10:30 离开（电话核实）")).to_be_visible()
+    expect(page.locator(".status-line").get_by_text("已结束")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "no horizontal scrolling on a phone"
+    shot(page, "console-hours-confirmed")
+    context.close()
