@@ -64,3 +64,34 @@ def test_close_adjust_and_confirm_hours(browser, live, ended, shot):
     assert width <= 390, "no horizontal scrolling on a phone"
     shot(page, "console-hours-confirmed")
     context.close()
+
+
+def test_manual_group_check_in_on_a_phone(browser, live, shot):
+    with live.app.app_context():
+        make = Factory(db)
+        activity = make.activity(title="植树绿化志愿服务", capacity=2)
+        organizer = make.user(unit=activity.unit)
+        for name, phone in (("张德顺", "13812345671"), ("张桂兰", "13812345672")):
+            make.volunteer(name, phone=phone)
+        db.session.commit()
+        activity_id, username = activity.id, organizer.username
+    context = browser.new_context(**_phone(browser, live))
+    page = context.new_page()
+    login(page, username)
+    page.goto(f"/activities/{activity_id}")
+    page.get_by_role("link", name="代签到").tap()
+    page.get_by_label("姓名或手机号").fill("张")
+    page.get_by_role("button", name="查找").tap()
+    page.get_by_label(re.compile("张德顺")).check()
+    page.get_by_label(re.compile("张桂兰")).check()
+    page.get_by_role("button", name="为所选签到").tap()
+    expect(page.get_by_text("已代签到 2 人：张德顺、张桂兰")).to_be_visible()
+    page.get_by_label("姓名", exact=True).fill("王淑珍")
+    page.get_by_label("手机号", exact=True).fill("13912340000")
+    page.get_by_label(re.compile("志愿者本人同意")).check()
+    page.get_by_role("button", name="登记").tap()
+    expect(page.get_by_text("已登记王淑珍。")).to_be_visible()
+    expect(page.get_by_text(re.compile("已超过所需人数"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "console-manual-checkin")
+    context.close()

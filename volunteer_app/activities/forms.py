@@ -11,6 +11,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -117,3 +118,48 @@ class AdjustHoursForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (close check-ins, confirm hours, keep)."""
+
+
+class VolunteerSearchForm(FlaskForm):
+    """Find volunteers by name or phone (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name or mobile number"),
+        validators=[Optional(), Length(max=50)],
+        render_kw={"autocomplete": "off", "enterkeyhint": "search"},
+    )
+
+
+class GroupCheckForm(FlaskForm):
+    """Check the ticked volunteers in or out (the button pressed gives the action)."""
+
+    volunteer_ids = SelectMultipleField(
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Please tick at least one volunteer."))],
+    )
+    action = StringField(validators=[DataRequired(), AnyOf(["check_in", "check_out"])])
+
+
+class WalkInForm(FlaskForm):
+    """Register a volunteer without a smartphone, on the spot."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter the name.")), Length(max=200)],
+        render_kw={"autocomplete": "off", "maxlength": 50},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter the mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 20},
+    )
+    consent = BooleanField(
+        _l("The volunteer agrees that this station keeps their name, phone number and record."),
+        validators=[DataRequired(_l("Please confirm the volunteer's consent."))],
+    )
+    check_in_now = BooleanField(_l("Check in now"), default=True)
+    submit = SubmitField(_l("Register"))

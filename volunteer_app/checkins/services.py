@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -129,4 +129,11 @@ def attendance(activity_id: int) -> list[CheckIn]:
             .where(CheckIn.activity_id == activity_id)
             .order_by(CheckIn.checked_in_at, CheckIn.id)
         )
+    )
+
+
+def count_records(activity_id: int) -> int:
+    """How many volunteers have checked in to an activity."""
+    return db.session.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.activity_id == activity_id)
     )
