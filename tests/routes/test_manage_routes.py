@@ -228,3 +228,16 @@ def test_scoping_of_management_routes(client, make, db, login_as):
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 2
     db.session.refresh(theirs)
     assert theirs.status == ActivityStatus.PUBLISHED
+
+
+def test_poster_page_and_scoping(client, make, db, login_as, app):
+    mine = make.activity(title="我的活动", allow_static_code=False)
+    theirs = make.activity()
+    db.session.commit()
+    response = client.get(f"/activities/{mine.id}/poster")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_as(make.user(unit=mine.unit))
+    html = client.get(f"/activities/{mine.id}/poster").get_data(as_text=True)
+    assert "我的活动" in html and "<svg" in html and "js/print.js" in html
+    assert "海报上的二维码将无法签到" in html  # static code switched off
+    assert client.get(f"/activities/{theirs.id}/poster").status_code == 404

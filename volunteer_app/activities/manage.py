@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from ..audit.models import AuditEntry
 from ..auth.models import User
 from ..auth.scoping import activity_or_404
-from ..checkins import review
+from ..checkins import qr, review
 from ..checkins.models import CheckIn, HoursOrigin, HoursStatus
 from ..checkins.review_rules import hours_to_minutes
 from ..checkins.rules import compute_minutes
@@ -332,3 +332,14 @@ def confirm(activity_id: int):
     else:
         flash(_("Hours of %(num)d volunteers confirmed.", num=n), "success")
     return _back(activity, "#hours")
+
+
+@bp.get("/activities/<int:activity_id>/poster")
+@login_required
+def poster(activity_id: int):
+    """A printable A4 poster with the activity's (static) check-in code."""
+    from .routes import checkin_url
+
+    activity = activity_or_404(current_user, activity_id)
+    url = checkin_url(activity)
+    return render_template("activities/poster.html", activity=activity, qr_svg=qr.render_svg(url))
