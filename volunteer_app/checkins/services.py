@@ -18,6 +18,7 @@ from ..volunteers.models import Volunteer
 from . import rules
 from .models import CheckIn, HoursOrigin
 from .review_rules import meets_min_presence
+from .tokens import TokenClaims, TokenError, validate_rotating
 
 
 def window_for(activity: Activity) -> rules.Window:
@@ -136,4 +137,22 @@ def count_records(activity_id: int) -> int:
     """How many volunteers have checked in to an activity."""
     return db.session.scalar(
         select(func.count()).select_from(CheckIn).where(CheckIn.activity_id == activity_id)
+    )
+
+
+def validate_token_use(
+    activity: Activity, claims: TokenClaims, *, now: datetime, submitting: bool = False
+) -> None:
+    """Raise TokenError unless this kind of code is accepted for the activity right now.
+
+    Static poster codes: only if the activity allows them. Rotating projector codes:
+    within their validity, with extra grace when the check-in form is submitted.
+    """
+    if claims.kind == "static":
+        if not activity.allow_static_code:
+            raise TokenError("static_disabled")
+        return
+    grace = current_app.config["ROTATING_SUBMIT_GRACE_SECONDS"] if submitting else 0
+    validate_rotating(
+        claims.step or 0, period=activity.rotate_seconds, now=now, grace_seconds=grace
     )

@@ -1,0 +1,98 @@
+"""Projector / kiosk mode: a rotating check-in QR, a live counter and the latest arrivals.
+
+The page is rendered once; static/js/projector.js polls ``live.json`` every few seconds
+for the counts and swaps the QR when its time step changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, jsonify, render_template, url_for
+from flask_babel import format_time
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..auth.scoping import activity_or_404
+from ..checkins import qr
+from ..checkins.models import CheckIn
+from ..checkins.tokens import current_step, issue_rotating_token, step_ends_at
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import format_hours
+from . import bp
+from .models import Activity
+
+#: How many recent arrivals the projector lists.
+LATEST_COUNT = 8
+#: How often the page asks for new counts (ms); the QR also changes at each step boundary.
+POLL_MS = 3000
+
+
+def rotating_url(activity: Activity, now: datetime) -> tuple[str, int]:
+    """The check-in URL for the current time step, and that step."""
+    step = current_step(now, activity.rotate_seconds)
+    token = issue_rotating_token(current_app.config["SECRET_KEY"], activity.id, step)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for("checkins.scan", token=token), step
+    return url_for("checkins.scan", token=token, _external=True), step
+
+
+def public_name(name: str) -> str:
+    """A name as shown on a shared screen: 李秀英 → 李*英, 王芳 → 王*, Anna Li → A*i."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" + name[-1]
+
+
+def live_state(activity: Activity, now: datetime) -> dict:
+    """Everything the projector shows, as plain JSON-ready values."""
+    url, step = rotating_url(activity, now)
+    records = db.session.scalars(
+        select(CheckIn)
+        .options(joinedload(CheckIn.volunteer))
+        .where(CheckIn.activity_id == activity.id)
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
+    ).all()
+    latest = [
+        {"name": public_name(r.volunteer.name), "at": format_time(r.checked_in_at, "HH:mm")}
+        for r in records[:LATEST_COUNT]
+    ]
+    return {
+        "step": step,
+        "period": activity.rotate_seconds,
+        "next_in": round((step_ends_at(step, activity.rotate_seconds) - now).total_seconds(), 2),
+        "url": url,
+        "qr_svg": qr.render_svg(url),
+        "checked_in": len(records),
+        "here": sum(1 for r in records if r.checked_out_at is None),
+        "checked_out": sum(1 for r in records if r.checked_out_at is not None),
+        "total_hours": format_hours(sum(r.minutes for r in records)),
+        "capacity": activity.capacity,
+        "latest": latest,
+    }
+
+
+@bp.get("/activities/<int:activity_id>/projector")
+@login_required
+def projector(activity_id: int):
+    """Full-screen page for a projector or a tablet at the entrance."""
+    activity = activity_or_404(current_user, activity_id)
+    state = live_state(activity, utcnow())
+    return render_template(
+        "activities/projector.html", activity=activity, state=state, poll_ms=POLL_MS
+    )
+
+
+@bp.get("/activities/<int:activity_id>/live.json")
+@login_required
+def live(activity_id: int):
+    """The projector's current code and counts (polled by static/js/projector.js)."""
+    activity = activity_or_404(current_user, activity_id)
+    response = jsonify(live_state(activity, utcnow()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
