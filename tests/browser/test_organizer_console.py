@@ -95,3 +95,27 @@ def test_manual_group_check_in_on_a_phone(browser, live, shot):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "console-manual-checkin")
     context.close()
+
+
+def test_activity_page_shows_arrivals_as_they_happen(browser, live, shot):
+    with live.app.app_context():
+        make = Factory(db)
+        activity = make.activity(title="环境整治")
+        organizer = make.user(unit=activity.unit)
+        db.session.commit()
+        activity_id, username = activity.id, organizer.username
+    context = browser.new_context(**_phone(browser, live))
+    page = context.new_page()
+    login(page, username)
+    page.goto(f"/activities/{activity_id}")
+    expect(page.get_by_text("还没有人签到。")).to_be_visible()
+    with live.app.app_context():
+        from volunteer_app.activities.models import Activity
+
+        activity = db.session.get(Activity, activity_id)
+        volunteer = Factory(db).volunteer("赵丽华", phone="13612345678")
+        services.check_in(activity, volunteer, now=utcnow())
+        db.session.commit()
+    expect(page.get_by_role("row", name=re.compile("赵丽华"))).to_be_visible(timeout=12000)
+    expect(page.get_by_text("还没有人签到。")).to_have_count(0)
+    context.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, jsonify, render_template, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from flask_babel import format_time
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -49,9 +49,8 @@ def public_name(name: str) -> str:
     return name[0] + "*" + name[-1]
 
 
-def live_state(activity: Activity, now: datetime) -> dict:
-    """Everything the projector shows, as plain JSON-ready values."""
-    url, step = rotating_url(activity, now)
+def live_state(activity: Activity, now: datetime, *, with_code: bool = True) -> dict:
+    """Everything the projector shows, as plain JSON-ready values (code optional)."""
     records = db.session.scalars(
         select(CheckIn)
         .options(joinedload(CheckIn.volunteer))
@@ -62,12 +61,7 @@ def live_state(activity: Activity, now: datetime) -> dict:
         {"name": public_name(r.volunteer.name), "at": format_time(r.checked_in_at, "HH:mm")}
         for r in records[:LATEST_COUNT]
     ]
-    return {
-        "step": step,
-        "period": activity.rotate_seconds,
-        "next_in": round((step_ends_at(step, activity.rotate_seconds) - now).total_seconds(), 2),
-        "url": url,
-        "qr_svg": qr.render_svg(url),
+    state = {
         "checked_in": len(records),
         "here": sum(1 for r in records if r.checked_out_at is None),
         "checked_out": sum(1 for r in records if r.checked_out_at is not None),
@@ -75,6 +69,16 @@ def live_state(activity: Activity, now: datetime) -> dict:
         "capacity": activity.capacity,
         "latest": latest,
     }
+    if with_code:
+        url, step = rotating_url(activity, now)
+        state.update(
+            step=step,
+            period=activity.rotate_seconds,
+            next_in=round((step_ends_at(step, activity.rotate_seconds) - now).total_seconds(), 2),
+            url=url,
+            qr_svg=qr.render_svg(url),
+        )
+    return state
 
 
 @bp.get("/activities/<int:activity_id>/projector")
@@ -91,8 +95,9 @@ def projector(activity_id: int):
 @bp.get("/activities/<int:activity_id>/live.json")
 @login_required
 def live(activity_id: int):
-    """The projector's current code and counts (polled by static/js/projector.js)."""
+    """Current code and counts (polled by projector.js; ``?code=0`` for counts only)."""
     activity = activity_or_404(current_user, activity_id)
-    response = jsonify(live_state(activity, utcnow()))
+    with_code = request.args.get("code") != "0"
+    response = jsonify(live_state(activity, utcnow(), with_code=with_code))
     response.headers["Cache-Control"] = "no-store"
     return response
