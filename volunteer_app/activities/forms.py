@@ -163,3 +163,17 @@ class WalkInForm(FlaskForm):
     )
     check_in_now = BooleanField(_l("Check in now"), default=True)
     submit = SubmitField(_l("Register"))
+
+
+class CardCodeForm(FlaskForm):
+    """A volunteer card code, read by the camera or typed in."""
+
+    code = StringField(
+        _l("Card code"),
+        validators=[
+            DataRequired(_l("Please scan or enter a volunteer card code.")),
+            Length(max=300),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Check in / out"))

@@ -21,10 +21,12 @@ from ..auth.models import User
 from ..errors import DomainError
 from ..extensions import db
 from ..volunteers import services as volunteers
+from ..volunteers.cards import CardError, verify_card
 from ..volunteers.models import Volunteer
 from ..volunteers.rules import normalize_name, normalize_phone
 from . import services
-from .rules import Action
+from .models import CheckIn
+from .rules import Action, CheckInError, next_action
 
 #: At most this many search results: enough for a family name, too few to browse everyone.
 SEARCH_LIMIT = 20
@@ -105,6 +107,30 @@ class Outcome:
     code: str = ""
 
 
+def check_one(
+    activity: Activity, user: User, volunteer: Volunteer, action: Action, *, now: datetime
+) -> tuple[CheckIn, bool]:
+    """Check one volunteer in or out on their behalf (audited); returns the record and
+    whether the activity is now over capacity. Raises DomainError when the rules refuse."""
+    if action == Action.CHECK_IN:
+        record = services.check_in(activity, volunteer, now=now, recorded_by_id=user.id)
+        db.session.flush()
+        over = bool(activity.capacity) and services.count_records(activity.id) > activity.capacity
+    else:
+        record = services.check_out(activity, volunteer, now=now, recorded_by_id=user.id)
+        over = False
+    audit.record(
+        "checkin.by_organizer" if action == Action.CHECK_IN else "checkout.by_organizer",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=volunteer.id,
+        new={"minutes": record.minutes} if action == Action.CHECK_OUT else None,
+    )
+    return record, over
+
+
 def check_group(
     activity: Activity, user: User, volunteer_ids: list[int], action: Action, *, now: datetime
 ) -> list[Outcome]:
@@ -119,28 +145,48 @@ def check_group(
         if volunteer is None:
             continue
         try:
-            if action == Action.CHECK_IN:
-                record = services.check_in(activity, volunteer, now=now, recorded_by_id=user.id)
-                db.session.flush()
-                count = services.count_records(activity.id)
-                over = bool(activity.capacity) and count > activity.capacity
-                audit_action = "checkin.by_organizer"
-            else:
-                record = services.check_out(activity, volunteer, now=now, recorded_by_id=user.id)
-                over = False
-                audit_action = "checkout.by_organizer"
+            _record, over = check_one(activity, user, volunteer, action, now=now)
         except DomainError as error:
             outcomes.append(Outcome(volunteer, False, error.message, code=error.code))
             continue
-        audit.record(
-            audit_action,
-            now=now,
-            actor_user_id=user.id,
-            activity_id=activity.id,
-            checkin_id=record.id,
-            volunteer_id=volunteer.id,
-            new={"minutes": record.minutes} if action == Action.CHECK_OUT else None,
-        )
         outcomes.append(Outcome(volunteer, True, over_capacity=over))
     db.session.flush()
     return outcomes
+
+
+@dataclass(frozen=True)
+class CardScan:
+    """The result of scanning a volunteer's personal card at an activity."""
+
+    volunteer: Volunteer
+    action: Action
+    minutes: int = 0
+    over_capacity: bool = False
+
+
+def card_code_from(text: str) -> str:
+    """The card code in what a camera read: the code itself, or a URL ending with it."""
+    text = (text or "").strip()
+    if "/" in text:
+        text = text.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return text
+
+
+def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> CardScan:
+    """Check the card's volunteer in (or out, if already in) on the organizer's scanner.
+
+    CardError for a forged or unknown card; CheckInError when the rules refuse.
+    """
+    volunteer_id = verify_card(current_app.config["SECRET_KEY"], card_code_from(code))
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        raise CardError("invalid")
+    record = services.find_record(activity.id, volunteer.id)
+    action = next_action(
+        record.checked_in_at if record else None, record.checked_out_at if record else None
+    )
+    if action == Action.DONE:
+        raise CheckInError("already_checked_out")
+    record, over = check_one(activity, user, volunteer, action, now=now)
+    db.session.flush()
+    return CardScan(volunteer, action, record.minutes, over)
