@@ -15,6 +15,7 @@
   const postUrl = root.dataset.postUrl;
   const csrf = form.querySelector("input[name=csrf_token]").value;
   const CARD = /(?:^|\/)(c[1-9][0-9]*\.[A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
+  const SAME_CARD_MS = 30000;
   let detect = null;
   let busy = false;
   let lastCode = "";
@@ -39,19 +40,23 @@
       const data = await response.json();
       show(data.message, Boolean(data.ok));
       if (navigator.vibrate) navigator.vibrate(data.ok ? 80 : [60, 60, 60]);
+      return Boolean(data.ok);
     } catch (error) {
       show(texts.network, false);
+      return false;
     }
   }
 
   async function handle(text) {
     const match = CARD.exec((text || "").trim());
-    const now = Date.now();
-    if (!match || (match[1] === lastCode && now - lastAt < 4000)) return;
-    lastCode = match[1];
-    lastAt = now;
+    // A card left in front of the camera must not check its owner out a moment after
+    // checking in: the same card is ignored for a while after it was accepted.
+    if (!match || (match[1] === lastCode && Date.now() - lastAt < SAME_CARD_MS)) return;
     busy = true;
-    await submit(match[1]);
+    if (await submit(match[1])) {
+      lastCode = match[1];
+      lastAt = Date.now();
+    }
     window.setTimeout(() => { busy = false; }, 1500);
   }
 
