@@ -119,3 +119,45 @@ def test_activity_page_shows_arrivals_as_they_happen(browser, live, shot):
     expect(page.get_by_role("row", name=re.compile("赵丽华"))).to_be_visible(timeout=12000)
     expect(page.get_by_text("还没有人签到。")).to_have_count(0)
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_console_pages_fit_a_phone(browser, live, shot, lang):
+    with live.app.app_context():
+        from volunteer_app.auth.models import Role
+        from volunteer_app.stations.models import UnitLevel
+
+        make = Factory(db)
+        centre = make.unit("吕陵镇新时代文明实践所", level=UnitLevel.CENTRE)
+        station = make.unit("吕陵镇吕陵村新时代文明实践站（吕陵小学志愿服务队）", parent=centre)
+        activity = make.activity(
+            unit=station,
+            title="“学雷锋、树新风”主题队会暨校园及周边环境卫生集中清理志愿服务活动",
+            place="吕陵小学操场及学校周边道路（东门至十字路口）",
+            capacity=40,
+        )
+        organizer = make.user(role=Role.CENTRE_ORGANIZER, unit=centre)
+        db.session.commit()
+        activity_id, username = activity.id, organizer.username
+    context = browser.new_context(**_phone(browser, live))
+    page = context.new_page()
+    login(page, username)
+    pages = {
+        "list": "/activities",
+        "detail": f"/activities/{activity_id}",
+        "edit": f"/activities/{activity_id}/edit",
+        "duplicate": f"/activities/{activity_id}/duplicate",
+        "checkin": f"/activities/{activity_id}/checkin?q=张",
+        "scanner": f"/activities/{activity_id}/scanner",
+        "poster": f"/activities/{activity_id}/poster",
+        "projector": f"/activities/{activity_id}/projector",
+        "accounts": "/accounts",
+    }
+    for name, path in pages.items():
+        sep = "&" if "?" in path else "?"
+        response = page.goto(f"{path}{sep}lang={lang}")
+        assert response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{name} scrolls sideways ({width}px)"
+        shot(page, f"console-{name}-{lang}")
+    context.close()
