@@ -10,63 +10,23 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
-from ..audit.models import AuditEntry
-from ..auth.models import User
 from ..auth.scoping import activity_or_404
 from ..checkins import qr, review
-from ..checkins.models import CheckIn, HoursOrigin, HoursStatus
+from ..checkins.models import CheckIn
 from ..checkins.review_rules import hours_to_minutes
 from ..checkins.rules import compute_minutes
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import local_to_utc, utc_to_local
-from ..volunteers.models import Volunteer
-from . import bp, rules, services
+from . import bp, services
 from .forms import ActionForm, ActivityEditForm, AdjustHoursForm, DuplicateForm, StatusForm
+from .labels import STATUS_LABELS
 from .models import Activity, ActivityStatus
-from .routes import _fill_choices
-
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "finished": _l("Finished"),
-    "cancelled": _l("Cancelled"),
-}
-
-#: The button that moves an activity to each status.
-TRANSITION_LABELS = {
-    "published": _l("Publish"),
-    "finished": _l("Mark as finished"),
-    "draft": _l("Back to draft"),
-    "cancelled": _l("Cancel activity"),
-}
-
-ORIGIN_LABELS = {
-    HoursOrigin.SCAN.value: _l("Own scan"),
-    HoursOrigin.ORGANIZER.value: _l("By organizer"),
-}
-
-HOURS_STATUS_LABELS = {
-    HoursStatus.PENDING.value: _l("Pending"),
-    HoursStatus.CONFIRMED.value: _l("Confirmed"),
-}
-
-AUDIT_LABELS = {
-    "activity.status": _l("Status changed"),
-    "checkin.close_at_end": _l("Closed at the end (no check-out)"),
-    "hours.adjust": _l("Hours adjusted"),
-    "hours.review_keep": _l("Hours kept after review"),
-    "hours.confirm": _l("Hours confirmed"),
-    "checkin.by_organizer": _l("Checked in by organizer"),
-    "checkout.by_organizer": _l("Checked out by organizer"),
-    "volunteer.walk_in": _l("Walk-in registered"),
-}
+from .routes import _fill_choices, checkin_url
 
 
 def record_or_404(activity: Activity, checkin_id: int) -> CheckIn:
@@ -81,82 +41,6 @@ def record_or_404(activity: Activity, checkin_id: int) -> CheckIn:
 
 def _back(activity: Activity, anchor: str = ""):
     return redirect(url_for("activities.detail", activity_id=activity.id) + anchor)
-
-
-def _minutes_text(minutes) -> str:
-    return f"{Decimal(minutes) / 60:.1f}".rstrip("0").rstrip(".") if minutes is not None else "—"
-
-
-def describe_change(entry: AuditEntry) -> str:
-    """A short "old → new" text for an audit entry."""
-    old, new = entry.old_value or {}, entry.new_value or {}
-    if "status" in new and entry.action == "activity.status":
-        return f"{STATUS_LABELS.get(old.get('status'), '—')} → {STATUS_LABELS[new['status']]}"
-    if "minutes" in new and "minutes" in old:
-        return _(
-            "%(old)s h → %(new)s h",
-            old=_minutes_text(old["minutes"]),
-            new=_minutes_text(new["minutes"]),
-        )
-    if "minutes" in new:
-        return _("%(new)s h", new=_minutes_text(new["minutes"]))
-    return ""
-
-
-def audit_rows(activity_id: int) -> list[tuple[AuditEntry, User | None, Volunteer | None]]:
-    """The activity's audit log with who did it and whom it was about, newest first."""
-    actor = aliased(User)
-    stmt = (
-        select(AuditEntry, actor, Volunteer)
-        .outerjoin(actor, actor.id == AuditEntry.actor_user_id)
-        .outerjoin(Volunteer, Volunteer.id == AuditEntry.volunteer_id)
-        .where(AuditEntry.activity_id == activity_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    )
-    return [tuple(row) for row in db.session.execute(stmt)]
-
-
-def _possible_targets(activity: Activity, checkin_count: int, now) -> list[str]:
-    """The status buttons worth showing: those the rules would accept right now."""
-    possible = []
-    for target in rules.allowed_targets(activity.status.value):
-        try:
-            rules.validate_transition(
-                activity.status.value,
-                target,
-                now=now,
-                ends_at=activity.ends_at,
-                checkin_count=checkin_count,
-            )
-        except rules.LifecycleError:
-            continue
-        possible.append(target)
-    return possible
-
-
-def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
-    """What the activity page's management sections need."""
-    capacity = activity.capacity
-    over = {r.id for i, r in enumerate(records) if capacity and i >= capacity}
-    now = utcnow()
-    counts = review.counts(activity.id)
-    return {
-        "status_labels": STATUS_LABELS,
-        "transition_labels": TRANSITION_LABELS,
-        "targets": _possible_targets(activity, len(records), now),
-        "origin_labels": ORIGIN_LABELS,
-        "hours_status_labels": HOURS_STATUS_LABELS,
-        "audit_labels": AUDIT_LABELS,
-        "audit": audit_rows(activity.id),
-        "describe_change": describe_change,
-        "over_capacity_ids": over,
-        "is_full": bool(capacity) and len(records) >= capacity,
-        "not_checked_out": [r for r in records if r.checked_out_at is None or r.needs_review],
-        "hours_counts": counts,
-        "has_ended": now >= activity.ends_at,
-        "editable": activity.status.value not in (rules.FINISHED, rules.CANCELLED),
-        "action_form": ActionForm(),
-    }
 
 
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -338,8 +222,6 @@ def confirm(activity_id: int):
 @login_required
 def poster(activity_id: int):
     """A printable A4 poster with the activity's (static) check-in code."""
-    from .routes import checkin_url
-
     activity = activity_or_404(current_user, activity_id)
     url = checkin_url(activity)
     return render_template("activities/poster.html", activity=activity, qr_svg=qr.render_svg(url))

@@ -17,7 +17,9 @@ from ..extensions import db
 from ..i18n import local_to_utc, utc_to_local
 from ..volunteers.rules import mask_phone
 from . import bp, services
+from .context import detail_context
 from .forms import ActivityForm
+from .labels import STATUS_LABELS
 from .models import Activity
 
 
@@ -42,8 +44,6 @@ def home():
 @login_required
 def index():
     """The organizer's current, upcoming and past activities."""
-    from .manage import STATUS_LABELS
-
     now = utcnow()
     current, past = services.list_for(current_user, now=now)
     overdue = sum(1 for row in past if row.overdue)
@@ -94,13 +94,6 @@ def new():
     return render_template("activities/new.html", form=form), status
 
 
-def manage_context(activity: Activity, records) -> dict:
-    """The management sections' context (imported late: manage imports this module)."""
-    from .manage import detail_context
-
-    return detail_context(activity, records)
-
-
 @bp.get("/activities/<int:activity_id>")
 @login_required
 def detail(activity_id: int):
@@ -118,7 +111,7 @@ def detail(activity_id: int):
         checked_out=sum(1 for r in records if r.checked_out_at is not None),
         mask_phone=mask_phone,
         utc_to_local=utc_to_local,
-        **manage_context(activity, records),
+        **detail_context(activity, records),
     )
 
 
