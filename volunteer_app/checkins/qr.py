@@ -27,11 +27,15 @@ _FIXED_SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
 
 @lru_cache(maxsize=512)
 def render_svg(data: str) -> str:
-    """An inline ``<svg>`` that scales with its box (viewBox kept, fixed mm size dropped)."""
+    """An inline ``<svg>`` that scales with its box (viewBox kept, fixed mm size dropped).
+
+    The SVG is hidden from screen readers: wrap it in an element with ``role="img"`` and an
+    ``aria-label`` that says what the code is for.
+    """
     image = _make(data).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode")
     head, sep, rest = svg.partition(">")
-    head = _FIXED_SIZE.sub("", head) + ' role="img" focusable="false"'
+    head = _FIXED_SIZE.sub("", head) + ' aria-hidden="true" focusable="false"'
     return head + sep + rest
 
 
