@@ -136,3 +136,60 @@ def test_scoping_of_manual_checkin_routes(client, make, db, login_as):
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
     assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 1
+
+
+def test_add_hours_after_the_end_for_someone_without_a_record(client, make, db, login_as):
+    from datetime import timedelta
+
+    from volunteer_app.checkins import services
+    from volunteer_app.database import utcnow
+
+    start = (utcnow() - timedelta(hours=5)).replace(microsecond=0)
+    activity = make.activity(starts_at=start, minutes=180)
+    user = login_as(make.user(unit=activity.unit))
+    elder = make.volunteer("刘大爷", phone="13612340000")
+    scanned = make.volunteer("王芳")
+    services.check_in(activity, scanned, now=start)
+    html = client.get(f"/activities/{activity.id}/checkin?q=刘").get_data(as_text=True)
+    url = f"/activities/{activity.id}/volunteers/{elder.id}/add-hours"
+    assert url in html and "补录时长" in html
+    token = csrf_token(client, url)
+    response = client.post(url, data={"csrf_token": token, "hours": "2", "reason": ""})
+    assert response.status_code == 400 and "请填写修改原因。" in response.get_data(as_text=True)
+    response = client.post(
+        url, data={"csrf_token": token, "hours": "2", "reason": "无智能手机，队长确认"}
+    )
+    assert response.status_code == 302
+    record = services.find_record(activity.id, elder.id)
+    assert record.minutes == 120 and record.origin == HoursOrigin.ORGANIZER
+    assert record.recorded_by_id == user.id
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "hours.add"))
+    assert entry.reason == "无智能手机，队长确认" and entry.new_value["minutes"] == 120
+    # twice, or for someone who has a record: refused with a clear message
+    response = client.post(url, data={"csrf_token": token, "hours": "2", "reason": "再补一次"})
+    assert response.status_code == 400 and "已有记录" in response.get_data(as_text=True)
+    other = f"/activities/{activity.id}/volunteers/{scanned.id}/add-hours"
+    response = client.post(other, data={"csrf_token": token, "hours": "1", "reason": "补录"})
+    assert response.status_code == 400
+    missing = f"/activities/{activity.id}/volunteers/999999/add-hours"
+    assert client.get(missing).status_code == 404
+
+
+def test_add_hours_before_the_end_and_scoping(client, make, db, login_as):
+    activity = make.activity()  # running now
+    theirs = make.activity()
+    volunteer = make.volunteer()
+    db.session.commit()
+    url = f"/activities/{theirs.id}/volunteers/{volunteer.id}/add-hours"
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_as(make.user(unit=activity.unit))
+    token = csrf_token(client, f"/activities/{activity.id}/checkin")
+    assert client.get(url).status_code == 404
+    data = {"csrf_token": token, "hours": "1", "reason": "补录"}
+    assert client.post(url, data=data).status_code == 404
+    mine = f"/activities/{activity.id}/volunteers/{volunteer.id}/add-hours"
+    response = client.post(mine, data=data)
+    assert response.status_code == 400
+    assert "活动结束后才能进行此操作。" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0

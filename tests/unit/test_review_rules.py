@@ -82,3 +82,26 @@ def test_min_presence_off_by_default_and_clipped():
         START - timedelta(hours=1), START + timedelta(minutes=108), START, END, 60
     )  # exactly 60 %
     assert not r.meets_min_presence(START - timedelta(hours=1), START, START, END, 10)
+
+
+def add(**overrides):
+    args = {
+        "status": "published",
+        "now": END,
+        "ends_at": END,
+        "has_record": False,
+        "minutes": 60,
+        "duration_minutes": 180,
+        "reason": "无智能手机",
+    }
+    args.update(overrides)
+    return r.validate_addition(**args)
+
+
+def test_addition_rules():
+    assert add() == "无智能手机"
+    assert code(add, now=END - timedelta(minutes=1)) == "not_ended"
+    assert code(add, has_record=True) == "already_recorded"
+    assert code(add, status="cancelled") == "not_held"
+    assert code(add, reason="") == "reason_required"
+    assert code(add, minutes=240) == "hours_exceed_duration"

@@ -46,6 +46,7 @@ def _page(activity: Activity, *, walk_in: WalkInForm | None = None, status: int 
             by_volunteer=by_volunteer,
             present=[r for r in records if r.checked_out_at is None],
             walk_in=walk_in or WalkInForm(formdata=None),
+            has_ended=utcnow() >= activity.ends_at,
             mask_phone=mask_phone,
         ),
         status,

@@ -22,6 +22,8 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import local_to_utc, utc_to_local
+from ..volunteers.models import Volunteer
+from ..volunteers.rules import mask_phone
 from . import bp, services
 from .forms import ActionForm, ActivityEditForm, AdjustHoursForm, DuplicateForm, StatusForm
 from .labels import STATUS_LABELS
@@ -225,3 +227,50 @@ def poster(activity_id: int):
     activity = activity_or_404(current_user, activity_id)
     url = checkin_url(activity)
     return render_template("activities/poster.html", activity=activity, qr_svg=qr.render_svg(url))
+
+
+@bp.route(
+    "/activities/<int:activity_id>/volunteers/<int:volunteer_id>/add-hours",
+    methods=["GET", "POST"],
+)
+@login_required
+def add_hours(activity_id: int, volunteer_id: int):
+    """Record hours after the end for a volunteer who served but has no record."""
+    activity = activity_or_404(current_user, activity_id)
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        abort(404)
+    form = AdjustHoursForm()
+    if request.method == "GET":
+        form.hours.data = (
+            Decimal(int((activity.ends_at - activity.starts_at).total_seconds() // 60)) / 60
+        )
+    if form.validate_on_submit():
+        try:
+            minutes = hours_to_minutes(float(form.hours.data))
+            review.add_hours(
+                activity,
+                volunteer,
+                current_user,
+                minutes=minutes,
+                reason=form.reason.data,
+                now=utcnow(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Hours added for %(name)s.", name=volunteer.name), "success")
+            return _back(activity, "#hours")
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "activities/add_hours.html",
+            form=form,
+            activity=activity,
+            volunteer=volunteer,
+            mask_phone=mask_phone,
+        ),
+        status,
+    )

@@ -8,15 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..activities.models import Activity, ActivityStatus
 from ..audit import services as audit
 from ..auth.models import User
 from ..extensions import db
+from ..volunteers.models import Volunteer
 from . import review_rules
 from .models import CheckIn, HoursOrigin, HoursStatus
-from .services import window_for
+from .services import find_record, window_for
 
 
 def _minutes_of(activity: Activity) -> int:
@@ -107,6 +109,58 @@ def adjust_hours(
         checkin_id=record.id,
         volunteer_id=record.volunteer_id,
         old=old,
+        new={"minutes": minutes, "origin": HoursOrigin.ORGANIZER.value},
+        reason=reason,
+    )
+    db.session.flush()
+    return record
+
+
+def add_hours(
+    activity: Activity,
+    volunteer: Volunteer,
+    user: User,
+    *,
+    minutes: int,
+    reason: str,
+    now: datetime,
+) -> CheckIn:
+    """Record hours after the end for a volunteer who has no record (organizer's hours).
+
+    The record spans the activity's schedule; its credited minutes are what the organizer
+    entered, and the reason is kept in the audit log.
+    """
+    reason = review_rules.validate_addition(
+        status=activity.status.value,
+        now=now,
+        ends_at=activity.ends_at,
+        has_record=find_record(activity.id, volunteer.id) is not None,
+        minutes=minutes,
+        duration_minutes=_minutes_of(activity),
+        reason=reason,
+    )
+    record = CheckIn(
+        activity_id=activity.id,
+        volunteer_id=volunteer.id,
+        checked_in_at=activity.starts_at,
+        checked_out_at=activity.ends_at,
+        minutes=minutes,
+        origin=HoursOrigin.ORGANIZER,
+        recorded_by_id=user.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        raise review_rules.HoursError("already_recorded") from None
+    audit.record(
+        "hours.add",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=volunteer.id,
+        old=None,
         new={"minutes": minutes, "origin": HoursOrigin.ORGANIZER.value},
         reason=reason,
     )

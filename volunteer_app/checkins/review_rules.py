@@ -5,6 +5,8 @@
   until an organizer looks (and adjusts, with a reason, if the person did serve).
 - An adjustment sets one record's hours (0 to the activity's length, in half hours)
   and needs a reason; it makes the hours the organizer's (origin ``organizer``).
+- Hours can also be added after the end for someone who served but has no record at
+  all (no smartphone, forgot to scan): same limits and reason as an adjustment.
 - Confirmation (志愿服务时长确认) is for an activity that has ended, with no record
   still open or awaiting review; confirmed hours count toward star levels.
 - Optional minimum presence: scanned time counts only if the stay covered at least
@@ -41,6 +43,7 @@ class HoursError(DomainError):
         ),
         "needs_review": _l("Some records are marked for review. Adjust or keep them first."),
         "nothing_to_confirm": _l("There are no pending hours to confirm."),
+        "already_recorded": _l("This volunteer already has a record here. Adjust it instead."),
     }
 
 
@@ -73,6 +76,27 @@ def validate_adjustment(
     if not checked_out:
         raise HoursError("still_open")
     return reason
+
+
+def validate_addition(
+    *,
+    status: str,
+    now: datetime,
+    ends_at: datetime,
+    has_record: bool,
+    minutes: int,
+    duration_minutes: int,
+    reason: str,
+) -> str:
+    """Check hours added after the end for a volunteer without a record; return the reason."""
+    validate_held(status)
+    if now < ends_at:
+        raise HoursError("not_ended")
+    if has_record:
+        raise HoursError("already_recorded")
+    return validate_adjustment(
+        minutes=minutes, duration_minutes=duration_minutes, reason=reason, checked_out=True
+    )
 
 
 def hours_to_minutes(hours: float) -> int:
