@@ -15,7 +15,6 @@ from ..extensions import db
 from ..i18n import format_hours
 from ..volunteers.models import Volunteer
 from . import rules
-from .forms import ActionForm
 from .labels import (
     AUDIT_LABELS,
     HOURS_STATUS_LABELS,
@@ -98,5 +97,4 @@ def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
         "hours_counts": counts,
         "has_ended": now >= activity.ends_at,
         "editable": activity.status.value not in (rules.FINISHED, rules.CANCELLED),
-        "action_form": ActionForm(),
     }
