@@ -84,3 +84,29 @@ def test_projector_scoping(client, make, db, login_as):
     for suffix in ("/projector", "/live.json"):
         assert client.get(f"/activities/{theirs.id}{suffix}").status_code == 404
         assert client.get(f"/activities/{mine.id}{suffix}").status_code == 200
+
+
+def test_kiosk_link_shows_only_the_projector_without_a_session(app, client, make, db, login_as):
+    import re as _re
+    from datetime import timedelta as _td
+
+    activity = make.activity(title="入口平板")
+    other = make.activity()
+    login_as(make.user(unit=activity.unit))
+    html = client.get(f"/activities/{activity.id}/projector").get_data(as_text=True)
+    kiosk = _re.search(r"http://localhost(/k/[\w.-]+)", html).group(1)
+    anonymous = app.test_client()
+    page = anonymous.get(kiosk)
+    assert page.status_code == 200 and "入口平板" in page.get_data(as_text=True)
+    assert "返回活动" not in page.get_data(as_text=True)
+    data = anonymous.get(kiosk + "/live.json").json
+    assert "/c/r" in data["url"] and data["checked_in"] == 0
+    assert anonymous.get(f"/activities/{activity.id}/projector").status_code == 302
+    assert anonymous.get(kiosk.replace("/k/", "/k/x")).status_code == 404
+    # only its own activity; none once check-out has closed or the activity is cancelled
+    assert anonymous.get(f"/k/{other.id}").status_code == 404
+    activity.starts_at -= _td(days=2)
+    activity.ends_at -= _td(days=2)
+    db.session.commit()
+    assert anonymous.get(kiosk).status_code == 404
+    assert anonymous.get(kiosk + "/live.json").status_code == 404
