@@ -113,3 +113,68 @@ def test_centre_list_shows_only_its_own_accounts(client, make, db, login_as):
     html = client.get("/accounts").get_data(as_text=True)
     assert mine.username in html and other.username not in html
     assert Factory.PASSWORD not in html
+
+
+def test_disable_enable_and_reset_password(app, client, make, db, login_as):
+    centre = make.unit(level=UnitLevel.CENTRE)
+    station_user = make.user("zhan1", unit=make.unit(parent=centre))
+    me = login_as(make.user(role=Role.CENTRE_ORGANIZER, unit=centre))
+    token = csrf_token(client, "/accounts")
+    response = client.post(
+        f"/accounts/{station_user.id}/active", data={"csrf_token": token, "active": "0"}
+    )
+    assert response.status_code == 302
+    assert "已停用" in client.get("/accounts").get_data(as_text=True)
+    db.session.refresh(station_user)
+    assert station_user.is_active is False
+    other = app.test_client()
+    login_token = csrf_token(other, "/login")
+    response = other.post(
+        "/login",
+        data={"username": "zhan1", "password": Factory.PASSWORD, "csrf_token": login_token},
+    )
+    assert response.status_code == 401
+    client.post(f"/accounts/{station_user.id}/active", data={"csrf_token": token, "active": "1"})
+    url = f"/accounts/{station_user.id}/password"
+    response = client.post(url, data={"csrf_token": token, "password": "short"})
+    assert response.status_code == 400 and "密码至少需要 8 个字符。" in response.get_data(
+        as_text=True
+    )
+    response = client.post(url, data={"csrf_token": token, "password": "new-password-35"})
+    assert response.status_code == 302
+    response = other.post(
+        "/login",
+        data={"username": "zhan1", "password": "new-password-35", "csrf_token": login_token},
+    )
+    assert response.status_code == 302
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"account.disable", "account.enable", "account.reset_password"} <= actions
+    # not oneself
+    response = client.post(f"/accounts/{me.id}/active", data={"csrf_token": token, "active": "0"})
+    assert "您不能修改此账号。" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(me)
+    assert me.is_active
+
+
+def test_account_management_scoping(client, make, db, login_as):
+    centre = make.unit(level=UnitLevel.CENTRE)
+    outsider = make.user("outsider")  # a station under another centre
+    login_as(make.user(role=Role.CENTRE_ORGANIZER, unit=centre))
+    token = csrf_token(client, "/accounts")
+    url = f"/accounts/{outsider.id}/active"
+    assert client.post(url, data={"csrf_token": token, "active": "0"}).status_code == 404
+    assert client.get(f"/accounts/{outsider.id}/password").status_code == 404
+    assert client.get("/accounts/999999/password").status_code == 404
+    db.session.refresh(outsider)
+    assert outsider.is_active
+
+
+def test_station_organizer_and_anonymous_cannot_manage_accounts(client, make, db, login_as):
+    station = make.unit()
+    peer = make.user(unit=station)
+    db.session.commit()
+    url = f"/accounts/{peer.id}/password"
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_as(make.user(unit=station))
+    assert client.get(url).status_code == 404

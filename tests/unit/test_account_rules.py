@@ -30,3 +30,17 @@ def test_validate_account_creation():
     assert code("centre_organizer", "station_organizer", unit_in_scope=False) == (
         "unit_not_allowed"
     )
+
+
+def test_account_management_rules():
+    manage = rules.validate_account_management
+    manage("centre_organizer", "station_organizer", unit_in_scope=True, is_self=False)
+    for args in (
+        ("centre_organizer", "station_organizer", False, False),
+        ("centre_organizer", "centre_organizer", True, False),
+        ("district_admin", "district_admin", True, False),
+        ("district_admin", "centre_organizer", True, True),
+    ):
+        with pytest.raises(AccountRuleError) as info:
+            manage(args[0], args[1], unit_in_scope=args[2], is_self=args[3])
+        assert info.value.code == "cannot_manage"

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -58,3 +58,23 @@ class AccountForm(FlaskForm):
         validators=[DataRequired(_l("Please choose a centre or station."))],
     )
     submit = SubmitField(_l("Create account"))
+
+
+class PasswordResetForm(FlaskForm):
+    """A new initial password for an account of the level below."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Please enter a password.")),
+            Length(min=8, max=200, message=_l("The password must have at least 8 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set password"))
+
+
+class ActiveForm(FlaskForm):
+    """Disable or enable an account (the button pressed gives the value)."""
+
+    active = StringField(validators=[DataRequired(), AnyOf(["0", "1"])])

@@ -33,6 +33,7 @@ class AccountRuleError(DomainError):
     messages = {
         "role_not_allowed": _l("You cannot create accounts with this role."),
         "unit_not_allowed": _l("You cannot create accounts for this unit."),
+        "cannot_manage": _l("You cannot change this account."),
     }
 
 
@@ -47,3 +48,14 @@ def validate_account_creation(actor_role: str, target_role: str, *, unit_in_scop
         raise AccountRuleError("role_not_allowed")
     if not unit_in_scope:
         raise AccountRuleError("unit_not_allowed")
+
+
+def validate_account_management(
+    actor_role: str, target_role: str, *, unit_in_scope: bool, is_self: bool
+) -> None:
+    """Raise AccountRuleError unless the actor may disable, enable or reset the target.
+
+    The same people who may create an account manage it; nobody manages their own here.
+    """
+    if is_self or target_role not in creatable_roles(actor_role) or not unit_in_scope:
+        raise AccountRuleError("cannot_manage")

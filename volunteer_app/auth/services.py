@@ -104,3 +104,44 @@ def manageable_accounts(actor: User) -> list[User]:
             .order_by(Unit.level, Unit.name, User.username)
         )
     )
+
+
+def _check_manageable(actor: User, target: User) -> None:
+    in_scope = (
+        db.session.scalar(visible_unit_ids(actor).where(Unit.id == target.unit_id)) is not None
+    )
+    rules.validate_account_management(
+        actor.role.value, target.role.value, unit_in_scope=in_scope, is_self=actor.id == target.id
+    )
+
+
+def set_active(actor: User, target: User, active: bool, *, now: datetime) -> User:
+    """Disable or re-enable an account of the level below (audited)."""
+    _check_manageable(actor, target)
+    old = target.is_active
+    target.is_active = active
+    audit.record(
+        "account.enable" if active else "account.disable",
+        now=now,
+        actor_user_id=actor.id,
+        old={"username": target.username, "is_active": old},
+        new={"username": target.username, "is_active": active},
+    )
+    db.session.flush()
+    return target
+
+
+def reset_password(actor: User, target: User, password: str, *, now: datetime) -> User:
+    """Give an account of the level below a new initial password (audited, not the password)."""
+    _check_manageable(actor, target)
+    if len(password) < 8:
+        raise AccountError("password_too_short")
+    target.set_password(password)
+    audit.record(
+        "account.reset_password",
+        now=now,
+        actor_user_id=actor.id,
+        new={"username": target.username},
+    )
+    db.session.flush()
+    return target
