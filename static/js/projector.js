@@ -32,6 +32,12 @@
       li.append(name, " ", at);
       return li;
     });
+    if (!items.length) {
+      const empty = document.createElement("li");
+      empty.className = "empty";
+      empty.textContent = latest.dataset.empty;
+      items.push(empty);
+    }
     latest.replaceChildren(...items);
   }
 
