@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app volunteer_app seed | create-user | urls``."""
+"""Command-line tools: ``flask --app volunteer_app seed | create-user | urls | close-checkins``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(check_config_command)
     app.cli.add_command(create_api_token_command)
+    app.cli.add_command(close_checkins_command)
 
 
 @click.command("seed")
@@ -141,3 +142,16 @@ def create_api_token_command(username: str, name: str) -> None:
     _, raw = create_token(user, name, now=utcnow())
     db.session.commit()
     click.echo(raw)
+
+
+@click.command("close-checkins")
+def close_checkins_command() -> None:
+    """Close check-ins left open after their activity's check-out time (run from cron).
+
+    Closed records get 0 h and are marked for the organizer's review.
+    """
+    from .checkins.review import close_all_due
+
+    closed = close_all_due(utcnow())
+    db.session.commit()
+    click.echo(f"Closed {closed} open check-ins (marked for review).")

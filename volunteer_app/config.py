@@ -69,6 +69,13 @@ class Config:
     #: How long after the end a volunteer may still check out (hours stay clipped to the end).
     CHECKOUT_GRACE_MINUTES = _env_int("CHECKOUT_GRACE_MINUTES", 120)
 
+    #: Minimum presence rule: scanned time counts only if the stay covered this share (%) of
+    #: the activity's length; shorter stays get 0 h and are marked for review. 0 = off.
+    MIN_PRESENCE_PERCENT = _env_int("MIN_PRESENCE_PERCENT", 0)
+    #: A rotating projector code is accepted this much longer on the form's submit, so a
+    #: first-time volunteer has time to type a name and number.
+    ROTATING_SUBMIT_GRACE_SECONDS = _env_int("ROTATING_SUBMIT_GRACE_SECONDS", 300)
+
     #: A volunteer's device is remembered this long (days).
     DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 365)
     DEVICE_COOKIE_NAME = "vdev"

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("activities", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import attendance, manage, projector, routes, scanner  # noqa: E402,F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import str_enum, utcnow
@@ -46,6 +46,7 @@ class Activity(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("rotate_seconds >= 10", name="rotate_seconds_min"),
         Index("ix_activities_unit_starts", "unit_id", "starts_at"),
     )
 
@@ -63,6 +64,10 @@ class Activity(db.Model):
         str_enum(ActivityStatus),
         default=ActivityStatus.PUBLISHED,
     )
+    #: Projector mode: the on-screen QR changes every this many seconds (tokens live ~2×).
+    rotate_seconds: Mapped[int] = mapped_column(default=30, server_default=text("30"))
+    #: Whether the printed (static) poster code is accepted, or only the projector's codes.
+    allow_static_code: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

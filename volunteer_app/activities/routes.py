@@ -17,7 +17,9 @@ from ..extensions import db
 from ..i18n import local_to_utc, utc_to_local
 from ..volunteers.rules import mask_phone
 from . import bp, services
+from .context import detail_context
 from .forms import ActivityForm
+from .labels import STATUS_LABELS
 from .models import Activity
 
 
@@ -42,8 +44,17 @@ def home():
 @login_required
 def index():
     """The organizer's current, upcoming and past activities."""
-    current, past = services.list_for(current_user, now=utcnow())
-    return render_template("activities/index.html", current=current, past=past)
+    now = utcnow()
+    current, past = services.list_for(current_user, now=now)
+    overdue = sum(1 for row in past if row.overdue)
+    return render_template(
+        "activities/index.html",
+        current=current,
+        past=past,
+        now=now,
+        overdue=overdue,
+        status_labels=STATUS_LABELS,
+    )
 
 
 def _fill_choices(form: ActivityForm) -> None:
@@ -100,6 +111,7 @@ def detail(activity_id: int):
         checked_out=sum(1 for r in records if r.checked_out_at is not None),
         mask_phone=mask_phone,
         utc_to_local=utc_to_local,
+        **detail_context(activity, records),
     )
 
 

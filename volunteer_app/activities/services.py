@@ -1,4 +1,4 @@
-"""Activity services: creation and the organizer's list."""
+"""Activity services: creation, editing, lifecycle, duplication and the organizer's list."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
+from ..audit import services as audit
 from ..auth.models import User
 from ..auth.scoping import scoped_activities, visible_unit_ids
-from ..checkins.models import CheckIn
+from ..checkins.models import CheckIn, HoursStatus
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import utc_to_local
 from ..stations.models import Unit
+from . import rules
 from .models import Activity, ActivityStatus, Category
 
 #: Longest activity we accept; longer ones are almost always a typo in the date.
@@ -88,26 +91,132 @@ class ActivityRow:
 
     activity: Activity
     checked_in: int
+    #: Records whose hours are not confirmed yet.
+    pending: int = 0
+    #: Hours still unconfirmed after the 10-working-day recording deadline.
+    overdue: bool = False
 
 
 def list_for(user: User, *, now: datetime) -> tuple[list[ActivityRow], list[ActivityRow]]:
     """The user's current and upcoming activities, then past ones, with check-in counts."""
+    pending_case = case((CheckIn.status == HoursStatus.PENDING, 1), else_=0)
     counts = (
-        select(CheckIn.activity_id, func.count().label("n"))
+        select(
+            CheckIn.activity_id,
+            func.count().label("n"),
+            func.sum(pending_case).label("pending"),
+        )
         .group_by(CheckIn.activity_id)
         .subquery()
     )
     stmt = (
         scoped_activities(user)
-        .add_columns(func.coalesce(counts.c.n, 0))
+        .add_columns(func.coalesce(counts.c.n, 0), func.coalesce(counts.c.pending, 0))
         .outerjoin(counts, counts.c.activity_id == Activity.id)
         .options(joinedload(Activity.unit), joinedload(Activity.category))
         .order_by(Activity.starts_at.desc())
     )
     current: list[ActivityRow] = []
     past: list[ActivityRow] = []
-    for activity, n in db.session.execute(stmt):
-        row = ActivityRow(activity, n)
+    today = utc_to_local(now).date()
+    for activity, n, pending in db.session.execute(stmt):
+        overdue = activity.ends_at < now and rules.is_recording_overdue(
+            ended_on=utc_to_local(activity.ends_at).date(), today=today, pending_count=pending
+        )
+        row = ActivityRow(activity, n, pending, overdue)
         (past if activity.ends_at < now else current).append(row)
     current.reverse()  # soonest first
     return current, past
+
+
+def checkin_count(activity_id: int) -> int:
+    """How many volunteers have a record at this activity."""
+    return db.session.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.activity_id == activity_id)
+    )
+
+
+def change_status(
+    activity: Activity, user: User, target: ActivityStatus, *, now: datetime
+) -> Activity:
+    """Publish, finish, cancel or unpublish an activity (LifecycleError if not allowed)."""
+    old = activity.status
+    rules.validate_transition(
+        old.value,
+        target.value,
+        now=now,
+        ends_at=activity.ends_at,
+        checkin_count=checkin_count(activity.id),
+    )
+    activity.status = target
+    audit.record(
+        "activity.status",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        old={"status": old.value},
+        new={"status": target.value},
+    )
+    db.session.flush()
+    return activity
+
+
+def update_activity(
+    activity: Activity,
+    user: User,
+    *,
+    title: str,
+    category_id: int,
+    unit_id: int,
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None,
+    description: str,
+    rotate_seconds: int | None = None,
+    allow_static_code: bool | None = None,
+) -> Activity:
+    """Change an activity's details; finished and cancelled activities are locked."""
+    rules.validate_editable(activity.status.value)
+    validate_schedule(starts_at, ends_at)
+    if db.session.scalar(visible_unit_ids(user).where(Unit.id == unit_id)) is None:
+        raise ActivityError("unit_not_allowed")
+    if db.session.get(Category, category_id) is None:
+        raise ActivityError("unknown_category")
+    activity.title = title.strip()
+    activity.category_id = category_id
+    activity.unit_id = unit_id
+    activity.place = place.strip()
+    activity.starts_at = starts_at
+    activity.ends_at = ends_at
+    activity.capacity = capacity
+    activity.description = (description or "").strip()
+    if rotate_seconds is not None:
+        activity.rotate_seconds = rotate_seconds
+    if allow_static_code is not None:
+        activity.allow_static_code = allow_static_code
+    db.session.flush()
+    return activity
+
+
+def duplicate_activity(activity: Activity, user: User, *, new_starts_at: datetime) -> Activity:
+    """A copy of ``activity`` (same length, place, capacity) on a new date, as a draft."""
+    starts_at, ends_at = rules.shift_to_new_start(
+        activity.starts_at, activity.ends_at, new_starts_at
+    )
+    copy = create_activity(
+        user,
+        title=activity.title,
+        category_id=activity.category_id,
+        unit_id=activity.unit_id,
+        place=activity.place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=activity.capacity,
+        description=activity.description,
+        status=ActivityStatus.DRAFT,
+    )
+    copy.rotate_seconds = activity.rotate_seconds
+    copy.allow_static_code = activity.allow_static_code
+    db.session.flush()
+    return copy

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..audit import services as audit
 from ..errors import DomainError
 from ..extensions import db
 from ..stations.models import Unit, UnitLevel
+from . import rules
 from .models import Role, User
+from .scoping import visible_unit_ids
 
 #: The unit level each role manages.
 ROLE_LEVEL = {
@@ -57,3 +62,86 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def create_account(
+    actor: User,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    unit_id: int,
+    display_name: str,
+    now: datetime,
+) -> User:
+    """An organizer creates an account for the level below, within their scope (audited)."""
+    unit = db.session.get(Unit, unit_id)
+    in_scope = (
+        unit is not None
+        and db.session.scalar(visible_unit_ids(actor).where(Unit.id == unit_id)) is not None
+    )
+    rules.validate_account_creation(actor.role.value, role.value, unit_in_scope=in_scope)
+    assert unit is not None
+    user = create_user(
+        username.strip(), password, role=role, unit=unit, display_name=display_name.strip()
+    )
+    audit.record(
+        "account.create",
+        now=now,
+        actor_user_id=actor.id,
+        new={"username": user.username, "role": role.value, "unit_id": unit.id},
+    )
+    return user
+
+
+def manageable_accounts(actor: User) -> list[User]:
+    """Accounts of the units ``actor`` manages (their own included), by unit and name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(User.unit_id.in_(visible_unit_ids(actor)))
+            .order_by(Unit.level, Unit.name, User.username)
+        )
+    )
+
+
+def _check_manageable(actor: User, target: User) -> None:
+    in_scope = (
+        db.session.scalar(visible_unit_ids(actor).where(Unit.id == target.unit_id)) is not None
+    )
+    rules.validate_account_management(
+        actor.role.value, target.role.value, unit_in_scope=in_scope, is_self=actor.id == target.id
+    )
+
+
+def set_active(actor: User, target: User, active: bool, *, now: datetime) -> User:
+    """Disable or re-enable an account of the level below (audited)."""
+    _check_manageable(actor, target)
+    old = target.is_active
+    target.is_active = active
+    audit.record(
+        "account.enable" if active else "account.disable",
+        now=now,
+        actor_user_id=actor.id,
+        old={"username": target.username, "is_active": old},
+        new={"username": target.username, "is_active": active},
+    )
+    db.session.flush()
+    return target
+
+
+def reset_password(actor: User, target: User, password: str, *, now: datetime) -> User:
+    """Give an account of the level below a new initial password (audited, not the password)."""
+    _check_manageable(actor, target)
+    if len(password) < 8:
+        raise AccountError("password_too_short")
+    target.set_password(password)
+    audit.record(
+        "account.reset_password",
+        now=now,
+        actor_user_id=actor.id,
+        new={"username": target.username},
+    )
+    db.session.flush()
+    return target

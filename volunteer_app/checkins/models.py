@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..activities.models import Activity
@@ -52,6 +52,9 @@ class CheckIn(db.Model):
     status: Mapped[HoursStatus] = mapped_column(str_enum(HoursStatus), default=HoursStatus.PENDING)
     #: The organizer who recorded it on the volunteer's behalf, if not a self scan.
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Set when the hours need an organizer's look before confirmation: the record was
+    #: closed at the end because nobody checked out, or presence was below the minimum.
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     activity: Mapped[Activity] = relationship()
     volunteer: Mapped[Volunteer] = relationship()

@@ -39,11 +39,12 @@ def current_volunteer() -> Volunteer | None:
 
 
 def _load_activity(token: str) -> Activity:
-    """Verify the token and load its activity; TokenError when either is wrong."""
+    """Verify the token and load its activity; TokenError when either is wrong or stale."""
     claims = verify_token(current_app.config["SECRET_KEY"], token)
     activity = db.session.get(Activity, claims.activity_id, options=[joinedload(Activity.unit)])
     if activity is None:
         raise TokenError("invalid")
+    services.validate_token_use(activity, claims, now=utcnow(), submitting=request.method == "POST")
     return activity
 
 

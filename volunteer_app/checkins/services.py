@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +17,8 @@ from ..extensions import db
 from ..volunteers.models import Volunteer
 from . import rules
 from .models import CheckIn, HoursOrigin
+from .review_rules import meets_min_presence
+from .tokens import TokenClaims, TokenError, validate_rotating
 
 
 def window_for(activity: Activity) -> rules.Window:
@@ -74,11 +76,20 @@ def check_in(
     return record
 
 
-def check_out(activity: Activity, volunteer: Volunteer, *, now: datetime) -> CheckIn:
+def check_out(
+    activity: Activity,
+    volunteer: Volunteer,
+    *,
+    now: datetime,
+    recorded_by_id: int | None = None,
+) -> CheckIn:
     """Check a volunteer out and credit the hours, or raise CheckInError.
 
     The update is conditional on the record still being open, so two concurrent
-    check-outs credit the hours once.
+    check-outs credit the hours once. With ``MIN_PRESENCE_PERCENT`` set, a stay shorter
+    than that share of the activity credits nothing and is marked for review.
+    ``recorded_by_id`` (an organizer checking out on the volunteer's behalf) makes the
+    hours the organizer's.
     """
     record = find_record(activity.id, volunteer.id)
     rules.validate_check_out(
@@ -90,10 +101,18 @@ def check_out(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Che
     )
     assert record is not None  # validate_check_out raised otherwise
     minutes = rules.compute_minutes(record.checked_in_at, now, activity.starts_at, activity.ends_at)
+    values: dict = {"checked_out_at": now, "minutes": minutes}
+    percent = current_app.config.get("MIN_PRESENCE_PERCENT", 0)
+    if not meets_min_presence(
+        record.checked_in_at, now, activity.starts_at, activity.ends_at, percent
+    ):
+        values.update(minutes=0, needs_review=True)
+    if recorded_by_id is not None:
+        values.update(origin=HoursOrigin.ORGANIZER, recorded_by_id=recorded_by_id)
     result = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == record.id, CheckIn.checked_out_at.is_(None))
-        .values(checked_out_at=now, minutes=minutes)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -111,4 +130,29 @@ def attendance(activity_id: int) -> list[CheckIn]:
             .where(CheckIn.activity_id == activity_id)
             .order_by(CheckIn.checked_in_at, CheckIn.id)
         )
+    )
+
+
+def count_records(activity_id: int) -> int:
+    """How many volunteers have checked in to an activity."""
+    return db.session.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.activity_id == activity_id)
+    )
+
+
+def validate_token_use(
+    activity: Activity, claims: TokenClaims, *, now: datetime, submitting: bool = False
+) -> None:
+    """Raise TokenError unless this kind of code is accepted for the activity right now.
+
+    Static poster codes: only if the activity allows them. Rotating projector codes:
+    within their validity, with extra grace when the check-in form is submitted.
+    """
+    if claims.kind == "static":
+        if not activity.allow_static_code:
+            raise TokenError("static_disabled")
+        return
+    grace = current_app.config["ROTATING_SUBMIT_GRACE_SECONDS"] if submitting else 0
+    validate_rotating(
+        claims.step or 0, period=activity.rotate_seconds, now=now, grace_seconds=grace
     )

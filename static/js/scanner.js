@@ -1,0 +1,143 @@
+// Scanner mode: read volunteers' QR cards with the camera and check them in or out.
+// BarcodeDetector where the browser has it, else the vendored jsQR (loaded on demand).
+// No inline script (CSP). The typed-code form below works without any of this.
+(() => {
+  "use strict";
+  const root = document.querySelector("[data-scanner]");
+  if (!root) return;
+  const video = document.getElementById("scanner-video");
+  const canvas = document.getElementById("scanner-canvas");
+  const result = document.getElementById("scanner-result");
+  const start = document.getElementById("scanner-start");
+  const unavailable = document.getElementById("scanner-unavailable");
+  const form = document.getElementById("scanner-form");
+  const texts = document.getElementById("scanner-messages").dataset;
+  const postUrl = root.dataset.postUrl;
+  const csrf = form.querySelector("input[name=csrf_token]").value;
+  const CARD = /(?:^|\/)(c[1-9][0-9]*\.[A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
+  const SAME_CARD_MS = 30000;
+  let detect = null;
+  let busy = false;
+  let lastCode = "";
+  let lastAt = 0;
+
+  function show(message, ok) {
+    result.textContent = message;
+    result.className = "scanner-result " + (ok === true ? "ok" : ok === false ? "bad" : "");
+  }
+
+  async function submit(code) {
+    const body = new FormData();
+    body.append("csrf_token", csrf);
+    body.append("code", code);
+    try {
+      const response = await fetch(postUrl, {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const data = await response.json();
+      show(data.message, Boolean(data.ok));
+      if (navigator.vibrate) navigator.vibrate(data.ok ? 80 : [60, 60, 60]);
+      return Boolean(data.ok);
+    } catch (error) {
+      show(texts.network, false);
+      return false;
+    }
+  }
+
+  async function handle(text) {
+    const match = CARD.exec((text || "").trim());
+    // A card left in front of the camera must not check its owner out a moment after
+    // checking in: the same card is ignored for a while after it was accepted.
+    if (!match || (match[1] === lastCode && Date.now() - lastAt < SAME_CARD_MS)) return;
+    busy = true;
+    if (await submit(match[1])) {
+      lastCode = match[1];
+      lastAt = Date.now();
+    }
+    window.setTimeout(() => { busy = false; }, 1500);
+  }
+
+  function loadJsQR() {
+    return new Promise((resolve, reject) => {
+      if (window.jsQR) return resolve(window.jsQR);
+      const script = document.createElement("script");
+      script.src = root.dataset.jsqrSrc;
+      script.onload = () => resolve(window.jsQR);
+      script.onerror = reject;
+      document.head.append(script);
+    });
+  }
+
+  async function makeDetector() {
+    if ("BarcodeDetector" in window) {
+      try {
+        const formats = await window.BarcodeDetector.getSupportedFormats();
+        if (formats.includes("qr_code")) {
+          const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+          return async () => {
+            const codes = await detector.detect(video);
+            return codes.length ? codes[0].rawValue : null;
+          };
+        }
+      } catch (error) {
+        // fall through to jsQR
+      }
+    }
+    const jsQR = await loadJsQR();
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    return async () => {
+      const width = video.videoWidth;
+      const height = video.videoHeight;
+      if (!width || !height) return null;
+      canvas.width = width;
+      canvas.height = height;
+      context.drawImage(video, 0, 0, width, height);
+      const image = context.getImageData(0, 0, width, height);
+      const code = jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
+      return code ? code.data : null;
+    };
+  }
+
+  async function loop() {
+    if (!busy && video.readyState >= 2) {
+      try {
+        const text = await detect();
+        if (text) await handle(text);
+      } catch (error) {
+        // a frame that cannot be read: try the next one
+      }
+    }
+    window.setTimeout(loop, 200);
+  }
+
+  async function run() {
+    start.hidden = true;
+    show(texts.starting);
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "environment" },
+        audio: false,
+      });
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      detect = await makeDetector();
+      show(texts.ready);
+      loop();
+    } catch (error) {
+      video.hidden = true;
+      unavailable.hidden = false;
+      show("");
+    }
+  }
+
+  if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    unavailable.hidden = false;
+    return;
+  }
+  start.hidden = false;
+  start.addEventListener("click", run);
+})();

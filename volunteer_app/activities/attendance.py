@@ -1,0 +1,149 @@
+"""Manual and group check-in by an organizer: search, walk-in, check several in or out."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from ..auth.scoping import activity_or_404
+from ..checkins import organizer
+from ..checkins import services as checkin_services
+from ..checkins.rules import Action
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..volunteers.rules import mask_phone
+from . import bp
+from .forms import GroupCheckForm, VolunteerSearchForm, WalkInForm
+from .models import Activity
+
+#: Refusals worded for the organizer (the volunteer-facing texts say "you").
+ORGANIZER_MESSAGES = {
+    "already_checked_in": _l("already checked in"),
+    "not_checked_in": _l("has not checked in"),
+    "already_checked_out": _l("already checked out"),
+}
+
+
+def _page(activity: Activity, *, walk_in: WalkInForm | None = None, status: int = 200):
+    """Render the manual check-in page with search results and who is here."""
+    search = VolunteerSearchForm(request.args)
+    query = (search.q.data or "").strip() if search.validate() else ""
+    results = organizer.search_volunteers(query) if query else []
+    records = checkin_services.attendance(activity.id)
+    by_volunteer = {r.volunteer_id: r for r in records}
+    return (
+        render_template(
+            "activities/checkin.html",
+            activity=activity,
+            search=search,
+            query=query,
+            results=results,
+            records=records,
+            by_volunteer=by_volunteer,
+            present=[r for r in records if r.checked_out_at is None],
+            walk_in=walk_in or WalkInForm(formdata=None),
+            has_ended=utcnow() >= activity.ends_at,
+            mask_phone=mask_phone,
+        ),
+        status,
+    )
+
+
+@bp.get("/activities/<int:activity_id>/checkin")
+@login_required
+def manual_checkin(activity_id: int):
+    """Search volunteers and check them in or out on their behalf."""
+    activity = activity_or_404(current_user, activity_id)
+    return _page(activity)
+
+
+def _flash_outcomes(activity: Activity, outcomes, action: Action) -> None:
+    done = [o for o in outcomes if o.ok]
+    if done:
+        names = "、".join(o.volunteer.name for o in done)
+        if action == Action.CHECK_IN:
+            flash(
+                ngettext(
+                    "Checked in %(num)d: %(names)s",
+                    "Checked in %(num)d: %(names)s",
+                    len(done),
+                    names=names,
+                ),
+                "success",
+            )
+        else:
+            flash(
+                ngettext(
+                    "Checked out %(num)d: %(names)s",
+                    "Checked out %(num)d: %(names)s",
+                    len(done),
+                    names=names,
+                ),
+                "success",
+            )
+    if any(o.over_capacity for o in done):
+        flash(
+            _(
+                "More volunteers than needed (%(capacity)d): accepted and marked “over capacity”.",
+                capacity=activity.capacity,
+            ),
+            "info",
+        )
+    for o in outcomes:
+        if not o.ok:
+            message = ORGANIZER_MESSAGES.get(o.code, o.message)
+            flash(_("%(name)s: %(message)s", name=o.volunteer.name, message=message), "error")
+
+
+@bp.post("/activities/<int:activity_id>/checkin")
+@login_required
+def group_checkin(activity_id: int):
+    """Check the ticked volunteers in or out, recorded as done by this organizer."""
+    activity = activity_or_404(current_user, activity_id)
+    form = GroupCheckForm()
+    back = url_for("activities.manual_checkin", activity_id=activity.id, q=request.args.get("q"))
+    if not form.validate_on_submit():
+        flash(_("Please tick at least one volunteer."), "error")
+        return redirect(back)
+    action = Action(form.action.data)
+    outcomes = organizer.check_group(
+        activity, current_user, form.volunteer_ids.data, action, now=utcnow()
+    )
+    db.session.commit()
+    _flash_outcomes(activity, outcomes, action)
+    return redirect(back)
+
+
+@bp.post("/activities/<int:activity_id>/walk-in")
+@login_required
+def walk_in(activity_id: int):
+    """Register a volunteer on the spot and, by default, check them in."""
+    activity = activity_or_404(current_user, activity_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        return _page(activity, walk_in=form, status=400)
+    now = utcnow()
+    try:
+        volunteer, created = organizer.register_walk_in(
+            activity, current_user, name=form.name.data, phone=form.phone.data, now=now
+        )
+        outcomes = []
+        if form.check_in_now.data:
+            outcomes = organizer.check_group(
+                activity, current_user, [volunteer.id], Action.CHECK_IN, now=now
+            )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _page(activity, walk_in=form, status=error.status)
+    if created:
+        flash(_("Registered %(name)s.", name=volunteer.name), "success")
+    else:
+        flash(_("This number is already registered, as %(name)s.", name=volunteer.name), "info")
+    _flash_outcomes(activity, outcomes, Action.CHECK_IN)
+    return redirect(url_for("activities.manual_checkin", activity_id=activity.id))

@@ -1,0 +1,100 @@
+"""What the activity page's management sections show: status buttons, flags, audit log."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ..audit.models import AuditEntry
+from ..auth.models import User
+from ..checkins import review
+from ..checkins.models import CheckIn
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import format_hours
+from ..volunteers.models import Volunteer
+from . import rules
+from .labels import (
+    AUDIT_LABELS,
+    HOURS_STATUS_LABELS,
+    ORIGIN_LABELS,
+    STATUS_LABELS,
+    TRANSITION_LABELS,
+)
+from .models import Activity
+
+
+def _minutes_text(minutes: int | None) -> str:
+    return format_hours(minutes) if minutes is not None else "—"
+
+
+def describe_change(entry: AuditEntry) -> str:
+    """A short "old → new" text for an audit entry."""
+    old, new = entry.old_value or {}, entry.new_value or {}
+    if "status" in new and entry.action == "activity.status":
+        return f"{STATUS_LABELS.get(old.get('status'), '—')} → {STATUS_LABELS[new['status']]}"
+    if "minutes" in new and "minutes" in old:
+        return _(
+            "%(old)s h → %(new)s h",
+            old=_minutes_text(old["minutes"]),
+            new=_minutes_text(new["minutes"]),
+        )
+    if "minutes" in new:
+        return _("%(new)s h", new=_minutes_text(new["minutes"]))
+    return ""
+
+
+def audit_rows(activity_id: int) -> list[tuple[AuditEntry, User | None, Volunteer | None]]:
+    """The activity's audit log with who did it and whom it was about, newest first."""
+    actor = aliased(User)
+    stmt = (
+        select(AuditEntry, actor, Volunteer)
+        .outerjoin(actor, actor.id == AuditEntry.actor_user_id)
+        .outerjoin(Volunteer, Volunteer.id == AuditEntry.volunteer_id)
+        .where(AuditEntry.activity_id == activity_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def _possible_targets(activity: Activity, checkin_count: int, now) -> list[str]:
+    """The status buttons worth showing: those the rules would accept right now."""
+    possible = []
+    for target in rules.allowed_targets(activity.status.value):
+        try:
+            rules.validate_transition(
+                activity.status.value,
+                target,
+                now=now,
+                ends_at=activity.ends_at,
+                checkin_count=checkin_count,
+            )
+        except rules.LifecycleError:
+            continue
+        possible.append(target)
+    return possible
+
+
+def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
+    """What the activity page's management sections need."""
+    capacity = activity.capacity
+    over = {r.id for i, r in enumerate(records) if capacity and i >= capacity}
+    now = utcnow()
+    counts = review.counts(activity.id)
+    return {
+        "status_labels": STATUS_LABELS,
+        "transition_labels": TRANSITION_LABELS,
+        "targets": _possible_targets(activity, len(records), now),
+        "origin_labels": ORIGIN_LABELS,
+        "hours_status_labels": HOURS_STATUS_LABELS,
+        "audit_labels": AUDIT_LABELS,
+        "audit": audit_rows(activity.id),
+        "describe_change": describe_change,
+        "over_capacity_ids": over,
+        "is_full": bool(capacity) and len(records) >= capacity,
+        "not_checked_out": [r for r in records if r.checked_out_at is None or r.needs_review],
+        "hours_counts": counts,
+        "has_ended": now >= activity.ends_at,
+        "editable": activity.status.value not in (rules.FINISHED, rules.CANCELLED),
+    }

@@ -1,0 +1,167 @@
+"""Projector / kiosk mode: a rotating check-in QR, a live counter and the latest arrivals.
+
+The page is rendered once; static/js/projector.js polls ``live.json`` every few seconds
+for the counts and swaps the QR when its time step changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import format_time
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..auth.scoping import activity_or_404
+from ..checkins import qr
+from ..checkins.models import CheckIn
+from ..checkins.services import window_for
+from ..checkins.tokens import current_step, issue_rotating_token, step_ends_at
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import format_hours
+from . import bp
+from .models import Activity, ActivityStatus
+
+#: How many recent arrivals the projector lists.
+LATEST_COUNT = 8
+#: How often the page asks for new counts (ms); the QR also changes at each step boundary.
+POLL_MS = 3000
+
+
+def _public_url(endpoint: str, **values) -> str:
+    """An absolute URL, on PUBLIC_BASE_URL when one is configured."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def rotating_url(activity: Activity, now: datetime) -> tuple[str, int]:
+    """The check-in URL for the current time step, and that step."""
+    step = current_step(now, activity.rotate_seconds)
+    token = issue_rotating_token(current_app.config["SECRET_KEY"], activity.id, step)
+    return _public_url("checkins.scan", token=token), step
+
+
+def public_name(name: str) -> str:
+    """A name as shown on a shared screen: 李秀英 → 李*英, 王芳 → 王*, Anna Li → A*i."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" + name[-1]
+
+
+def live_state(activity: Activity, now: datetime, *, with_code: bool = True) -> dict:
+    """Everything the projector shows, as plain JSON-ready values (code optional)."""
+    records = db.session.scalars(
+        select(CheckIn)
+        .options(joinedload(CheckIn.volunteer))
+        .where(CheckIn.activity_id == activity.id)
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
+    ).all()
+    latest = [
+        {"name": public_name(r.volunteer.name), "at": format_time(r.checked_in_at, "HH:mm")}
+        for r in records[:LATEST_COUNT]
+    ]
+    state = {
+        "checked_in": len(records),
+        "here": sum(1 for r in records if r.checked_out_at is None),
+        "checked_out": sum(1 for r in records if r.checked_out_at is not None),
+        "total_hours": format_hours(sum(r.minutes for r in records)),
+        "capacity": activity.capacity,
+        "latest": latest,
+    }
+    if with_code:
+        url, step = rotating_url(activity, now)
+        state.update(
+            step=step,
+            period=activity.rotate_seconds,
+            next_in=round((step_ends_at(step, activity.rotate_seconds) - now).total_seconds(), 2),
+            url=url,
+            qr_svg=qr.render_svg(url),
+        )
+    return state
+
+
+@bp.get("/activities/<int:activity_id>/projector")
+@login_required
+def projector(activity_id: int):
+    """Full-screen page for a projector or a tablet at the entrance."""
+    activity = activity_or_404(current_user, activity_id)
+    return render_template(
+        "activities/projector.html",
+        activity=activity,
+        state=live_state(activity, utcnow()),
+        poll_ms=POLL_MS,
+        live_url=url_for("activities.live", activity_id=activity.id),
+        kiosk_url=_public_url("activities.kiosk", token=issue_kiosk_token(activity.id)),
+    )
+
+
+@bp.get("/activities/<int:activity_id>/live.json")
+@login_required
+def live(activity_id: int):
+    """Current code and counts (polled by projector.js; ``?code=0`` for counts only)."""
+    activity = activity_or_404(current_user, activity_id)
+    with_code = request.args.get("code") != "0"
+    response = jsonify(live_state(activity, utcnow(), with_code=with_code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Kiosk links -----------------------------------------------------------------------------
+# A tablet left at the entrance should not hold an organizer's session (anyone passing by
+# could open the console). A kiosk link shows only this activity's projector page, and
+# works only until the activity's check-out time is over. Treat it like a key: whoever has
+# it can show the current rotating code anywhere.
+
+KIOSK_SALT = "kiosk.v1"
+
+
+def issue_kiosk_token(activity_id: int) -> str:
+    """A signed token naming one activity's kiosk page."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=KIOSK_SALT).dumps(activity_id)
+
+
+def _kiosk_activity(token: str) -> Activity:
+    """The activity of a kiosk token still in use; 404 for forged, unknown or ended ones."""
+    try:
+        activity_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=KIOSK_SALT).loads(
+            token
+        )
+    except BadSignature:
+        abort(404)
+    activity = db.session.get(Activity, activity_id) if isinstance(activity_id, int) else None
+    if activity is None or activity.status not in (ActivityStatus.PUBLISHED,):
+        abort(404)
+    if utcnow() > window_for(activity).checkout_until:
+        abort(404)
+    return activity
+
+
+@bp.get("/k/<token>")
+def kiosk(token: str):
+    """The projector page for a kiosk device, without an organizer session."""
+    activity = _kiosk_activity(token)
+    return render_template(
+        "activities/projector.html",
+        activity=activity,
+        state=live_state(activity, utcnow()),
+        poll_ms=POLL_MS,
+        live_url=url_for("activities.kiosk_live", token=token),
+        kiosk_url=None,
+    )
+
+
+@bp.get("/k/<token>/live.json")
+def kiosk_live(token: str):
+    """The kiosk page's current code and counts."""
+    activity = _kiosk_activity(token)
+    response = jsonify(live_state(activity, utcnow()))
+    response.headers["Cache-Control"] = "no-store"
+    return response

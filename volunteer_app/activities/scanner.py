@@ -1,0 +1,78 @@
+"""Scanner mode: the organizer's phone reads volunteers' personal QR cards.
+
+The camera and decoding run in the browser (static/js/scanner.js: BarcodeDetector where
+the browser has it, else the vendored jsQR). Browsers give the camera only to secure
+pages: HTTPS, or localhost while developing. The page also takes a typed card code, so
+it works without a camera.
+"""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..auth.scoping import activity_or_404
+from ..checkins import organizer
+from ..checkins.rules import Action
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..i18n import format_hours
+from . import bp
+from .forms import CardCodeForm
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/activities/<int:activity_id>/scanner")
+@login_required
+def scanner(activity_id: int):
+    """The organizer's scanner page (camera, or a typed card code)."""
+    activity = activity_or_404(current_user, activity_id)
+    return render_template("activities/scanner.html", activity=activity, form=CardCodeForm())
+
+
+@bp.post("/activities/<int:activity_id>/scanner")
+@login_required
+def scan_card(activity_id: int):
+    """Check in (or out) the volunteer whose card was scanned; JSON for the page's script."""
+    activity = activity_or_404(current_user, activity_id)
+    form = CardCodeForm()
+    back = redirect(url_for("activities.scanner", activity_id=activity.id))
+    if not form.validate_on_submit():
+        message = _("Please scan or enter a volunteer card code.")
+        if _wants_json():
+            return jsonify(ok=False, code="empty", message=message), 400
+        flash(message, "error")
+        return back
+    try:
+        result = organizer.scan_card(activity, current_user, form.code.data, now=utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, code=error.code, message=error.message), error.status
+        flash(error.message, "error")
+        return back
+    name = result.volunteer.name
+    if result.action == Action.CHECK_IN:
+        message = _("%(name)s: checked in", name=name)
+    else:
+        message = _(
+            "%(name)s: checked out, %(hours)s h", name=name, hours=format_hours(result.minutes)
+        )
+    if result.over_capacity:
+        message += " · " + _("Over capacity")
+    if _wants_json():
+        return jsonify(
+            ok=True,
+            action=result.action.value,
+            name=name,
+            over_capacity=result.over_capacity,
+            message=message,
+        )
+    flash(message, "success")
+    return back

@@ -1,0 +1,192 @@
+"""Check-ins recorded by an organizer: search, walk-in registration, group check-in/out.
+
+For volunteers without a smartphone (many are elderly) and for families and school
+classes arriving together. Every record made here carries ``origin=organizer`` and the
+organizer's id, and goes into the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..activities.models import Activity
+from ..audit import services as audit
+from ..auth.models import User
+from ..errors import DomainError
+from ..extensions import db
+from ..volunteers import services as volunteers
+from ..volunteers.cards import CardError, verify_card
+from ..volunteers.models import Volunteer
+from ..volunteers.rules import normalize_name, normalize_phone
+from . import services
+from .models import CheckIn
+from .rules import Action, CheckInError, next_action
+
+#: At most this many search results: enough for a family name, too few to browse everyone.
+SEARCH_LIMIT = 20
+_NON_DIGITS = re.compile(r"[\s\-()（）+]")
+
+
+def search_volunteers(query: str) -> list[Volunteer]:
+    """Volunteers matching a name fragment, a full number or its last 4+ digits.
+
+    Volunteers are shared by all stations (one person serves at several), so any
+    organizer may find them; results are capped, and the page shows phones masked.
+    """
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    if not text:
+        return []
+    digits = _NON_DIGITS.sub("", text)
+    if digits.isdigit():
+        if len(digits) < 4:
+            return []
+        if len(digits) >= 11:
+            try:
+                condition = Volunteer.phone == normalize_phone(digits)
+            except DomainError:
+                return []
+        else:
+            condition = Volunteer.phone.like(f"%{digits}")
+    else:
+        pattern = text.replace("\\", "").replace("%", "").replace("_", "")
+        if not pattern:
+            return []
+        condition = func.lower(Volunteer.name).contains(pattern.lower())
+    return list(
+        db.session.scalars(
+            select(Volunteer)
+            .where(condition)
+            .order_by(Volunteer.name, Volunteer.id)
+            .limit(SEARCH_LIMIT)
+        )
+    )
+
+
+def register_walk_in(
+    activity: Activity, user: User, *, name: str, phone: str, now: datetime
+) -> tuple[Volunteer, bool]:
+    """Register a volunteer on the spot (the organizer attests their consent).
+
+    Returns the volunteer and whether they were new; an existing number returns its
+    volunteer unchanged.
+    """
+    name = normalize_name(name)
+    phone = normalize_phone(phone)
+    existing = volunteers.find_by_phone(phone)
+    if existing is not None:
+        return existing, False
+    consent = "org-" + current_app.config["CONSENT_VERSION"]
+    volunteer = volunteers.register(name, phone, now=now, consent_version=consent[:20])
+    db.session.flush()
+    audit.record(
+        "volunteer.walk_in",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        volunteer_id=volunteer.id,
+        new={"name": name},
+    )
+    return volunteer, True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one volunteer of a group check-in."""
+
+    volunteer: Volunteer
+    ok: bool
+    message: str = ""
+    over_capacity: bool = False
+    #: The refusal's stable code (e.g. ``already_checked_in``), if refused.
+    code: str = ""
+
+
+def check_one(
+    activity: Activity, user: User, volunteer: Volunteer, action: Action, *, now: datetime
+) -> tuple[CheckIn, bool]:
+    """Check one volunteer in or out on their behalf (audited); returns the record and
+    whether the activity is now over capacity. Raises DomainError when the rules refuse."""
+    if action == Action.CHECK_IN:
+        record = services.check_in(activity, volunteer, now=now, recorded_by_id=user.id)
+        db.session.flush()
+        over = bool(activity.capacity) and services.count_records(activity.id) > activity.capacity
+    else:
+        record = services.check_out(activity, volunteer, now=now, recorded_by_id=user.id)
+        over = False
+    audit.record(
+        "checkin.by_organizer" if action == Action.CHECK_IN else "checkout.by_organizer",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=volunteer.id,
+        new={"minutes": record.minutes} if action == Action.CHECK_OUT else None,
+    )
+    return record, over
+
+
+def check_group(
+    activity: Activity, user: User, volunteer_ids: list[int], action: Action, *, now: datetime
+) -> list[Outcome]:
+    """Check several volunteers in or out on their behalf; one refusal does not stop the rest."""
+    found = {
+        v.id: v
+        for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(volunteer_ids)))
+    }
+    outcomes = []
+    for volunteer_id in dict.fromkeys(volunteer_ids):  # keep order, drop repeats
+        volunteer = found.get(volunteer_id)
+        if volunteer is None:
+            continue
+        try:
+            _record, over = check_one(activity, user, volunteer, action, now=now)
+        except DomainError as error:
+            outcomes.append(Outcome(volunteer, False, error.message, code=error.code))
+            continue
+        outcomes.append(Outcome(volunteer, True, over_capacity=over))
+    db.session.flush()
+    return outcomes
+
+
+@dataclass(frozen=True)
+class CardScan:
+    """The result of scanning a volunteer's personal card at an activity."""
+
+    volunteer: Volunteer
+    action: Action
+    minutes: int = 0
+    over_capacity: bool = False
+
+
+def card_code_from(text: str) -> str:
+    """The card code in what a camera read: the code itself, or a URL ending with it."""
+    text = (text or "").strip()
+    if "/" in text:
+        text = text.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return text
+
+
+def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> CardScan:
+    """Check the card's volunteer in (or out, if already in) on the organizer's scanner.
+
+    CardError for a forged or unknown card; CheckInError when the rules refuse.
+    """
+    volunteer_id = verify_card(current_app.config["SECRET_KEY"], card_code_from(code))
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        raise CardError("invalid")
+    record = services.find_record(activity.id, volunteer.id)
+    action = next_action(
+        record.checked_in_at if record else None, record.checked_out_at if record else None
+    )
+    if action == Action.DONE:
+        raise CheckInError("already_checked_out")
+    record, over = check_one(activity, user, volunteer, action, now=now)
+    db.session.flush()
+    return CardScan(volunteer, action, record.minutes, over)

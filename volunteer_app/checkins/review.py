@@ -1,0 +1,246 @@
+"""Hours review services: close open check-ins, adjust one record, confirm all.
+
+Every change goes into the audit log in the same transaction. Services only flush.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..activities.models import Activity, ActivityStatus
+from ..audit import services as audit
+from ..auth.models import User
+from ..extensions import db
+from ..volunteers.models import Volunteer
+from . import review_rules
+from .models import CheckIn, HoursOrigin, HoursStatus
+from .services import find_record, window_for
+
+
+def _minutes_of(activity: Activity) -> int:
+    return int((activity.ends_at - activity.starts_at).total_seconds() // 60)
+
+
+def open_records(activity_id: int) -> list[CheckIn]:
+    """Records at an activity that have no check-out yet."""
+    return list(
+        db.session.scalars(
+            select(CheckIn)
+            .options(joinedload(CheckIn.volunteer))
+            .where(CheckIn.activity_id == activity_id, CheckIn.checked_out_at.is_(None))
+            .order_by(CheckIn.checked_in_at, CheckIn.id)
+        )
+    )
+
+
+def close_open_checkins(
+    activity: Activity, now: datetime, *, actor: User | None = None
+) -> list[CheckIn]:
+    """Close the activity's open check-ins at its end time: 0 h, marked for review."""
+    review_rules.validate_close(status=activity.status.value, now=now, ends_at=activity.ends_at)
+    closed = open_records(activity.id)
+    for record in closed:
+        record.checked_out_at = activity.ends_at
+        record.minutes = 0
+        record.needs_review = True
+        audit.record(
+            "checkin.close_at_end",
+            now=now,
+            actor_user_id=actor.id if actor else None,
+            activity_id=activity.id,
+            checkin_id=record.id,
+            volunteer_id=record.volunteer_id,
+            old={"checked_out_at": None},
+            new={"checked_out_at": activity.ends_at.isoformat(), "minutes": 0},
+            reason="not checked out",
+        )
+    db.session.flush()
+    return closed
+
+
+def close_all_due(now: datetime) -> int:
+    """Close open check-ins of every activity whose check-out time is over (for cron).
+
+    Waits until the check-out grace has passed, so a volunteer leaving late can still
+    check out by scanning. Returns the number of records closed.
+    """
+    activities = db.session.scalars(
+        select(Activity)
+        .where(
+            Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.FINISHED]),
+            Activity.ends_at <= now,
+            Activity.id.in_(select(CheckIn.activity_id).where(CheckIn.checked_out_at.is_(None))),
+        )
+        .order_by(Activity.id)
+    ).all()
+    closed = 0
+    for activity in activities:
+        if now > window_for(activity).checkout_until:
+            closed += len(close_open_checkins(activity, now))
+    return closed
+
+
+def adjust_hours(
+    record: CheckIn, user: User, *, minutes: int, reason: str, now: datetime
+) -> CheckIn:
+    """Set one record's hours with a reason; the hours become the organizer's."""
+    activity = record.activity
+    review_rules.validate_held(activity.status.value)
+    reason = review_rules.validate_adjustment(
+        minutes=minutes,
+        duration_minutes=_minutes_of(activity),
+        reason=reason,
+        checked_out=record.checked_out_at is not None,
+    )
+    old = {"minutes": record.minutes, "origin": record.origin.value}
+    record.minutes = minutes
+    record.origin = HoursOrigin.ORGANIZER
+    record.recorded_by_id = user.id
+    record.needs_review = False
+    audit.record(
+        "hours.adjust",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=record.volunteer_id,
+        old=old,
+        new={"minutes": minutes, "origin": HoursOrigin.ORGANIZER.value},
+        reason=reason,
+    )
+    db.session.flush()
+    return record
+
+
+def add_hours(
+    activity: Activity,
+    volunteer: Volunteer,
+    user: User,
+    *,
+    minutes: int,
+    reason: str,
+    now: datetime,
+) -> CheckIn:
+    """Record hours after the end for a volunteer who has no record (organizer's hours).
+
+    The record spans the activity's schedule; its credited minutes are what the organizer
+    entered, and the reason is kept in the audit log.
+    """
+    reason = review_rules.validate_addition(
+        status=activity.status.value,
+        now=now,
+        ends_at=activity.ends_at,
+        has_record=find_record(activity.id, volunteer.id) is not None,
+        minutes=minutes,
+        duration_minutes=_minutes_of(activity),
+        reason=reason,
+    )
+    record = CheckIn(
+        activity_id=activity.id,
+        volunteer_id=volunteer.id,
+        checked_in_at=activity.starts_at,
+        checked_out_at=activity.ends_at,
+        minutes=minutes,
+        origin=HoursOrigin.ORGANIZER,
+        recorded_by_id=user.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        raise review_rules.HoursError("already_recorded") from None
+    audit.record(
+        "hours.add",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=volunteer.id,
+        old=None,
+        new={"minutes": minutes, "origin": HoursOrigin.ORGANIZER.value},
+        reason=reason,
+    )
+    db.session.flush()
+    return record
+
+
+def keep_hours(record: CheckIn, user: User, *, now: datetime) -> CheckIn:
+    """Clear a record's review mark, keeping its hours as they are (audited)."""
+    review_rules.validate_held(record.activity.status.value)
+    if record.checked_out_at is None:
+        raise review_rules.HoursError("still_open")
+    record.needs_review = False
+    audit.record(
+        "hours.review_keep",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=record.activity_id,
+        checkin_id=record.id,
+        volunteer_id=record.volunteer_id,
+        old={"needs_review": True},
+        new={"needs_review": False, "minutes": record.minutes},
+    )
+    db.session.flush()
+    return record
+
+
+def counts(activity_id: int) -> dict[str, int]:
+    """Open, to-review and pending record counts of an activity."""
+    row = db.session.execute(
+        select(
+            func.count().filter(CheckIn.checked_out_at.is_(None)),
+            func.count().filter(CheckIn.needs_review.is_(True)),
+            func.count().filter(CheckIn.status == HoursStatus.PENDING),
+        ).where(CheckIn.activity_id == activity_id)
+    ).one()
+    return {"open": row[0], "review": row[1], "pending": row[2]}
+
+
+def confirm_hours(activity: Activity, user: User, *, now: datetime) -> int:
+    """Confirm all pending hours of an ended activity (志愿服务时长确认); returns how many.
+
+    A published activity becomes finished. Each record's confirmation is audited, so a
+    volunteer's own history shows it.
+    """
+    c = counts(activity.id)
+    review_rules.validate_confirmation(
+        status=activity.status.value,
+        now=now,
+        ends_at=activity.ends_at,
+        open_count=c["open"],
+        review_count=c["review"],
+        pending_count=c["pending"],
+    )
+    records = db.session.scalars(
+        select(CheckIn).where(
+            CheckIn.activity_id == activity.id, CheckIn.status == HoursStatus.PENDING
+        )
+    ).all()
+    for record in records:
+        record.status = HoursStatus.CONFIRMED
+        audit.record(
+            "hours.confirm",
+            now=now,
+            actor_user_id=user.id,
+            activity_id=activity.id,
+            checkin_id=record.id,
+            volunteer_id=record.volunteer_id,
+            old={"status": HoursStatus.PENDING.value},
+            new={"status": HoursStatus.CONFIRMED.value, "minutes": record.minutes},
+        )
+    if activity.status == ActivityStatus.PUBLISHED:
+        activity.status = ActivityStatus.FINISHED
+        audit.record(
+            "activity.status",
+            now=now,
+            actor_user_id=user.id,
+            activity_id=activity.id,
+            old={"status": ActivityStatus.PUBLISHED.value},
+            new={"status": ActivityStatus.FINISHED.value},
+        )
+    db.session.flush()
+    return len(records)
