@@ -95,8 +95,9 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .checkins import bp as checkins_bp
     from .health import bp as health_bp
+    from .volunteers import bp as volunteers_bp
 
-    for blueprint in (activities_bp, auth_bp, checkins_bp, health_bp):
+    for blueprint in (activities_bp, auth_bp, checkins_bp, health_bp, volunteers_bp):
         app.register_blueprint(blueprint)
 
 
@@ -123,7 +124,7 @@ def register_shellcontext(app: Flask) -> None:
         from .auth.models import User
         from .checkins.models import CheckIn
         from .stations.models import Unit
-        from .volunteers.models import Device, Volunteer
+        from .volunteers.models import Certificate, Device, Volunteer
 
         return {
             "db": db,
@@ -134,6 +135,7 @@ def register_shellcontext(app: Flask) -> None:
             "Unit": Unit,
             "Volunteer": Volunteer,
             "Device": Device,
+            "Certificate": Certificate,
             "AuditEntry": AuditEntry,
         }
 

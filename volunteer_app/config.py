@@ -90,6 +90,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
+    #: Failed PIN sign-ins allowed per client IP (Flask-Limiter syntax); per phone number the
+    #: lockout in volunteers.rules applies (5 wrong PINs → 15 minutes).
+    PIN_RATE_LIMIT = os.environ.get("PIN_RATE_LIMIT", "20 per 10 minutes")
+    #: Star-level thresholds used until the district admin picks a preset (volunteers.stars).
+    STAR_PRESET = os.environ.get("STAR_PRESET", "national")
+
     #: Version of the consent text a volunteer agrees to; kept with each consent.
     CONSENT_VERSION = "2026-11"
 

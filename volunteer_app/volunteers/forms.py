@@ -1,0 +1,65 @@
+"""Volunteer and organizer forms of the volunteers area: shape checks only."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+_PIN_KW = {"inputmode": "numeric", "maxlength": 8, "autocomplete": "current-password"}
+
+
+class SignInForm(FlaskForm):
+    """Sign in on a new device with the mobile number and PIN (or a one-time code)."""
+
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+    pin = PasswordField(
+        _l("PIN or one-time code"),
+        validators=[DataRequired(_l("Please enter your PIN.")), Length(max=20)],
+        render_kw=_PIN_KW,
+    )
+
+
+class PinForm(FlaskForm):
+    """Choose or change the PIN."""
+
+    current_pin = PasswordField(_l("Current PIN"), validators=[Optional(), Length(max=20)],
+                                render_kw=_PIN_KW)
+    new_pin = PasswordField(
+        _l("New PIN (4–6 digits)"),
+        validators=[DataRequired(_l("Please choose a PIN.")), Length(max=20)],
+        render_kw={**_PIN_KW, "autocomplete": "new-password", "maxlength": 6},
+    )
+    confirm = PasswordField(
+        _l("New PIN again"),
+        validators=[DataRequired(_l("Please enter the PIN a second time.")), Length(max=20)],
+        render_kw={**_PIN_KW, "autocomplete": "new-password", "maxlength": 6},
+    )
+
+
+class CertificateForm(FlaskForm):
+    """The period a certificate covers (local dates)."""
+
+    start = DateField(_l("From"), validators=[DataRequired(_l("Please choose a start date."))])
+    end = DateField(_l("To"), validators=[DataRequired(_l("Please choose an end date."))])
+
+
+class FindVolunteerForm(FlaskForm):
+    """An organizer looks up the volunteer standing in front of them by full number."""
+
+    phone = StringField(
+        _l("Volunteer's mobile number"),
+        validators=[DataRequired(_l("Please enter the mobile number.")), Length(max=40)],
+        render_kw={"inputmode": "tel", "maxlength": 20, "autocomplete": "off"},
+    )
+
+
+class StarPresetForm(FlaskForm):
+    """The district admin picks the star thresholds in force."""
+
+    preset = RadioField(_l("Star thresholds"), validators=[DataRequired()])
