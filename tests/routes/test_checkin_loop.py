@@ -130,7 +130,12 @@ def test_closed_window_is_refused(app, db, client, make):
     activity = make.activity(starts_at=utcnow() - timedelta(hours=5), minutes=60)
     db.session.commit()
     response = scan(
-        client, checkin_path(app, activity), name="李秀英", phone="13812341234", consent="y", pin="2580"
+        client,
+        checkin_path(app, activity),
+        name="李秀英",
+        phone="13812341234",
+        consent="y",
+        pin="2580",
     )
     assert response.status_code == 409
     assert "签到已结束" in response.get_data(as_text=True)

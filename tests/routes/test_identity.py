@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from volunteer_app import create_app
-from volunteer_app.audit.models import AuditEntry
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
@@ -66,9 +65,7 @@ def test_known_number_from_a_new_device_without_the_pin_gets_nothing(app, db, cl
     assert db.session.get(Volunteer, owner.id).name == "李秀英"
 
 
-def test_known_number_with_its_pin_signs_in_on_the_new_device_and_checks_in(
-    app, db, client, make
-):
+def test_known_number_with_its_pin_signs_in_on_the_new_device_and_checks_in(app, db, client, make):
     owner = with_pin(make.volunteer(phone="13812341234"))
     activity = make.activity()
     db.session.commit()
@@ -149,7 +146,10 @@ def test_wrong_pins_on_the_check_in_page_count_toward_the_same_lockout(app, db, 
     activity = make.activity()
     db.session.commit()
     for guess in ("1111", "2222", "3333"):
-        assert scan_new_device(client, app, activity, phone="13812341234", pin=guess).status_code == 401
+        assert (
+            scan_new_device(client, app, activity, phone="13812341234", pin=guess).status_code
+            == 401
+        )
     for guess in ("4444", "5555"):
         assert sign_in(client, "13812341234", guess).status_code == 401
     response = scan_new_device(client, app, activity, phone="13812341234", pin=PIN)

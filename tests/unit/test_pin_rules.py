@@ -45,8 +45,15 @@ def test_confirmation_must_match():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("2580", "2580"), (" 25 80 ", "2580"), ("12345678", "12345678"), ("123", None),
-     ("123456789", None), ("pin!", None), ("", None)],
+    [
+        ("2580", "2580"),
+        (" 25 80 ", "2580"),
+        ("12345678", "12345678"),
+        ("123", None),
+        ("123456789", None),
+        ("pin!", None),
+        ("", None),
+    ],
 )
 def test_normalize_secret(raw, expected):
     assert normalize_secret(raw) == expected

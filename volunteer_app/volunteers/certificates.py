@@ -140,9 +140,13 @@ def issue(volunteer: Volunteer, *, start: date, end: date, now: datetime) -> Cer
     db.session.add(certificate)
     db.session.flush()
     certificate.number = f"ZYZM-{utc_to_local(now):%Y%m%d}-{certificate.id:06d}"
-    audit.record("certificate.issue", now=now, volunteer_id=volunteer.id,
-                 actor_volunteer_id=volunteer.id,
-                 new={"number": certificate.number, "minutes": certificate.minutes})
+    audit.record(
+        "certificate.issue",
+        now=now,
+        volunteer_id=volunteer.id,
+        actor_volunteer_id=volunteer.id,
+        new={"number": certificate.number, "minutes": certificate.minutes},
+    )
     db.session.flush()
     return certificate
 

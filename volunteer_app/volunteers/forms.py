@@ -28,8 +28,9 @@ class SignInForm(FlaskForm):
 class PinForm(FlaskForm):
     """Choose or change the PIN."""
 
-    current_pin = PasswordField(_l("Current PIN"), validators=[Optional(), Length(max=20)],
-                                render_kw=_PIN_KW)
+    current_pin = PasswordField(
+        _l("Current PIN"), validators=[Optional(), Length(max=20)], render_kw=_PIN_KW
+    )
     new_pin = PasswordField(
         _l("New PIN (4–6 digits)"),
         validators=[DataRequired(_l("Please choose a PIN.")), Length(max=20)],

@@ -46,7 +46,7 @@ def _throttle(phone: str, now: datetime) -> PinThrottle:
 
 
 def _secret_matches(volunteer: Volunteer | None, secret: str | None, now: datetime) -> str | None:
-    """"pin" or "code" when ``secret`` is the volunteer's PIN or live one-time code."""
+    """ "pin" or "code" when ``secret`` is the volunteer's PIN or live one-time code."""
     if volunteer is None or secret is None:
         check_password_hash(_DUMMY_HASH, secret or "")
         return None
@@ -87,8 +87,12 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunte
         volunteer.setup_code_expires_at = None
         volunteer.pin_hash = None
         volunteer.pin_set_at = None
-        audit.record("volunteer.setup_code_used", now=now, volunteer_id=volunteer.id,
-                     actor_volunteer_id=volunteer.id)
+        audit.record(
+            "volunteer.setup_code_used",
+            now=now,
+            volunteer_id=volunteer.id,
+            actor_volunteer_id=volunteer.id,
+        )
     db.session.flush()
     return volunteer, how == "code"
 
@@ -140,8 +144,9 @@ def set_pin(
     pin = rules.validate_new_pin(new_pin, confirm)
     volunteer.pin_hash = generate_password_hash(pin)
     volunteer.pin_set_at = now
-    audit.record("volunteer.pin_set", now=now, volunteer_id=volunteer.id,
-                 actor_volunteer_id=volunteer.id)
+    audit.record(
+        "volunteer.pin_set", now=now, volunteer_id=volunteer.id, actor_volunteer_id=volunteer.id
+    )
     db.session.flush()
 
 
@@ -154,8 +159,12 @@ def issue_setup_code(volunteer: Volunteer, *, organizer_id: int, now: datetime) 
     code = "".join(secrets.choice("0123456789") for _ in range(rules.SETUP_CODE_LENGTH))
     volunteer.setup_code_hash = generate_password_hash(code)
     volunteer.setup_code_expires_at = now + rules.SETUP_CODE_VALIDITY
-    audit.record("volunteer.setup_code_issued", now=now, volunteer_id=volunteer.id,
-                 actor_user_id=organizer_id)
+    audit.record(
+        "volunteer.setup_code_issued",
+        now=now,
+        volunteer_id=volunteer.id,
+        actor_user_id=organizer_id,
+    )
     db.session.flush()
     return code
 
@@ -180,7 +189,12 @@ def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Dev
         return None
     if device.revoked_at is None:
         device.revoked_at = now
-        audit.record("volunteer.device_signed_out", now=now, volunteer_id=volunteer.id,
-                     actor_volunteer_id=volunteer.id, old={"device": device.id})
+        audit.record(
+            "volunteer.device_signed_out",
+            now=now,
+            volunteer_id=volunteer.id,
+            actor_volunteer_id=volunteer.id,
+            old={"device": device.id},
+        )
         db.session.flush()
     return device

@@ -59,9 +59,7 @@ def star_preset() -> str:
 
 def star_level(volunteer: Volunteer, totals_: Totals) -> stars.StarLevel:
     """The volunteer's star level under the preset in force."""
-    return stars.compute_star_level(
-        totals_.confirmed_minutes, stars.thresholds_for(star_preset())
-    )
+    return stars.compute_star_level(totals_.confirmed_minutes, stars.thresholds_for(star_preset()))
 
 
 def set_star_preset(preset: str, *, user_id: int, now: datetime) -> None:
@@ -74,12 +72,17 @@ def set_star_preset(preset: str, *, user_id: int, now: datetime) -> None:
         row = Setting(key=STAR_PRESET_KEY, value=preset)
         db.session.add(row)
     row.value, row.updated_at, row.updated_by_id = preset, now, user_id
-    audit.record("settings.star_preset", now=now, actor_user_id=user_id,
-                 old={"preset": old}, new={"preset": preset})
+    audit.record(
+        "settings.star_preset",
+        now=now,
+        actor_user_id=user_id,
+        old={"preset": old},
+        new={"preset": preset},
+    )
     db.session.flush()
 
 
 def security_events(volunteer_id: int) -> list:
-    """Audit entries about the volunteer's identity (codes issued, PIN set, devices), newest first."""
+    """Audit entries about the volunteer's identity (codes, PIN, devices), newest first."""
     entries = [e for e in audit.for_volunteer(volunteer_id) if e.action.startswith("volunteer.")]
     return list(reversed(entries))

@@ -92,9 +92,7 @@ def sign_in():
     try:
         phone = normalize_phone(form.phone.data)
         volunteer, used_code = identity.authenticate(phone, form.pin.data, now=now)
-        device = services.remember_device(
-            volunteer, user_agent=request.user_agent.string, now=now
-        )
+        device = services.remember_device(volunteer, user_agent=request.user_agent.string, now=now)
         db.session.commit()
     except DomainError as error:
         identity.commit_failure(error)
