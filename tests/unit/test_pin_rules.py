@@ -84,3 +84,27 @@ def test_attempts_are_refused_while_locked_and_allowed_after():
 def test_mismatch_has_one_message_for_every_cause():
     assert set(IdentityError.messages) >= {"mismatch", "locked"}
     assert not any(c in IdentityError.messages for c in ("unknown_phone", "wrong_pin", "no_pin"))
+
+
+@pytest.mark.parametrize(
+    ("agent", "expected"),
+    [
+        (
+            "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40",
+            "WeChat · Android",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+            "Safari · iPhone",
+        ),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0", "Chrome · Linux"),
+        ("", ""),
+        ("curl/8.0", ""),
+    ],
+)
+def test_describe_user_agent(agent, expected):
+    from volunteer_app.volunteers.rules import describe_user_agent
+
+    assert describe_user_agent(agent) == expected

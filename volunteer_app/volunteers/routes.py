@@ -28,7 +28,7 @@ from . import bp, certificates, identity, records, services
 from .cards import issue_card
 from .forms import CertificateForm, PinForm, SignInForm
 from .models import Certificate
-from .rules import normalize_phone
+from .rules import describe_user_agent, normalize_phone
 from .session import clear_device_cookie, current_device, set_device_cookie
 
 
@@ -241,4 +241,7 @@ SECURITY_EVENT_LABELS = {
 
 @bp.context_processor
 def _labels():
-    return {"security_event_label": lambda action: SECURITY_EVENT_LABELS.get(action, action)}
+    return {
+        "security_event_label": lambda action: SECURITY_EVENT_LABELS.get(action, action),
+        "describe_user_agent": describe_user_agent,
+    }

@@ -140,3 +140,30 @@ def compute_failure(failures: int, now: datetime) -> tuple[int, datetime | None]
     if failures >= MAX_PIN_FAILURES:
         return 0, now + LOCKOUT
     return failures, None
+
+
+_BROWSERS = (
+    ("MicroMessenger", "WeChat"),
+    ("EdgA", "Edge"),
+    ("Edg/", "Edge"),
+    ("Firefox", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("HarmonyOS", "HarmonyOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """A short name for a device list, e.g. "WeChat · Android"; "" when nothing is known."""
+    browser = next((name for key, name in _BROWSERS if key in user_agent), "")
+    system = next((name for key, name in _SYSTEMS if key in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part)
