@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import utcnow
+from ..database import str_enum, utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:  # checkins.models imports this module
+    from ..auth.models import User
+    from ..checkins.models import CheckIn
 
 
 class Volunteer(db.Model):
@@ -110,3 +115,38 @@ class Certificate(db.Model):
     #: The certified records: [{"date", "activity", "unit", "category", "minutes"}, ...].
     lines: Mapped[Any] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CorrectionStatus(enum.StrEnum):
+    """Where a correction request stands."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Correction(db.Model):
+    """A volunteer's request to correct one record (Art. 13), and the organizer's answer."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    #: The times the volunteer says are right (aware UTC); either may be left as recorded.
+    proposed_in_at: Mapped[datetime | None]
+    proposed_out_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[CorrectionStatus] = mapped_column(
+        str_enum(CorrectionStatus), default=CorrectionStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Credited minutes before and after the decision (equal when declined).
+    old_minutes: Mapped[int | None]
+    new_minutes: Mapped[int | None]
+
+    record: Mapped[CheckIn] = relationship()
+    decided_by: Mapped[User | None] = relationship()

@@ -23,10 +23,10 @@ from ..checkins import qr
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..i18n import utc_to_local
-from . import bp, certificates, identity, records, services
+from ..i18n import local_to_utc, utc_to_local
+from . import bp, certificates, corrections, identity, records, services
 from .cards import issue_card
-from .forms import CertificateForm, PinForm, SignInForm
+from .forms import CertificateForm, CorrectionRequestForm, PinForm, SignInForm
 from .models import Certificate
 from .rules import describe_user_agent, normalize_phone
 from .session import clear_device_cookie, current_device, set_device_cookie
@@ -70,6 +70,7 @@ def me():
             this_device=g.device,
             events=records.security_events(volunteer.id)[:10],
             certificates=certificates.own_certificates(volunteer.id),
+            corrections=corrections.for_volunteer(volunteer.id),
         )
     )
     return _no_store(response)
@@ -245,3 +246,46 @@ def _labels():
         "security_event_label": lambda action: SECURITY_EVENT_LABELS.get(action, action),
         "describe_user_agent": describe_user_agent,
     }
+
+
+def _local_naive(moment):
+    """An aware UTC datetime as the naive local wall-clock value a form field shows."""
+    return utc_to_local(moment).replace(tzinfo=None) if moment else None
+
+
+@bp.route("/me/records/<int:checkin_id>/correction", methods=["GET", "POST"])
+@volunteer_required
+def correction_new(checkin_id: int):
+    """Ask the station to correct one of my records (missing check-out, wrong hours)."""
+    record = corrections.own_record(g.volunteer, checkin_id)
+    if record is None:
+        abort(404)
+    form = CorrectionRequestForm()
+    if request.method == "GET":
+        form.proposed_in.data = _local_naive(record.checked_in_at)
+        form.proposed_out.data = _local_naive(record.checked_out_at)
+    if form.validate_on_submit():
+        try:
+            corrections.request_correction(
+                g.volunteer,
+                record,
+                proposed_in_at=local_to_utc(form.proposed_in.data)
+                if form.proposed_in.data
+                else None,
+                proposed_out_at=local_to_utc(form.proposed_out.data)
+                if form.proposed_out.data
+                else None,
+                reason=form.reason.data,
+                now=utcnow(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template(
+                "volunteers/correction_new.html", form=form, record=record
+            ), error.status
+        flash(_("Your request has been sent to the station."), "success")
+        return redirect(url_for("volunteers.me") + "#corrections")
+    status = 400 if request.method == "POST" else 200
+    return render_template("volunteers/correction_new.html", form=form, record=record), status
