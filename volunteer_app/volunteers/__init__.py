@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("volunteers", __name__)
 
-from . import manage, routes  # noqa: E402,F401
+from . import discover, manage, routes  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -108,3 +109,26 @@ class CorrectionDecisionForm(FlaskForm):
         render_kw={"maxlength": 500, "rows": 3},
     )
     decision = HiddenField(validators=[AnyOf(["accept", "decline"])])
+
+
+class RegisterForm(FlaskForm):
+    """Register without a check-in (e.g. to sign up for an activity first)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter your name.")), Length(max=200)],
+        render_kw={"autocomplete": "name", "maxlength": 50},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+    pin = PasswordField(
+        _l("PIN (4–6 digits)"),
+        validators=[DataRequired(_l("Please choose a PIN.")), Length(max=20)],
+        render_kw={**_PIN_KW, "autocomplete": "new-password"},
+    )
+    consent = BooleanField(
+        _l("I agree that this station keeps my name, phone number and service record.")
+    )

@@ -6,13 +6,14 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import str_enum, utcnow
 from ..extensions import db
 
 if TYPE_CHECKING:  # checkins.models imports this module
+    from ..activities.models import Activity
     from ..auth.models import User
     from ..checkins.models import CheckIn
 
@@ -150,3 +151,20 @@ class Correction(db.Model):
 
     record: Mapped[CheckIn] = relationship()
     decided_by: Mapped[User | None] = relationship()
+
+
+class Signup(db.Model):
+    """A volunteer's sign-up for an upcoming activity; cancelling keeps the row."""
+
+    __tablename__ = "signups"
+    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the volunteer cancels; signing up again clears it.
+    cancelled_at: Mapped[datetime | None]
+
+    activity: Mapped[Activity] = relationship()
+    volunteer: Mapped[Volunteer] = relationship()

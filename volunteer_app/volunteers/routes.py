@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..auth.routes import _safe_next
 from ..checkins import qr
 from ..database import utcnow
 from ..errors import DomainError
@@ -104,7 +105,7 @@ def sign_in():
         target = url_for("volunteers.pin")
     else:
         flash(_("You are signed in on this device."), "success")
-        target = url_for("volunteers.me")
+        target = _safe_next(request.args.get("next")) or url_for("volunteers.me")
     response = redirect(target)
     set_device_cookie(response, device.key)
     return response
