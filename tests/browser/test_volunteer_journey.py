@@ -1,5 +1,6 @@
-"""A volunteer's journey at phone size: check in with a PIN → my page → card → certificate,
-printed to PDF, its verification QR decoded and opened by a stranger."""
+"""A volunteer's journey at phone size: find an activity → register with a PIN → sign up →
+one-tap check-in → my page → card → certificate, printed to PDF, its verification QR
+decoded and opened by a stranger."""
 
 from __future__ import annotations
 
@@ -36,11 +37,17 @@ def decode(image: Image.Image) -> list[str]:
 
 @pytest.fixture
 def arranged(live):
-    """A station with an activity running now and one held last week."""
+    """A station with an activity starting in 20 minutes and one held last week."""
     with live.app.app_context():
         make = Factory(db)
         station = make.unit(name="万福社区新时代文明实践站")
-        now_activity = make.activity(station, title="学雷锋日环境整治", place="万福社区东门")
+        now_activity = make.activity(
+            station,
+            title="学雷锋日环境整治",
+            place="万福社区东门",
+            starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=20),
+            capacity=12,
+        )
         past = make.activity(
             station,
             title="测血压、测血糖健康服务",
@@ -49,7 +56,7 @@ def arranged(live):
         )
         db.session.commit()
         token = issue_token(live.app.config["SECRET_KEY"], now_activity.id)
-        yield {"path": f"/c/{token}", "past_id": past.id}
+        yield {"path": f"/c/{token}", "past_id": past.id, "activity_id": now_activity.id}
 
 
 def confirm_past_service(live, phone: str, past_id: int, minutes: int) -> int:
@@ -75,12 +82,28 @@ def test_check_in_my_page_card_and_certificate(browser, live, arranged, shot, tm
     context = browser.new_context(**_phone(browser, live))
     page = context.new_page()
 
-    page.goto(arranged["path"])
+    page.goto("/")
+    page.get_by_role("link", name="活动报名").first.tap()
+    page.get_by_label("站点").select_option(label="万福社区新时代文明实践站")
+    page.get_by_role("button", name="查看活动").tap()
+    shot(page, "volunteer-discover")
+    page.get_by_role("link", name=re.compile("学雷锋日环境整治")).tap()
+    expect(page.get_by_text("已报名 0 / 12 人")).to_be_visible()
+    page.get_by_role("link", name="注册", exact=True).tap()
     page.get_by_label("姓名", exact=True).fill("欧阳秀英")
     page.get_by_label("手机号", exact=True).fill("13812345678")
     page.get_by_label("密码（4–6 位数字）").fill("2580")
     page.get_by_label("我同意").check()
-    shot(page, "volunteer-register-with-pin")
+    shot(page, "volunteer-register")
+    page.get_by_role("button", name="注册").tap()
+    page.get_by_role("button", name="报名").tap()
+    expect(page.get_by_text("已报名 1 / 12 人")).to_be_visible()
+    shot(page, "volunteer-signed-up")
+
+    # At the activity: the QR code opens the check-in page, and one tap checks in.
+    page.goto(arranged["path"])
+    expect(page.get_by_text("您已报名本次活动")).to_be_visible()
+    expect(page.get_by_label("手机号", exact=True)).to_have_count(0)
     page.get_by_role("button", name="签到").tap()
     expect(page.get_by_text("签到成功")).to_be_visible()
 

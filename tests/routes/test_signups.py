@@ -79,7 +79,7 @@ def test_sign_up_cancel_and_sign_up_again(app, db, client, make):
     assert response.headers["Location"].endswith(page)
     assert post(client, f"{page}/sign-up").status_code == 302
     html = client.get(page).get_data(as_text=True)
-    assert "报名成功" in html and "已报名 1 / 5 人" in html
+    assert "您已报名" in html and "已报名 1 / 5 人" in html
     again = post(client, f"{page}/sign-up")
     assert "您已报名该活动" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert active_signups(db) == 1
