@@ -132,3 +132,12 @@ class RegisterForm(FlaskForm):
     consent = BooleanField(
         _l("I agree that this station keeps my name, phone number and service record.")
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Confirm deleting the account (the PIN again, when there is one)."""
+
+    pin = PasswordField(_l("PIN"), validators=[Optional(), Length(max=20)], render_kw=_PIN_KW)
+    confirm = BooleanField(
+        _l("I understand that my name, phone number and devices will be erased for good.")
+    )

@@ -39,6 +39,9 @@ class Volunteer(db.Model):
     #: Hash of a one-time code an organizer handed over in person (PIN reset or first PIN).
     setup_code_hash: Mapped[str | None] = mapped_column(String(256))
     setup_code_expires_at: Mapped[datetime | None]
+    #: Set when the volunteer deleted their account: name and phone are then placeholders
+    #: (see volunteers.privacy), the records stay so station totals remain right.
+    deleted_at: Mapped[datetime | None]
 
     devices: Mapped[list[Device]] = relationship(back_populates="volunteer")
 
@@ -116,6 +119,8 @@ class Certificate(db.Model):
     #: The certified records: [{"date", "activity", "unit", "category", "minutes"}, ...].
     lines: Mapped[Any] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the holder deleted their account: the name is erased and verification says so.
+    withdrawn_at: Mapped[datetime | None]
 
 
 class CorrectionStatus(enum.StrEnum):

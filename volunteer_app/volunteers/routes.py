@@ -3,6 +3,7 @@ certificates; and the public certificate verification page."""
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
 
 from ..auth.routes import _safe_next
 from ..checkins import qr
@@ -25,9 +27,15 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..i18n import local_to_utc, utc_to_local
-from . import bp, certificates, corrections, identity, records, services
+from . import bp, certificates, corrections, identity, privacy, records, services
 from .cards import issue_card
-from .forms import CertificateForm, CorrectionRequestForm, PinForm, SignInForm
+from .forms import (
+    CertificateForm,
+    CorrectionRequestForm,
+    DeleteAccountForm,
+    PinForm,
+    SignInForm,
+)
 from .models import Certificate
 from .rules import describe_user_agent, normalize_phone
 from .session import clear_device_cookie, current_device, set_device_cookie
@@ -230,7 +238,8 @@ def verify(code: str):
     cert = db.session.get(Certificate, certificate_id)
     if cert is None:
         raise certificates.CertificateError("forged")
-    return render_template("volunteers/verify.html", cert=cert)
+    status = 410 if cert.withdrawn_at else 200
+    return render_template("volunteers/verify.html", cert=cert), status
 
 
 SECURITY_EVENT_LABELS = {
@@ -290,3 +299,53 @@ def correction_new(checkin_id: int):
         return redirect(url_for("volunteers.me") + "#corrections")
     status = 400 if request.method == "POST" else 200
     return render_template("volunteers/correction_new.html", form=form, record=record), status
+
+
+@bp.get("/me/export.json")
+@volunteer_required
+def export_json():
+    """Download everything the app holds about me, as JSON."""
+    body = json.dumps(privacy.export(g.volunteer), ensure_ascii=False, indent=2)
+    return _download(body, "application/json", "my-volunteer-data.json")
+
+
+@bp.get("/me/export.csv")
+@volunteer_required
+def export_csv():
+    """Download my service records as CSV."""
+    return _download(privacy.export_csv(g.volunteer), "text/csv", "my-service-records.csv")
+
+
+def _download(body: str, mimetype: str, filename: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _no_store(response)
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@volunteer_required
+def delete_account():
+    """Delete my account: personal data goes, the records stay anonymously."""
+    form = DeleteAccountForm()
+    volunteer = g.volunteer
+    if form.validate_on_submit():
+        error = None
+        if not form.confirm.data:
+            error = _("Please tick the box to confirm.")
+        elif volunteer.pin_hash and not check_password_hash(
+            volunteer.pin_hash, form.pin.data or ""
+        ):
+            error = _("The PIN is wrong.")
+        if error is None:
+            privacy.delete_account(volunteer, now=utcnow())
+            db.session.commit()
+            flash(_("Your account has been deleted. Thank you for your service."), "info")
+            response = redirect(url_for("activities.home"))
+            clear_device_cookie(response)
+            return response
+        form.form_errors.append(error)
+        return render_template("volunteers/delete.html", form=form, volunteer=volunteer), 400
+    status = 400 if request.method == "POST" else 200
+    return render_template("volunteers/delete.html", form=form, volunteer=volunteer), status

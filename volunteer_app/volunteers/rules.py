@@ -59,7 +59,9 @@ def normalize_name(raw: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """Show a phone number as 138****1234."""
+    """Show a phone number as 138****1234 ("—" for a deleted account's placeholder)."""
+    if phone.startswith("d"):
+        return "—"
     if len(phone) != 11:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
