@@ -68,6 +68,7 @@ def me():
     volunteer = g.volunteer
     history = records.history(volunteer.id)
     totals = records.totals(history)
+    volunteer_corrections = corrections.for_volunteer(volunteer.id)
     response = make_response(
         render_template(
             "volunteers/me.html",
@@ -79,7 +80,10 @@ def me():
             this_device=g.device,
             events=records.security_events(volunteer.id)[:10],
             certificates=certificates.own_certificates(volunteer.id),
-            corrections=corrections.for_volunteer(volunteer.id),
+            corrections=volunteer_corrections,
+            open_correction_ids={
+                c.checkin_id for c in volunteer_corrections if c.status.value == "open"
+            },
         )
     )
     return _no_store(response)
