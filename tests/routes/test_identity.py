@@ -196,3 +196,20 @@ def test_successful_sign_ins_do_not_use_up_the_ip_limit(db, make, limited):
     db.session.commit()
     for _ in range(4):
         assert sign_in(limited, "13812341234", PIN).status_code == 302
+
+
+def test_per_ip_limit_also_guards_the_check_in_page(app, db, make, limited):
+    with_pin(make.volunteer(phone="13812341234"))
+    activity = make.activity()
+    db.session.commit()
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    for phone in ("13700000001", "13700000002"):
+        with_pin(make.volunteer(phone=phone))
+    db.session.commit()
+    for phone in ("13700000001", "13700000002"):
+        token = csrf_token(limited, path)
+        data = {"csrf_token": token, "action": "check_in", "phone": phone, "pin": "1111"}
+        assert limited.post(path, data=data).status_code == 401
+    token = csrf_token(limited, path)
+    data = {"csrf_token": token, "action": "check_in", "phone": "13812341234", "pin": PIN}
+    assert limited.post(path, data=data).status_code == 429
