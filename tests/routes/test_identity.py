@@ -213,3 +213,16 @@ def test_per_ip_limit_also_guards_the_check_in_page(app, db, make, limited):
     token = csrf_token(limited, path)
     data = {"csrf_token": token, "action": "check_in", "phone": "13812341234", "pin": PIN}
     assert limited.post(path, data=data).status_code == 429
+
+
+def test_the_per_ip_budget_is_shared_between_pages(app, db, make, limited):
+    activity = make.activity()
+    for phone in ("13812341234", "13700000001"):
+        with_pin(make.volunteer(phone=phone))
+    db.session.commit()
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    token = csrf_token(limited, path)
+    data = {"csrf_token": token, "action": "check_in", "phone": "13700000001", "pin": "1111"}
+    assert limited.post(path, data=data).status_code == 401
+    assert sign_in(limited, "13700000001", "2222").status_code == 401
+    assert sign_in(limited, "13812341234", PIN).status_code == 429

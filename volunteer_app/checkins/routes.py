@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..activities.models import Activity
 from ..database import utcnow
 from ..errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import db
 from ..volunteers import identity
 from ..volunteers import services as volunteers
 from ..volunteers.models import Volunteer
@@ -105,11 +105,7 @@ def _gate_notice(activity: Activity, record) -> str | None:
 
 
 @bp.post("/c/<token>")
-@limiter.limit(
-    lambda: current_app.config["PIN_RATE_LIMIT"],
-    key_func=lambda: "pin-ip:" + (request.remote_addr or ""),
-    deduct_when=lambda response: response.status_code == 401,
-)
+@identity.pin_attempt_limit
 def scan_submit(token: str):
     """Check the volunteer in or out; register them first if this device is new."""
     activity = _load_activity(token)

@@ -11,7 +11,7 @@ from ..activities.models import ActivityStatus
 from ..auth.routes import _safe_next
 from ..database import utcnow
 from ..errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import db
 from . import bp, identity, services, signups
 from .forms import RegisterForm
 from .routes import volunteer_required
@@ -111,12 +111,7 @@ def cancel(activity_id: int):
 
 
 @bp.route("/me/register", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["PIN_RATE_LIMIT"],
-    key_func=lambda: "pin-ip:" + (request.remote_addr or ""),
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
-)
+@identity.pin_attempt_limit
 def register():
     """Register with name, mobile number, PIN and consent (no check-in needed)."""
     form = RegisterForm()

@@ -14,17 +14,33 @@ import hmac
 import secrets
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
-from ..extensions import db
+from ..extensions import db, limiter
 from . import rules
 from .models import Device, PinThrottle, Volunteer
 from .rules import IdentityError, VolunteerError
 from .services import find_by_phone
+
+
+def _pin_limit_key() -> str:
+    return "pin-ip:" + (request.remote_addr or "")
+
+
+#: Per client IP, only failed PIN attempts (401 answers) count, in one budget shared by
+#: every page that takes a PIN (check-in, sign-in, registration). Behind a reverse proxy the
+#: app needs ProxyFix, or every client shares the proxy's address (docs/security.md).
+pin_attempt_limit = limiter.shared_limit(
+    lambda: current_app.config["PIN_RATE_LIMIT"],
+    scope="pin-attempts",
+    key_func=_pin_limit_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+)
 
 #: Compared against when the number is unknown, so both paths do the same work.
 _DUMMY_HASH = generate_password_hash("not-a-pin")

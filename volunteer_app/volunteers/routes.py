@@ -25,7 +25,7 @@ from ..auth.routes import _safe_next
 from ..checkins import qr
 from ..database import utcnow
 from ..errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import db
 from ..i18n import local_to_utc, utc_to_local
 from . import bp, certificates, corrections, identity, privacy, records, services
 from .cards import issue_card
@@ -90,12 +90,7 @@ def me():
 
 
 @bp.route("/me/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["PIN_RATE_LIMIT"],
-    key_func=lambda: "pin-ip:" + (request.remote_addr or ""),
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
-)
+@identity.pin_attempt_limit
 def sign_in():
     """Sign in on a new device with mobile number and PIN (or an organizer's one-time code)."""
     form = SignInForm()
