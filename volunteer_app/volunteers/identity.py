@@ -52,12 +52,21 @@ def _throttle_key(phone: str) -> str:
 
 
 def _throttle(phone: str, now: datetime) -> PinThrottle:
-    """The throttle row of a number (created, not yet flushed, when absent)."""
+    """The throttle row of a number, locked for this transaction (created when absent).
+
+    The row lock (PostgreSQL; SQLite writers are serialised anyway) makes concurrent wrong
+    PINs for one number count one by one; a concurrent first insert is read back instead.
+    """
     key = _throttle_key(phone)
-    row = db.session.get(PinThrottle, key)
-    if row is None:
-        row = PinThrottle(key=key, failures=0, updated_at=now)
-        db.session.add(row)
+    row = db.session.get(PinThrottle, key, with_for_update=True, populate_existing=True)
+    if row is not None:
+        return row
+    row = PinThrottle(key=key, failures=0, updated_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.get(PinThrottle, key, with_for_update=True, populate_existing=True)
     return row
 
 
