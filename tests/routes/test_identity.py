@@ -226,3 +226,34 @@ def test_the_per_ip_budget_is_shared_between_pages(app, db, make, limited):
     assert limited.post(path, data=data).status_code == 401
     assert sign_in(limited, "13700000001", "2222").status_code == 401
     assert sign_in(limited, "13812341234", PIN).status_code == 429
+
+
+def test_concurrent_wrong_pins_for_one_number_are_all_counted(app, db, make):
+    import threading
+
+    make.activity()  # a non-empty database, like any real one
+    db.session.commit()
+    # The first wrong PIN creates the throttle row; the burst then updates it concurrently.
+    assert sign_in(app.test_client(), "13712345678", "9998").status_code == 401
+    attempts = 3
+    barrier = threading.Barrier(attempts)
+    statuses: list[int] = []
+
+    def attempt(guess: str) -> None:
+        with app.app_context():
+            client = app.test_client()
+            token = csrf_token(client, "/me/sign-in")
+            barrier.wait()
+            response = client.post(
+                "/me/sign-in", data={"csrf_token": token, "phone": "13712345678", "pin": guess}
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(f"{i}{i}{i}8",)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [401] * attempts
+    db.session.commit()  # end the test's transaction to read what the requests wrote
+    assert db.session.scalar(select(PinThrottle.failures)) == attempts + 1
