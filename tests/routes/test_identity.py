@@ -257,3 +257,17 @@ def test_concurrent_wrong_pins_for_one_number_are_all_counted(app, db, make):
     assert statuses == [401] * attempts
     db.session.commit()  # end the test's transaction to read what the requests wrote
     assert db.session.scalar(select(PinThrottle.failures)) == attempts + 1
+
+
+def test_check_in_with_a_one_time_code_leads_to_choosing_a_pin(app, db, client, make):
+    from volunteer_app.volunteers import identity
+
+    volunteer = make.volunteer(phone="13800001002")
+    organizer = make.user()
+    activity = make.activity()
+    code = identity.issue_setup_code(volunteer, organizer_id=organizer.id, now=utcnow())
+    db.session.commit()
+    response = scan_new_device(client, app, activity, phone="13800001002", pin=code)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "签到成功" in html
+    assert 'href="/me/pin"' in html and "设置密码" in html
