@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from .checkins import bp as checkins_bp
     from .health import bp as health_bp
     from .reports import bp as reports_bp
+    from .volunteers import bp as volunteers_bp
 
     for blueprint in (
         activities_bp,
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
         checkins_bp,
         health_bp,
         reports_bp,
+        volunteers_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -159,7 +161,7 @@ def register_shellcontext(app: Flask) -> None:
         from .auth.models import User
         from .checkins.models import CheckIn
         from .stations.models import Unit
-        from .volunteers.models import Device, Volunteer
+        from .volunteers.models import Certificate, Device, Volunteer
 
         return {
             "db": db,
@@ -170,6 +172,7 @@ def register_shellcontext(app: Flask) -> None:
             "Unit": Unit,
             "Volunteer": Volunteer,
             "Device": Device,
+            "Certificate": Certificate,
             "AuditEntry": AuditEntry,
         }
 

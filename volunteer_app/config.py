@@ -108,6 +108,12 @@ class Config:
     #: trusted; 0 = none). Behind nginx on the same host: 1. See docs/deploy.md.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
+    #: Failed PIN sign-ins allowed per client IP (Flask-Limiter syntax); per phone number the
+    #: lockout in volunteers.rules applies (5 wrong PINs → 15 minutes).
+    PIN_RATE_LIMIT = os.environ.get("PIN_RATE_LIMIT", "20 per 10 minutes")
+    #: Star-level thresholds used until the district admin picks a preset (volunteers.stars).
+    STAR_PRESET = os.environ.get("STAR_PRESET", "national")
+
     #: Version of the consent text a volunteer agrees to; kept with each consent.
     CONSENT_VERSION = "2026-11"
 

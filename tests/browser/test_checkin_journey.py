@@ -63,6 +63,7 @@ def test_scan_check_in_and_out_and_organizer_sees_it(browser, live, arranged, sh
     expect(page.get_by_role("heading", name="社区环境整治志愿服务")).to_be_visible()
     page.get_by_label("姓名", exact=True).fill("李秀英")
     page.get_by_label("手机号", exact=True).fill("13812341234")
+    page.get_by_label("密码（4–6 位数字）").fill("2580")
     page.get_by_label("我同意").check()
     shot(page, "volunteer-checkin-form")
     page.get_by_role("button", name="签到").tap()

@@ -105,7 +105,9 @@ def test_200_concurrent_check_ins_make_exactly_100_records(database):
                     lambda p=p, i=i: (
                         p,
                         i,
-                        *p.scan(path, name=f"志愿者{i}", phone=phone_number(i), consent="y"),
+                        *p.scan(
+                            path, name=f"志愿者{i}", phone=phone_number(i), pin="2580", consent="y"
+                        ),
                     )
                 )
                 for p, i in phones
@@ -140,7 +142,7 @@ def test_two_servers_share_one_postgresql(tmp_path):
                     phone = Phone(server.port)
                     jobs.append(
                         lambda p=phone, i=i: p.scan(
-                            path, name=f"志愿者{i}", phone=phone_number(i), consent="y"
+                            path, name=f"志愿者{i}", phone=phone_number(i), pin="2580", consent="y"
                         )
                     )
             statuses = Counter(status for status, _ in burst(jobs))
@@ -157,7 +159,7 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_check_in(database):
         def one(i: int):
             try:
                 status, _ = Phone(server.port).scan(
-                    path, name=f"志愿者{i}", phone=phone_number(i), consent="y"
+                    path, name=f"志愿者{i}", phone=phone_number(i), pin="2580", consent="y"
                 )
             except OSError:
                 return None  # the server died under this request: not acknowledged

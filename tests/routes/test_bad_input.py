@@ -119,9 +119,10 @@ def test_checkin_form_never_breaks(app, client, db, make):
         name=mostly("李秀英", texts),
         phone=st.one_of(texts, st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)),
         consent=mostly("y", st.sampled_from(["", "n", "on"])),
+        pin=mostly("2580", st.one_of(texts, st.from_regex(r"[0-9]{3,7}", fullmatch=True))),
         action=st.sampled_from(["check_in", "check_out", "", "delete", "签到"]),
     )
-    def run(name, phone, consent, action):
+    def run(name, phone, consent, pin, action):
         fresh = app.test_client()
         token = csrf_token(fresh, path)
         before = (count(db, Volunteer), count(db, Device), count(db, CheckIn))
@@ -132,6 +133,7 @@ def test_checkin_form_never_breaks(app, client, db, make):
                 "name": name,
                 "phone": phone,
                 "consent": consent,
+                "pin": pin,
                 "action": action,
             },
         )

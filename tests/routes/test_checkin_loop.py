@@ -47,7 +47,7 @@ def test_first_scan_registers_checks_in_and_remembers_the_device(app, db, client
     assert "社区环境整治" in html and activity.unit.name in html
     assert "姓名" in html and "手机号" in html and ">\n        签到\n" in html
 
-    response = scan(client, path, name="李秀英", phone="138 1234 1234", consent="y")
+    response = scan(client, path, name="李秀英", phone="138 1234 1234", consent="y", pin="2580")
     assert response.status_code == 200
     assert "签到成功" in response.get_data(as_text=True)
     cookie = client.get_cookie("vdev")
@@ -69,7 +69,7 @@ def test_double_tap_on_check_in_is_refused_politely_and_recorded_once(app, db, c
     activity = make.activity()
     db.session.commit()
     path = checkin_path(app, activity)
-    scan(client, path, name="王建国", phone="13800001002", consent="y")
+    scan(client, path, name="王建国", phone="13800001002", consent="y", pin="2580")
     token = csrf_token(client, path)
     repeat = client.post(path, data={"csrf_token": token, "action": "check_in"})
     assert repeat.status_code == 409
@@ -81,11 +81,16 @@ def test_same_phone_from_a_second_device_is_not_recorded_twice(app, db, client, 
     activity = make.activity()
     db.session.commit()
     path = checkin_path(app, activity)
-    scan(client, path, name="王建国", phone="13800001002", consent="y")
+    scan(client, path, name="王建国", phone="13800001002", consent="y", pin="2580")
     other_phone = app.test_client()
-    response = scan(other_phone, path, name="王建国", phone="13800001002", consent="y")
+    response = scan(other_phone, path, name="王建国", phone="13800001002", consent="y", pin="2580")
     assert response.status_code == 409
     assert records(db) == 1
+    # Without the PIN the second device gets nothing (see tests/routes/test_identity.py).
+    stranger = app.test_client()
+    response = scan(stranger, path, name="王建国", phone="13800001002", consent="y", pin="1357")
+    assert response.status_code == 401
+    assert stranger.get_cookie("vdev") is None
 
 
 @pytest.mark.parametrize(
@@ -116,7 +121,7 @@ def test_refused_check_in_stores_no_volunteer(app, db, client, make):
     path = checkin_path(app, activity)
     page = client.get(path).get_data(as_text=True)
     assert "签到尚未开始。" in page
-    response = scan(client, path, name="李秀英", phone="13812341234", consent="y")
+    response = scan(client, path, name="李秀英", phone="13812341234", consent="y", pin="2580")
     assert response.status_code == 409
     assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 0
 
@@ -125,7 +130,12 @@ def test_closed_window_is_refused(app, db, client, make):
     activity = make.activity(starts_at=utcnow() - timedelta(hours=5), minutes=60)
     db.session.commit()
     response = scan(
-        client, checkin_path(app, activity), name="李秀英", phone="13812341234", consent="y"
+        client,
+        checkin_path(app, activity),
+        name="李秀英",
+        phone="13812341234",
+        consent="y",
+        pin="2580",
     )
     assert response.status_code == 409
     assert "签到已结束" in response.get_data(as_text=True)
@@ -193,6 +203,7 @@ def test_organizer_sees_arrivals_with_masked_phones(app, db, client, make, login
         name="张桂兰",
         phone="13812341234",
         consent="y",
+        pin="2580",
     )
     login_as(organizer)
     html = client.get(f"/activities/{activity.id}").get_data(as_text=True)

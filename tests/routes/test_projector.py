@@ -59,6 +59,7 @@ def test_submit_grace_lets_a_first_timer_finish_typing(client, make, db, app):
             "action": "check_in",
             "name": "李秀英",
             "phone": "13812341234",
+            "pin": "2580",
             "consent": "y",
         },
     )

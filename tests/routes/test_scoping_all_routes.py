@@ -1,7 +1,8 @@
-"""Every route, found by walking the URL map: anonymous callers and other stations get nowhere.
+"""Every route, found by walking the URL map: anonymous callers, other stations and other
+volunteers get nowhere.
 
 A new route is covered automatically. A route with an id parameter this file does not know
-fails the test until a filler below says how to make another station's object for it.
+fails the test until a filler below says how to make someone else's object for it.
 """
 
 from __future__ import annotations
@@ -31,20 +32,55 @@ PUBLIC = {
     "pwa.manifest",
     "pwa.service_worker",
     "pwa.offline",
+    "volunteers.discover",  # published activities of every station are public
+    "volunteers.discover_detail",
+    "volunteers.register",
+    "volunteers.sign_in",
+    "volunteers.verify",  # anyone may verify a certificate: that is its point
 }
 
 
+def is_volunteer_route(rule) -> bool:
+    """Routes that act for the volunteer this device remembers (not for an organizer)."""
+    return rule.rule.startswith("/me") or rule.endpoint in {
+        "volunteers.sign_up",
+        "volunteers.cancel",
+    }
+
+
 class Other:
-    """Objects that belong to another station (and another organizer)."""
+    """Objects that belong to another station, its organizer and one of its volunteers."""
 
     def __init__(self, make, db):
+        from volunteer_app.checkins import services as checkins
+        from volunteer_app.volunteers.models import Certificate, Correction, Device
+
         self.activity = make.activity(title="别的站点的活动")
         self.user = make.user(unit=self.activity.unit)
         self.token, _ = create_token(self.user, "theirs", now=utcnow())
         self.volunteer = make.volunteer("别人的志愿者")
-        from volunteer_app.checkins import services as checkins
-
-        self.checkin = checkins.check_in(self.activity, self.volunteer, now=self.activity.starts_at)
+        now = self.activity.starts_at
+        self.checkin = checkins.check_in(self.activity, self.volunteer, now=now)
+        db.session.flush()
+        self.device = Device(volunteer_id=self.volunteer.id, key="other-device-key", created_at=now)
+        self.certificate = Certificate(
+            number="ZYZ-TEST-1",
+            volunteer_id=self.volunteer.id,
+            holder_name="别人的志愿者",
+            period_start=now.date(),
+            period_end=now.date(),
+            minutes=60,
+            issuers="别的站点",
+            lines=[],
+            issued_at=now,
+        )
+        self.correction = Correction(
+            checkin_id=self.checkin.id,
+            volunteer_id=self.volunteer.id,
+            reason="忘记签退",
+            created_at=now,
+        )
+        db.session.add_all([self.device, self.certificate, self.correction])
         db.session.commit()
 
 
@@ -56,6 +92,9 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "user_id": lambda other: other.user.id,
     "volunteer_id": lambda other: other.volunteer.id,
     "fmt": lambda other: "csv",
+    "device_id": lambda other: other.device.id,
+    "certificate_id": lambda other: other.certificate.id,
+    "correction_id": lambda other: other.correction.id,
 }
 
 
@@ -84,6 +123,8 @@ def test_anonymous_callers_are_refused_everywhere(app, client, make, db):
         status = response.status_code
         if rule.endpoint.startswith("api."):
             assert status == 401, (method, url, status)
+        elif is_volunteer_route(rule) and method == "GET":
+            assert status == 302 and "/me/sign-in" in response.headers["Location"], (method, url)
         elif method == "GET":
             assert status == 302 and "/login" in response.headers["Location"], (method, url)
         else:  # CSRF is checked first for form posts; either way nothing happens
@@ -100,8 +141,8 @@ def test_organizers_of_another_station_get_404_for_its_objects(app, client, make
     token = csrf_token(client, "/activities/new")
     checked = 0
     for rule, method in routes(app):
-        if not any(arg.endswith("_id") for arg in rule.arguments):
-            continue  # nothing of anyone else's is named in the URL
+        if is_volunteer_route(rule) or not any(arg.endswith("_id") for arg in rule.arguments):
+            continue  # nothing of another station's is named in the URL
         url = url_for_rule(rule, other)
         if rule.endpoint.startswith("api."):
             response = client.open(
@@ -139,3 +180,25 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
         html = client.get(url).get_data(as_text=True)
         assert text not in html, url
         assert re.search(r"<script>alert|<img src=x", html) is None, url
+
+
+def test_volunteers_get_404_for_other_volunteers_objects(app, client, make, db):
+    """A signed-in volunteer naming another volunteer's device, record or certificate."""
+    from .test_identity import PIN, sign_in, with_pin
+
+    other = Other(make, db)
+    with_pin(make.volunteer("我", phone="13812341234"))
+    db.session.commit()
+    assert sign_in(client, "13812341234", PIN).status_code == 302
+    token = csrf_token(client, "/me")
+    checked = 0
+    for rule, method in routes(app):
+        ids = [arg for arg in rule.arguments if arg.endswith("_id") and arg != "activity_id"]
+        if not is_volunteer_route(rule) or not ids:
+            continue
+        url = url_for_rule(rule, other)
+        data = {"csrf_token": token} if method != "GET" else None
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == 404, (method, url, response.status_code)
+        checked += 1
+    assert checked >= 3

@@ -71,3 +71,7 @@ def test_bad_names(raw, code):
     with pytest.raises(VolunteerError) as info:
         normalize_name(raw)
     assert info.value.code == code
+
+
+def test_a_deleted_accounts_placeholder_is_never_shown_as_a_number():
+    assert mask_phone("d42") == "—"

@@ -179,7 +179,7 @@ class WalkInForm(FlaskForm):
         validators=[DataRequired(_l("Please confirm the volunteer's consent."))],
     )
     check_in_now = BooleanField(_l("Check in now"), default=True)
-    submit = SubmitField(_l("Register"))
+    submit = SubmitField(_l("Register walk-in"))
 
 
 class CardCodeForm(FlaskForm):

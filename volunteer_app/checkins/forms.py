@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from .rules import Action
@@ -27,6 +27,11 @@ class ScanForm(FlaskForm):
         _l("Mobile number"),
         validators=[Optional(), Length(max=40)],
         render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+    pin = PasswordField(
+        _l("PIN (4–6 digits)"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "current-password", "inputmode": "numeric", "maxlength": 8},
     )
     consent = BooleanField(
         _l("I agree that this station keeps my name, phone number and service record.")

@@ -11,9 +11,10 @@ from ..activities.models import Activity
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..volunteers import identity
 from ..volunteers import services as volunteers
 from ..volunteers.models import Volunteer
-from ..volunteers.rules import VolunteerError, normalize_name, normalize_phone
+from ..volunteers.rules import normalize_name, normalize_phone
 from . import bp, services
 from .forms import ScanForm
 from .rules import Action, CheckInError, next_action
@@ -105,6 +106,7 @@ def _gate_notice(activity: Activity, record) -> str | None:
 
 
 @bp.post("/c/<token>")
+@identity.pin_attempt_limit
 def scan_submit(token: str):
     """Check the volunteer in or out; register them first if this device is new."""
     activity = _load_activity(token)
@@ -136,7 +138,7 @@ def scan_submit(token: str):
             success = _("Check-out successful")
         db.session.commit()
     except DomainError as error:
-        db.session.rollback()
+        identity.commit_failure(error)  # a wrong PIN is counted, everything else rolled back
         volunteer = current_volunteer()  # the rollback expired what we had loaded
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(activity, form, volunteer, record, status=error.status, notice=error.message)
@@ -148,14 +150,18 @@ def scan_submit(token: str):
 
 
 def _register_from_form(form: ScanForm, now) -> Volunteer:
-    """Validate name, phone and consent from the form and find or register the volunteer."""
-    name = normalize_name(form.name.data or "")
+    """A known number proves its PIN; a new one registers with name, consent and a PIN."""
     phone = normalize_phone(form.phone.data or "")
-    if not form.consent.data:
-        raise VolunteerError("consent_required")
-    return volunteers.register(
-        name, phone, now=now, consent_version=current_app.config["CONSENT_VERSION"]
+    name = (form.name.data or "").strip()
+    volunteer, _used_code = identity.sign_in_or_register(
+        name=normalize_name(name) if name else "",
+        phone=phone,
+        pin=form.pin.data or "",
+        consent=bool(form.consent.data),
+        now=now,
+        consent_version=current_app.config["CONSENT_VERSION"],
     )
+    return volunteer
 
 
 def _set_device_cookie(response, key: str) -> None:

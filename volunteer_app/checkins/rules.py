@@ -35,6 +35,7 @@ class CheckInError(DomainError):
         "already_checked_in": _l("You have already checked in to this activity."),
         "not_checked_in": _l("You have not checked in to this activity yet."),
         "already_checked_out": _l("You have already checked out of this activity."),
+        "correction_times": _l("The check-out time must be after the check-in time."),
     }
 
 

@@ -156,3 +156,59 @@ def validate_token_use(
     validate_rotating(
         claims.step or 0, period=activity.rotate_seconds, now=now, grace_seconds=grace
     )
+
+
+def apply_correction(
+    record: CheckIn,
+    *,
+    checked_in_at: datetime,
+    checked_out_at: datetime,
+    organizer_id: int,
+    now: datetime,
+    reason: str,
+    correction_id: int | None = None,
+) -> CheckIn:
+    """Set a record's times as an organizer found them right (Art. 13 correction).
+
+    The hours follow the same rule as a scan (``rules.compute_minutes``: clipped to the
+    activity's schedule, rounded down to 30 minutes); the origin becomes ``organizer`` so
+    reports keep these hours apart from self-scanned ones. Audit-logged with old and new.
+    """
+    from ..audit import services as audit
+
+    if checked_out_at <= checked_in_at:
+        raise rules.CheckInError("correction_times", status=400)
+    activity = record.activity
+    old = {
+        "checked_in_at": record.checked_in_at.isoformat(),
+        "checked_out_at": record.checked_out_at.isoformat() if record.checked_out_at else None,
+        "minutes": record.minutes,
+        "origin": record.origin.value,
+    }
+    record.checked_in_at = checked_in_at
+    record.checked_out_at = checked_out_at
+    record.minutes = rules.compute_minutes(
+        checked_in_at, checked_out_at, activity.starts_at, activity.ends_at
+    )
+    record.origin = HoursOrigin.ORGANIZER
+    record.recorded_by_id = organizer_id
+    record.needs_review = False  # an organizer has just looked at it
+    audit.record(
+        "correction.accept",
+        now=now,
+        actor_user_id=organizer_id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=record.volunteer_id,
+        old=old,
+        new={
+            "checked_in_at": checked_in_at.isoformat(),
+            "checked_out_at": checked_out_at.isoformat(),
+            "minutes": record.minutes,
+            "origin": record.origin.value,
+            "correction_id": correction_id,
+        },
+        reason=reason,
+    )
+    db.session.flush()
+    return record

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import utcnow
+from ..database import str_enum, utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:  # checkins.models imports this module
+    from ..activities.models import Activity
+    from ..auth.models import User
+    from ..checkins.models import CheckIn
 
 
 class Volunteer(db.Model):
@@ -24,6 +31,17 @@ class Volunteer(db.Model):
     consent_version: Mapped[str] = mapped_column(String(20))
     consented_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Hash of the volunteer's 4–6 digit PIN; None for people registered by an organizer or
+    #: by the demo seed, who must get a one-time code in person before any new device can
+    #: claim the number (see docs/security.md).
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
+    pin_set_at: Mapped[datetime | None]
+    #: Hash of a one-time code an organizer handed over in person (PIN reset or first PIN).
+    setup_code_hash: Mapped[str | None] = mapped_column(String(256))
+    setup_code_expires_at: Mapped[datetime | None]
+    #: Set when the volunteer deleted their account: name and phone are then placeholders
+    #: (see volunteers.privacy), the records stay so station totals remain right.
+    deleted_at: Mapped[datetime | None]
 
     devices: Mapped[list[Device]] = relationship(back_populates="volunteer")
 
@@ -49,3 +67,109 @@ class Device(db.Model):
     revoked_at: Mapped[datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship(back_populates="devices")
+
+
+class PinThrottle(db.Model):
+    """Failed PIN attempts for one phone number, known or not (temporary lockout).
+
+    Keyed by an HMAC of the number so unknown numbers are throttled exactly like known
+    ones (no enumeration) without storing the numbers strangers typed.
+    """
+
+    __tablename__ = "pin_throttles"
+
+    #: hex HMAC-SHA256 of the normalised phone number, keyed with SECRET_KEY.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Setting(db.Model):
+    """A value an administrator can change at runtime (e.g. the star-level preset)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Certificate(db.Model):
+    """A 志愿服务记录证明 as issued: a snapshot, so a verifier sees what was certified.
+
+    The hours, activities and issuing stations are copied at issue time; later corrections
+    do not silently change a certificate already handed out (issue a new one instead).
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Human-readable certificate number printed on the page, e.g. "ZYZM-20261126-000012".
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    holder_name: Mapped[str] = mapped_column(String(50))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    #: Confirmed service time certified, in minutes.
+    minutes: Mapped[int]
+    #: Names of the recording units (stations), joined with "、".
+    issuers: Mapped[str] = mapped_column(String(1000))
+    #: The certified records: [{"date", "activity", "unit", "category", "minutes"}, ...].
+    lines: Mapped[Any] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the holder deleted their account: the name is erased and verification says so.
+    withdrawn_at: Mapped[datetime | None]
+
+
+class CorrectionStatus(enum.StrEnum):
+    """Where a correction request stands."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Correction(db.Model):
+    """A volunteer's request to correct one record (Art. 13), and the organizer's answer."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    #: The times the volunteer says are right (aware UTC); either may be left as recorded.
+    proposed_in_at: Mapped[datetime | None]
+    proposed_out_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[CorrectionStatus] = mapped_column(
+        str_enum(CorrectionStatus), default=CorrectionStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Credited minutes before and after the decision (equal when declined).
+    old_minutes: Mapped[int | None]
+    new_minutes: Mapped[int | None]
+
+    record: Mapped[CheckIn] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+
+class Signup(db.Model):
+    """A volunteer's sign-up for an upcoming activity; cancelling keeps the row."""
+
+    __tablename__ = "signups"
+    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the volunteer cancels; signing up again clears it.
+    cancelled_at: Mapped[datetime | None]
+
+    activity: Mapped[Activity] = relationship()
+    volunteer: Mapped[Volunteer] = relationship()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -57,7 +59,113 @@ def normalize_name(raw: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """Show a phone number as 138****1234."""
+    """Show a phone number as 138****1234 ("—" for a deleted account's placeholder)."""
+    if phone.startswith("d"):
+        return "—"
     if len(phone) != 11:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+# --- PINs and the lockout that guards them -------------------------------------------------
+
+#: A PIN is 4–6 digits; a one-time code an organizer hands over is 8 digits.
+_PIN = re.compile(r"^[0-9]{4,6}$")
+_SECRET = re.compile(r"^[0-9]{4,8}$")
+#: This many wrong PINs in a row for one phone number lock it for LOCKOUT.
+MAX_PIN_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+#: How long an organizer's one-time code stays valid.
+SETUP_CODE_VALIDITY = timedelta(minutes=30)
+SETUP_CODE_LENGTH = 8
+
+
+class IdentityError(DomainError):
+    """A sign-in with phone number and PIN was refused.
+
+    ``mismatch`` is deliberately the same for an unknown number, a wrong PIN and a number
+    that has no PIN yet, so a stranger cannot learn who is registered.
+    """
+
+    status = 401
+    messages = {
+        "mismatch": _l(
+            "The mobile number and PIN do not match. Forgotten your PIN? An organizer of a "
+            "station where you served can give you a one-time code in person."
+        ),
+        "locked": _l(
+            "Too many wrong attempts for this number. Please wait 15 minutes and try again, "
+            "or ask an organizer for a one-time code."
+        ),
+        "pin_format": _l("The PIN must be 4 to 6 digits."),
+        "pin_too_simple": _l(
+            "This PIN is too easy to guess (like 1111 or 1234). Please choose another one."
+        ),
+        "pin_confirm": _l("The two PINs you entered are not the same."),
+        "current_pin_wrong": _l("The current PIN is wrong."),
+    }
+
+
+def validate_new_pin(pin: str, confirm: str | None = None) -> str:
+    """Return an acceptable new PIN (4–6 digits, not trivial) or raise IdentityError."""
+    pin = unicodedata.normalize("NFKC", pin or "").strip()
+    if not _PIN.match(pin):
+        raise IdentityError("pin_format", status=400)
+    digits = [int(c) for c in pin]
+    steps = {b - a for a, b in itertools.pairwise(digits)}
+    if len(set(digits)) == 1 or steps in ({1}, {-1}):
+        raise IdentityError("pin_too_simple", status=400)
+    if confirm is not None and unicodedata.normalize("NFKC", confirm).strip() != pin:
+        raise IdentityError("pin_confirm", status=400)
+    return pin
+
+
+def normalize_secret(raw: str) -> str | None:
+    """The digits of a PIN or one-time code as typed, or None if it cannot be one."""
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+    return text if _SECRET.match(text) else None
+
+
+def validate_attempt_allowed(locked_until: datetime | None, now: datetime) -> None:
+    """Refuse any PIN attempt while the number is locked (IdentityError "locked", 429)."""
+    if locked_until is not None and now < locked_until:
+        raise IdentityError("locked", status=429)
+
+
+def compute_failure(failures: int, now: datetime) -> tuple[int, datetime | None]:
+    """The throttle state after one more wrong PIN: (failures, locked_until).
+
+    The fifth failure in a row locks the number for 15 minutes and starts counting afresh,
+    so each further burst of five wrong PINs costs another 15 minutes.
+    """
+    failures += 1
+    if failures >= MAX_PIN_FAILURES:
+        return 0, now + LOCKOUT
+    return failures, None
+
+
+_BROWSERS = (
+    ("MicroMessenger", "WeChat"),
+    ("EdgA", "Edge"),
+    ("Edg/", "Edge"),
+    ("Firefox", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("HarmonyOS", "HarmonyOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """A short name for a device list, e.g. "WeChat · Android"; "" when nothing is known."""
+    browser = next((name for key, name in _BROWSERS if key in user_agent), "")
+    system = next((name for key, name in _SYSTEMS if key in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part)

@@ -1,0 +1,143 @@
+"""Volunteer and organizer forms of the volunteers area: shape checks only."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+_PIN_KW = {"inputmode": "numeric", "maxlength": 8, "autocomplete": "current-password"}
+
+
+class SignInForm(FlaskForm):
+    """Sign in on a new device with the mobile number and PIN (or a one-time code)."""
+
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+    pin = PasswordField(
+        _l("PIN or one-time code"),
+        validators=[DataRequired(_l("Please enter your PIN.")), Length(max=20)],
+        render_kw=_PIN_KW,
+    )
+
+
+class PinForm(FlaskForm):
+    """Choose or change the PIN."""
+
+    current_pin = PasswordField(
+        _l("Current PIN"), validators=[Optional(), Length(max=20)], render_kw=_PIN_KW
+    )
+    new_pin = PasswordField(
+        _l("New PIN (4–6 digits)"),
+        validators=[DataRequired(_l("Please choose a PIN.")), Length(max=20)],
+        render_kw={**_PIN_KW, "autocomplete": "new-password", "maxlength": 6},
+    )
+    confirm = PasswordField(
+        _l("New PIN again"),
+        validators=[DataRequired(_l("Please enter the PIN a second time.")), Length(max=20)],
+        render_kw={**_PIN_KW, "autocomplete": "new-password", "maxlength": 6},
+    )
+
+
+class CertificateForm(FlaskForm):
+    """The period a certificate covers (local dates)."""
+
+    start = DateField(_l("From"), validators=[DataRequired(_l("Please choose a start date."))])
+    end = DateField(_l("To"), validators=[DataRequired(_l("Please choose an end date."))])
+
+
+class FindVolunteerForm(FlaskForm):
+    """An organizer looks up the volunteer standing in front of them by full number."""
+
+    phone = StringField(
+        _l("Volunteer's mobile number"),
+        validators=[DataRequired(_l("Please enter the mobile number.")), Length(max=40)],
+        render_kw={"inputmode": "tel", "maxlength": 20, "autocomplete": "off"},
+    )
+
+
+class StarPresetForm(FlaskForm):
+    """The district admin picks the star thresholds in force."""
+
+    preset = RadioField(_l("Star thresholds"), validators=[DataRequired()])
+
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class CorrectionRequestForm(FlaskForm):
+    """The volunteer says what is wrong with a record (times in local wall-clock time)."""
+
+    proposed_in = DateTimeLocalField(
+        _l("Actual check-in time"), format=DATETIME_FORMAT, validators=[Optional()]
+    )
+    proposed_out = DateTimeLocalField(
+        _l("Actual check-out time"), format=DATETIME_FORMAT, validators=[Optional()]
+    )
+    reason = TextAreaField(
+        _l("What is wrong, and why"),
+        validators=[DataRequired(_l("Please give a reason.")), Length(max=500)],
+        render_kw={"maxlength": 500, "rows": 4},
+    )
+
+
+class CorrectionDecisionForm(FlaskForm):
+    """The organizer accepts with the right times, or declines with a reason."""
+
+    checked_in_at = DateTimeLocalField(
+        _l("Check-in time"), format=DATETIME_FORMAT, validators=[Optional()]
+    )
+    checked_out_at = DateTimeLocalField(
+        _l("Check-out time"), format=DATETIME_FORMAT, validators=[Optional()]
+    )
+    reason = TextAreaField(
+        _l("Answer to the volunteer"),
+        validators=[Optional(), Length(max=500)],
+        render_kw={"maxlength": 500, "rows": 3},
+    )
+    decision = HiddenField(validators=[AnyOf(["accept", "decline"])])
+
+
+class RegisterForm(FlaskForm):
+    """Register without a check-in (e.g. to sign up for an activity first)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter your name.")), Length(max=200)],
+        render_kw={"autocomplete": "name", "maxlength": 50},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+    pin = PasswordField(
+        _l("PIN (4–6 digits)"),
+        validators=[DataRequired(_l("Please choose a PIN.")), Length(max=20)],
+        render_kw={**_PIN_KW, "autocomplete": "new-password"},
+    )
+    consent = BooleanField(
+        _l("I agree that this station keeps my name, phone number and service record.")
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Confirm deleting the account (the PIN again, when there is one)."""
+
+    pin = PasswordField(_l("PIN"), validators=[Optional(), Length(max=20)], render_kw=_PIN_KW)
+    confirm = BooleanField(
+        _l("I understand that my name, phone number and devices will be erased for good.")
+    )

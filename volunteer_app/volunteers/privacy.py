@@ -1,0 +1,169 @@
+"""Personal-data rights (PIPL): export my data, delete my account.
+
+Deleting an account erases the person — name, phone number, PIN, devices, the names on
+certificates — but keeps the service records, attached to an anonymous placeholder, so
+stations' totals and reports stay right. The audit log keeps its entries (they hold ids,
+times and hours, not names or numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from ..audit import services as audit
+from ..checkins.models import HoursStatus
+from ..extensions import db
+from ..i18n import utc_to_local
+from . import certificates, corrections, records
+from .models import Certificate, Device, Signup, Volunteer
+
+#: What a deleted volunteer's name becomes (stored data; shown as is in every language).
+DELETED_NAME = "已注销志愿者"
+#: Deleted volunteers' phone column: this prefix + the id, unique and never a valid number.
+DELETED_PHONE_PREFIX = "d"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export(volunteer: Volunteer) -> dict[str, Any]:
+    """Everything the app holds about the volunteer, as plain JSON-ready data."""
+    history = records.history(volunteer.id)
+    signups = db.session.scalars(
+        select(Signup).where(Signup.volunteer_id == volunteer.id).order_by(Signup.id)
+    )
+    return {
+        "format": "volunteer-export.v1",
+        "volunteer": {
+            "name": volunteer.name,
+            "phone": volunteer.phone,
+            "registered_at": _iso(volunteer.created_at),
+            "consent_version": volunteer.consent_version,
+            "consented_at": _iso(volunteer.consented_at),
+            "pin_set_at": _iso(volunteer.pin_set_at),
+        },
+        "service_records": [record_row(r) for r in history],
+        "sign_ups": [
+            {
+                "activity": s.activity.title,
+                "signed_up_at": _iso(s.created_at),
+                "cancelled_at": _iso(s.cancelled_at),
+            }
+            for s in signups
+        ],
+        "corrections": [
+            {
+                "activity": c.record.activity.title,
+                "asked_at": _iso(c.created_at),
+                "reason": c.reason,
+                "status": c.status.value,
+                "answer": c.decision_reason,
+                "answered_at": _iso(c.decided_at),
+            }
+            for c in corrections.for_volunteer(volunteer.id)
+        ],
+        "certificates": [
+            {
+                "number": c.number,
+                "period_start": c.period_start.isoformat(),
+                "period_end": c.period_end.isoformat(),
+                "hours": c.minutes / 60,
+                "issued_at": _iso(c.issued_at),
+            }
+            for c in certificates.own_certificates(volunteer.id)
+        ],
+        "devices": [
+            {
+                "user_agent": d.user_agent,
+                "signed_in_at": _iso(d.created_at),
+                "signed_out_at": _iso(d.revoked_at),
+            }
+            for d in db.session.scalars(
+                select(Device).where(Device.volunteer_id == volunteer.id).order_by(Device.id)
+            )
+        ],
+    }
+
+
+def record_row(record) -> dict[str, Any]:
+    """One service record as exported (times in UTC ISO 8601, the local date for people)."""
+    activity = record.activity
+    return {
+        "date": utc_to_local(activity.starts_at).date().isoformat(),
+        "activity": activity.title,
+        "station": activity.unit.name,
+        "category": activity.category.name_zh,
+        "place": activity.place,
+        "checked_in_at": _iso(record.checked_in_at),
+        "checked_out_at": _iso(record.checked_out_at),
+        "hours": record.minutes / 60,
+        "status": record.status.value,
+        "origin": record.origin.value,
+    }
+
+
+CSV_FIELDS = (
+    "date",
+    "activity",
+    "station",
+    "category",
+    "place",
+    "checked_in_at",
+    "checked_out_at",
+    "hours",
+    "status",
+    "origin",
+)
+
+
+def export_csv(volunteer: Volunteer) -> str:
+    """The service records as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for record in records.history(volunteer.id):
+        row = record_row(record)
+        # A leading = + - @ would be a formula in a spreadsheet: neutralise it.
+        for key in ("activity", "station", "place"):
+            if str(row[key])[:1] in ("=", "+", "-", "@"):
+                row[key] = "'" + row[key]
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def delete_account(volunteer: Volunteer, *, now: datetime) -> None:
+    """Erase the person and keep their records anonymously (see the module docstring)."""
+    confirmed = sum(
+        r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
+    )
+    volunteer.name = DELETED_NAME
+    volunteer.phone = f"{DELETED_PHONE_PREFIX}{volunteer.id}"[:11]
+    volunteer.pin_hash = volunteer.pin_set_at = None
+    volunteer.setup_code_hash = volunteer.setup_code_expires_at = None
+    volunteer.deleted_at = now
+    db.session.execute(delete(Device).where(Device.volunteer_id == volunteer.id))
+    db.session.execute(
+        update(Signup)
+        .where(Signup.volunteer_id == volunteer.id, Signup.cancelled_at.is_(None))
+        .values(cancelled_at=now)
+    )
+    db.session.execute(
+        update(Certificate)
+        .where(Certificate.volunteer_id == volunteer.id)
+        .values(holder_name="", withdrawn_at=now)
+    )
+    audit.record(
+        "volunteer.deleted",
+        now=now,
+        volunteer_id=volunteer.id,
+        actor_volunteer_id=volunteer.id,
+        old={"confirmed_minutes": confirmed},
+    )
+    db.session.flush()

@@ -1,0 +1,88 @@
+"""A volunteer's own records: history, totals, star level and the star setting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..activities.models import Activity
+from ..audit import services as audit
+from ..checkins.models import CheckIn, HoursStatus
+from ..extensions import db
+from . import stars
+from .models import Setting, Volunteer
+
+STAR_PRESET_KEY = "star_preset"
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Confirmed and pending service time of one volunteer, in minutes."""
+
+    confirmed_minutes: int
+    pending_minutes: int
+
+
+def history(volunteer_id: int) -> list[CheckIn]:
+    """The volunteer's records with activity, station and category, newest first."""
+    return list(
+        db.session.scalars(
+            select(CheckIn)
+            .join(Activity, Activity.id == CheckIn.activity_id)
+            .options(
+                joinedload(CheckIn.activity).joinedload(Activity.unit),
+                joinedload(CheckIn.activity).joinedload(Activity.category),
+            )
+            .where(CheckIn.volunteer_id == volunteer_id)
+            .order_by(Activity.starts_at.desc(), CheckIn.id.desc())
+        )
+    )
+
+
+def totals(records: list[CheckIn]) -> Totals:
+    """Sum confirmed and pending minutes of a volunteer's records."""
+    confirmed = sum(r.minutes for r in records if r.status == HoursStatus.CONFIRMED)
+    pending = sum(r.minutes for r in records if r.status != HoursStatus.CONFIRMED)
+    return Totals(confirmed, pending)
+
+
+def star_preset() -> str:
+    """The star preset in force: the district admin's choice, else the configured default."""
+    row = db.session.get(Setting, STAR_PRESET_KEY)
+    value = row.value if row is not None else current_app.config.get("STAR_PRESET")
+    return value if value in stars.PRESETS else stars.DEFAULT_PRESET
+
+
+def star_level(volunteer: Volunteer, totals_: Totals) -> stars.StarLevel:
+    """The volunteer's star level under the preset in force."""
+    return stars.compute_star_level(totals_.confirmed_minutes, stars.thresholds_for(star_preset()))
+
+
+def set_star_preset(preset: str, *, user_id: int, now: datetime) -> None:
+    """Choose the star preset (district admins only; the route checks the role)."""
+    if preset not in stars.PRESETS:
+        raise ValueError(preset)
+    old = star_preset()
+    row = db.session.get(Setting, STAR_PRESET_KEY)
+    if row is None:
+        row = Setting(key=STAR_PRESET_KEY, value=preset)
+        db.session.add(row)
+    row.value, row.updated_at, row.updated_by_id = preset, now, user_id
+    audit.record(
+        "settings.star_preset",
+        now=now,
+        actor_user_id=user_id,
+        old={"preset": old},
+        new={"preset": preset},
+    )
+    db.session.flush()
+
+
+def security_events(volunteer_id: int) -> list:
+    """Audit entries about the volunteer's identity (codes, PIN, devices), newest first."""
+    entries = [e for e in audit.for_volunteer(volunteer_id) if e.action.startswith("volunteer.")]
+    return list(reversed(entries))

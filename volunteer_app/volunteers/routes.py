@@ -1,0 +1,350 @@
+"""The volunteer's own pages: my page, sign-in on a new device, PIN, devices, card,
+certificates; and the public certificate verification page."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
+
+from ..auth.routes import _safe_next
+from ..checkins import qr
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..i18n import local_to_utc, utc_to_local
+from . import bp, certificates, corrections, identity, privacy, records, services
+from .cards import issue_card
+from .forms import (
+    CertificateForm,
+    CorrectionRequestForm,
+    DeleteAccountForm,
+    PinForm,
+    SignInForm,
+)
+from .models import Certificate
+from .rules import describe_user_agent, normalize_phone
+from .session import clear_device_cookie, current_device, set_device_cookie
+
+
+def volunteer_required(view):
+    """Load the volunteer of this device into ``g``; unknown devices go to sign-in."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        device = current_device()
+        if device is None:
+            return redirect(url_for("volunteers.sign_in"))
+        g.device, g.volunteer = device, device.volunteer
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _no_store(response):
+    """Personal pages are not kept in shared caches or the back-forward cache of others."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/me")
+@volunteer_required
+def me():
+    """My page: hours, star level, history, devices, certificates."""
+    volunteer = g.volunteer
+    history = records.history(volunteer.id)
+    totals = records.totals(history)
+    volunteer_corrections = corrections.for_volunteer(volunteer.id)
+    response = make_response(
+        render_template(
+            "volunteers/me.html",
+            volunteer=volunteer,
+            history=history,
+            totals=totals,
+            level=records.star_level(volunteer, totals),
+            devices=identity.devices_of(volunteer),
+            this_device=g.device,
+            events=records.security_events(volunteer.id)[:10],
+            certificates=certificates.own_certificates(volunteer.id),
+            corrections=volunteer_corrections,
+            open_correction_ids={
+                c.checkin_id for c in volunteer_corrections if c.status.value == "open"
+            },
+        )
+    )
+    return _no_store(response)
+
+
+@bp.route("/me/sign-in", methods=["GET", "POST"])
+@identity.pin_attempt_limit
+def sign_in():
+    """Sign in on a new device with mobile number and PIN (or an organizer's one-time code)."""
+    form = SignInForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("volunteers/sign_in.html", form=form), status
+    now = utcnow()
+    try:
+        phone = normalize_phone(form.phone.data)
+        volunteer, used_code = identity.authenticate(phone, form.pin.data, now=now)
+        device = services.remember_device(volunteer, user_agent=request.user_agent.string, now=now)
+        db.session.commit()
+    except DomainError as error:
+        identity.commit_failure(error)
+        form.form_errors.append(error.message)
+        return render_template("volunteers/sign_in.html", form=form), error.status
+    if used_code or volunteer.pin_hash is None:
+        flash(_("Welcome. Please choose your new PIN now."), "info")
+        target = url_for("volunteers.pin")
+    else:
+        flash(_("You are signed in on this device."), "success")
+        target = _safe_next(request.args.get("next")) or url_for("volunteers.me")
+    response = redirect(target)
+    set_device_cookie(response, device.key)
+    return response
+
+
+@bp.route("/me/pin", methods=["GET", "POST"])
+@volunteer_required
+def pin():
+    """Choose a PIN (after a one-time code) or change it."""
+    form = PinForm()
+    volunteer = g.volunteer
+    if form.validate_on_submit():
+        try:
+            identity.set_pin(
+                volunteer,
+                new_pin=form.new_pin.data,
+                confirm=form.confirm.data,
+                current_pin=form.current_pin.data,
+                now=utcnow(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template(
+                "volunteers/pin.html", form=form, volunteer=volunteer
+            ), error.status
+        flash(_("Your PIN has been saved."), "success")
+        return redirect(url_for("volunteers.me"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("volunteers/pin.html", form=form, volunteer=volunteer), status
+
+
+@bp.post("/me/devices/<int:device_id>/sign-out")
+@volunteer_required
+def sign_out_device(device_id: int):
+    """Sign one of my devices out (this one included)."""
+    device = identity.revoke_device(g.volunteer, device_id, now=utcnow())
+    if device is None:
+        abort(404)
+    db.session.commit()
+    if device.id == g.device.id:
+        flash(_("This device has been signed out."), "info")
+        response = redirect(url_for("volunteers.sign_in"))
+        clear_device_cookie(response)
+        return response
+    flash(_("The device has been signed out."), "success")
+    return redirect(url_for("volunteers.me") + "#devices")
+
+
+@bp.get("/me/card")
+@volunteer_required
+def card():
+    """My personal QR card, for an organizer's scanner; printable."""
+    code = issue_card(current_app.config["SECRET_KEY"], g.volunteer.id)
+    return _no_store(
+        make_response(
+            render_template(
+                "volunteers/card.html", volunteer=g.volunteer, qr_svg=qr.render_svg(code)
+            )
+        )
+    )
+
+
+@bp.route("/me/certificates", methods=["GET", "POST"])
+@volunteer_required
+def certificate_new():
+    """Choose a period and issue a certificate of the confirmed hours in it."""
+    form = CertificateForm()
+    if request.method == "GET" and not form.start.data:
+        today = utc_to_local(utcnow()).date()
+        form.start.data = today.replace(month=1, day=1)
+        form.end.data = today
+    if form.validate_on_submit():
+        try:
+            certificate = certificates.issue(
+                g.volunteer, start=form.start.data, end=form.end.data, now=utcnow()
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template("volunteers/certificate_new.html", form=form), error.status
+        return redirect(url_for("volunteers.certificate", certificate_id=certificate.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("volunteers/certificate_new.html", form=form), status
+
+
+def verify_url(certificate: Certificate) -> str:
+    """The absolute verification URL printed as a QR code on the certificate."""
+    code = certificates.sign_code(current_app.config["SECRET_KEY"], certificate.id)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for("volunteers.verify", code=code)
+    return url_for("volunteers.verify", code=code, _external=True)
+
+
+@bp.get("/me/certificates/<int:certificate_id>")
+@volunteer_required
+def certificate(certificate_id: int):
+    """The printable A4 certificate (only its holder sees it here)."""
+    cert = db.session.get(Certificate, certificate_id)
+    if cert is None or cert.volunteer_id != g.volunteer.id:
+        abort(404)
+    url = verify_url(cert)
+    return _no_store(
+        make_response(
+            render_template(
+                "volunteers/certificate.html",
+                cert=cert,
+                verify_url=url,
+                qr_svg=qr.render_svg(url),
+            )
+        )
+    )
+
+
+@bp.get("/v/<code>")
+def verify(code: str):
+    """Public verification of a certificate from its QR code."""
+    certificate_id = certificates.verify_code(current_app.config["SECRET_KEY"], code)
+    cert = db.session.get(Certificate, certificate_id)
+    if cert is None:
+        raise certificates.CertificateError("forged")
+    status = 410 if cert.withdrawn_at else 200
+    return render_template("volunteers/verify.html", cert=cert), status
+
+
+SECURITY_EVENT_LABELS = {
+    "volunteer.pin_set": _l("PIN chosen or changed"),
+    "volunteer.setup_code_issued": _l("An organizer gave a one-time code"),
+    "volunteer.setup_code_used": _l("One-time code used to sign in"),
+    "volunteer.device_signed_out": _l("A device was signed out"),
+}
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "security_event_label": lambda action: SECURITY_EVENT_LABELS.get(action, action),
+        "describe_user_agent": describe_user_agent,
+    }
+
+
+def _local_naive(moment):
+    """An aware UTC datetime as the naive local wall-clock value a form field shows."""
+    return utc_to_local(moment).replace(tzinfo=None) if moment else None
+
+
+@bp.route("/me/records/<int:checkin_id>/correction", methods=["GET", "POST"])
+@volunteer_required
+def correction_new(checkin_id: int):
+    """Ask the station to correct one of my records (missing check-out, wrong hours)."""
+    record = corrections.own_record(g.volunteer, checkin_id)
+    if record is None:
+        abort(404)
+    form = CorrectionRequestForm()
+    if request.method == "GET":
+        form.proposed_in.data = _local_naive(record.checked_in_at)
+        form.proposed_out.data = _local_naive(record.checked_out_at)
+    if form.validate_on_submit():
+        try:
+            corrections.request_correction(
+                g.volunteer,
+                record,
+                proposed_in_at=local_to_utc(form.proposed_in.data)
+                if form.proposed_in.data
+                else None,
+                proposed_out_at=local_to_utc(form.proposed_out.data)
+                if form.proposed_out.data
+                else None,
+                reason=form.reason.data,
+                now=utcnow(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template(
+                "volunteers/correction_new.html", form=form, record=record
+            ), error.status
+        flash(_("Your request has been sent to the station."), "success")
+        return redirect(url_for("volunteers.me") + "#corrections")
+    status = 400 if request.method == "POST" else 200
+    return render_template("volunteers/correction_new.html", form=form, record=record), status
+
+
+@bp.get("/me/export.json")
+@volunteer_required
+def export_json():
+    """Download everything the app holds about me, as JSON."""
+    body = json.dumps(privacy.export(g.volunteer), ensure_ascii=False, indent=2)
+    return _download(body, "application/json", "my-volunteer-data.json")
+
+
+@bp.get("/me/export.csv")
+@volunteer_required
+def export_csv():
+    """Download my service records as CSV."""
+    return _download(privacy.export_csv(g.volunteer), "text/csv", "my-service-records.csv")
+
+
+def _download(body: str, mimetype: str, filename: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _no_store(response)
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@volunteer_required
+def delete_account():
+    """Delete my account: personal data goes, the records stay anonymously."""
+    form = DeleteAccountForm()
+    volunteer = g.volunteer
+    if form.validate_on_submit():
+        error = None
+        if not form.confirm.data:
+            error = _("Please tick the box to confirm.")
+        elif volunteer.pin_hash and not check_password_hash(
+            volunteer.pin_hash, form.pin.data or ""
+        ):
+            error = _("The PIN is wrong.")
+        if error is None:
+            privacy.delete_account(volunteer, now=utcnow())
+            db.session.commit()
+            flash(_("Your account has been deleted. Thank you for your service."), "info")
+            response = redirect(url_for("activities.home"))
+            clear_device_cookie(response)
+            return response
+        form.form_errors.append(error)
+        return render_template("volunteers/delete.html", form=form, volunteer=volunteer), 400
+    status = 400 if request.method == "POST" else 200
+    return render_template("volunteers/delete.html", form=form, volunteer=volunteer), status
