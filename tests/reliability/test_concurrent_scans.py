@@ -7,6 +7,8 @@ a SIGKILL in the middle of a burst loses no acknowledged check-in.
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -187,3 +189,119 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_check_in(database):
     engine.dispose()
     assert set(acknowledged) <= stored
     assert count == len(stored)
+
+
+def _arrange_held_activity(uri: str, records: int) -> dict:
+    """An activity that ended, with checked-out records, and its organizer (password 'x' * 10)."""
+    from werkzeug.security import generate_password_hash
+
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://"))
+    ends = (utcnow() - timedelta(minutes=30)).replace(tzinfo=None, microsecond=0)
+    starts = ends - timedelta(hours=2)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO units (name, level, created_at) VALUES ('吕陵小学', 'station', :t)"),
+            {"t": starts},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO categories (code, name_zh, name_en, sort_order) "
+                "VALUES ('education', '教育关爱', 'Education', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, unit_id, "
+                "is_active, created_at) VALUES ('lvxiao', '吕陵小学', :h, "
+                "'station_organizer', 1, true, :t)"
+            ),
+            {"h": generate_password_hash("x" * 10), "t": starts},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO activities (unit_id, category_id, title, place, description, "
+                "starts_at, ends_at, status, created_at, rotate_seconds, allow_static_code) "
+                "VALUES (1, 1, '主题教育', '校园', '', :s, :e, 'published', :s, 30, true)"
+            ),
+            {"s": starts, "e": ends},
+        )
+        for i in range(records):
+            conn.execute(
+                text(
+                    "INSERT INTO volunteers (name, phone, consent_version, consented_at, "
+                    "created_at) VALUES (:n, :p, 'test', :t, :t)"
+                ),
+                {"n": f"志愿者{i}", "p": phone_number(i), "t": starts},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO checkins (activity_id, volunteer_id, checked_in_at, "
+                    "checked_out_at, minutes, origin, status, needs_review) VALUES "
+                    "(1, :v, :s, :e, 60, 'scan', 'pending', false)"
+                ),
+                {"v": i + 1, "s": starts, "e": starts + timedelta(hours=1)},
+            )
+    engine.dispose()
+    return {"activity": 1, "records": list(range(1, records + 1))}
+
+
+def test_confirmation_racing_adjustments_confirms_only_what_it_saw(database):
+    """Confirm-all and 30 hour adjustments at once: confirmed always means these minutes."""
+    uri, _ = database
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:  # the fixture's arrangement is not needed here
+        for table in ("checkins", "activity_stats", "activities", "categories", "units"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+    if uri.startswith("postgresql"):
+        engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            for table in ("units", "categories", "activities"):
+                conn.execute(text(f"ALTER SEQUENCE {table}_id_seq RESTART WITH 1"))
+        engine.dispose()
+    held = _arrange_held_activity(uri, 30)
+    with gunicorn(uri, workers=4) as server:
+        organizer = Phone(server.port)
+        _, _, page = organizer.request("GET", "/login")
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        status, _, _ = organizer.request(
+            "POST", "/login", {"csrf_token": token, "username": "lvxiao", "password": "x" * 10}
+        )
+        assert status == 302
+        base = f"/activities/{held['activity']}"
+        jobs = [lambda: organizer.request("POST", f"{base}/confirm", {"csrf_token": token})]
+        jobs += [
+            (
+                lambda c=c: organizer.request(
+                    "POST",
+                    f"{base}/checkins/{c}/adjust",
+                    {"csrf_token": token, "hours": "1.5", "reason": "核对后更正"},
+                )
+            )
+            for c in held["records"]
+        ]
+        results = burst(jobs, workers=31)
+        assert all(status < 500 for status, _, _ in results), [s for s, _, _ in results]
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, minutes, status FROM checkins")).all()
+        entries = conn.execute(
+            text(
+                "SELECT checkin_id, action, new_value FROM audit_entries "
+                "WHERE checkin_id IS NOT NULL ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert len(rows) == 30
+    for record_id, minutes, status in rows:
+        history = [
+            (a, v if isinstance(v, dict) else json.loads(v))
+            for c, a, v in entries
+            if c == record_id
+        ]
+        assert history, record_id
+        last_action, last_value = history[-1]
+        if status == "confirmed":  # confirmed after the last change, with today's minutes
+            assert last_action == "hours.confirm" and last_value["minutes"] == minutes
+        else:
+            assert last_action == "hours.adjust" and minutes == 90

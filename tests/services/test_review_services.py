@@ -65,9 +65,22 @@ def test_adjust_needs_reason_and_becomes_organizer_hours(db, held):
     assert record.minutes == 150 and record.origin == HoursOrigin.ORGANIZER
     assert record.recorded_by_id == user.id
     (entry,) = for_activity(activity.id)
-    assert entry.old_value == {"minutes": 120, "origin": "scan"}
-    assert entry.new_value == {"minutes": 150, "origin": "organizer"}
+    assert entry.old_value == {"minutes": 120, "origin": "scan", "status": "pending"}
+    assert entry.new_value == {"minutes": 150, "origin": "organizer", "status": "pending"}
     assert entry.reason == "帮忙收拾场地"
+
+
+def test_adjusting_confirmed_hours_returns_them_to_pending(db, held):
+    from volunteer_app.checkins.models import HoursStatus
+
+    activity, user, out, _stays = held
+    record = services.find_record(activity.id, out.id)
+    record.status = HoursStatus.CONFIRMED
+    db.session.flush()
+    review.adjust_hours(record, user, minutes=90, reason="核对签到表后更正", now=utcnow())
+    assert record.status is HoursStatus.PENDING and record.minutes == 90
+    (entry,) = for_activity(activity.id)
+    assert entry.old_value["status"] == "confirmed" and entry.new_value["status"] == "pending"
 
 
 def test_confirm_requires_closed_and_reviewed_records(db, held):

@@ -87,7 +87,13 @@ def close_all_due(now: datetime) -> int:
 def adjust_hours(
     record: CheckIn, user: User, *, minutes: int, reason: str, now: datetime
 ) -> CheckIn:
-    """Set one record's hours with a reason; the hours become the organizer's."""
+    """Set one record's hours with a reason; the hours become the organizer's.
+
+    The row is re-read under a lock, so an adjustment and a confirmation at the same moment
+    are applied one after the other. Adjusting confirmed hours returns them to pending:
+    "confirmed" always means that exactly these minutes were confirmed.
+    """
+    db.session.refresh(record, with_for_update=True)
     activity = record.activity
     review_rules.validate_held(activity.status.value)
     reason = review_rules.validate_adjustment(
@@ -96,11 +102,12 @@ def adjust_hours(
         reason=reason,
         checked_out=record.checked_out_at is not None,
     )
-    old = {"minutes": record.minutes, "origin": record.origin.value}
+    old = {"minutes": record.minutes, "origin": record.origin.value, "status": record.status.value}
     record.minutes = minutes
     record.origin = HoursOrigin.ORGANIZER
     record.recorded_by_id = user.id
     record.needs_review = False
+    record.status = HoursStatus.PENDING
     audit.record(
         "hours.adjust",
         now=now,
@@ -109,7 +116,11 @@ def adjust_hours(
         checkin_id=record.id,
         volunteer_id=record.volunteer_id,
         old=old,
-        new={"minutes": minutes, "origin": HoursOrigin.ORGANIZER.value},
+        new={
+            "minutes": minutes,
+            "origin": HoursOrigin.ORGANIZER.value,
+            "status": HoursStatus.PENDING.value,
+        },
         reason=reason,
     )
     db.session.flush()
@@ -216,9 +227,10 @@ def confirm_hours(activity: Activity, user: User, *, now: datetime) -> int:
         pending_count=c["pending"],
     )
     records = db.session.scalars(
-        select(CheckIn).where(
-            CheckIn.activity_id == activity.id, CheckIn.status == HoursStatus.PENDING
-        )
+        select(CheckIn)
+        .where(CheckIn.activity_id == activity.id, CheckIn.status == HoursStatus.PENDING)
+        .with_for_update()  # an adjustment in flight finishes first; we confirm its minutes
+        .execution_options(populate_existing=True)
     ).all()
     for record in records:
         record.status = HoursStatus.CONFIRMED
