@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
@@ -114,3 +115,20 @@ def _is_write() -> bool:
     Outside requests (CLI, shell, tests) transactions stay deferred: they run alone.
     """
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+@contextmanager
+def without_write_lock(session):
+    """Do slow CPU work (password hashing) without holding SQLite's write lock.
+
+    Writing requests take SQLite's single write lock at their first query. Hashing a PIN
+    takes ~100 ms; done inside the lock, a burst of first-time check-ins would queue behind
+    each other's hashing until the busy timeout. On SQLite this ends the transaction first;
+    call it only where nothing is pending (it raises if something is). PostgreSQL locks rows,
+    not the database, so there it does nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite" and session().in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("without_write_lock() with unsaved changes")
+        session.commit()
+    yield

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
+from ..database import without_write_lock
 from ..extensions import db, limiter
 from . import rules
 from .models import Device, PinThrottle, Volunteer
@@ -95,16 +96,23 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunte
     Unknown number, wrong PIN, expired code and "no PIN yet" all raise the same
     IdentityError("mismatch"); five in a row lock the number ("locked", 429) for everyone.
     Using a one-time code clears the old PIN: the volunteer must choose a new one.
+
+    The secret is checked (slow by design) outside SQLite's write lock; the outcome is then
+    counted on the throttle row re-read under its lock, so concurrent attempts count one by one.
     """
+    secret = rules.normalize_secret(raw_secret)
+    rules.validate_attempt_allowed(_locked_until(phone), now)
+    volunteer = find_by_phone(phone)
+    with without_write_lock(db.session):
+        how = _secret_matches(volunteer, secret, now)
     throttle = _throttle(phone, now)
     rules.validate_attempt_allowed(throttle.locked_until, now)
-    volunteer = find_by_phone(phone)
-    how = _secret_matches(volunteer, rules.normalize_secret(raw_secret), now)
     if how is None:
         throttle.failures, throttle.locked_until = rules.compute_failure(throttle.failures, now)
         throttle.updated_at = now
         db.session.flush()
         raise IdentityError("mismatch")
+    volunteer = find_by_phone(phone)
     assert volunteer is not None
     throttle.failures, throttle.locked_until, throttle.updated_at = 0, None, now
     if how == "code":
@@ -120,6 +128,12 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunte
         )
     db.session.flush()
     return volunteer, how == "code"
+
+
+def _locked_until(phone: str) -> datetime | None:
+    """The number's lock, read without locking or creating its throttle row."""
+    row = db.session.get(PinThrottle, _throttle_key(phone))
+    return row.locked_until if row is not None else None
 
 
 def commit_failure(error: Exception) -> None:
@@ -143,12 +157,14 @@ def sign_in_or_register(
     if not name:
         raise VolunteerError("name_required")
     new_pin = rules.validate_new_pin(pin)
+    with without_write_lock(db.session):
+        pin_hash = generate_password_hash(new_pin)
     volunteer = Volunteer(
         name=name,
         phone=phone,
         consent_version=consent_version,
         consented_at=now,
-        pin_hash=generate_password_hash(new_pin),
+        pin_hash=pin_hash,
         pin_set_at=now,
     )
     try:
