@@ -85,6 +85,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
 
+    #: Nothing a person or a kiosk sends is larger; bigger bodies are refused with 413.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+
     WTF_CSRF_TIME_LIMIT = None  # a check-in page may stay open for the whole activity
 
     SESSION_COOKIE_HTTPONLY = True

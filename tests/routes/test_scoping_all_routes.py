@@ -171,13 +171,25 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
     checkins.check_in(activity, volunteer, now=activity.starts_at)
     login_as(make.user(unit=activity.unit))
     db.session.commit()
+    a = activity.id
     pages = [
         "/activities",
-        f"/activities/{activity.id}",
-        "/c/" + issue_token(app.config["SECRET_KEY"], activity.id),
+        f"/activities/{a}",
+        "/c/" + issue_token(app.config["SECRET_KEY"], a),
+        f"/activities/{a}/poster",
+        f"/activities/{a}/projector",
+        f"/activities/{a}/edit",
+        f"/activities/{a}/checkin",
+        f"/activities/{a}/live.json",
+        "/discover",
+        f"/discover/{a}",
+        "/reports/",
+        f"/reports/?unit={activity.unit_id}",
     ]
     for url in pages:
-        html = client.get(url).get_data(as_text=True)
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        html = response.get_data(as_text=True)
         assert text not in html, url
         assert re.search(r"<script>alert|<img src=x", html) is None, url
 

@@ -105,3 +105,26 @@ def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
     )
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503 and response.json == {"status": "unavailable"}
+
+
+def test_oversized_bodies_are_refused_with_413(client):
+    response = client.post("/login", data={"username": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413 and "内容过大" in response.get_data(as_text=True)
+    api = client.post(
+        "/api/v1/activities/1/checkins",
+        data=b"{" + b" " * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    )
+    assert api.status_code in (401, 413) and api.is_json
+
+
+def test_production_cookies_are_secure_httponly_and_lax(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}", "SECRET_KEY": "s" * 48}
+    )
+    client = app.test_client()
+    client.get("/login")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
