@@ -8,4 +8,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 console_bp = Blueprint("api_console", __name__, url_prefix="/account/api-tokens")
 
-from . import auth, console, routes  # noqa: E402,F401
+from . import auth, console, hours, routes, scan  # noqa: E402,F401
