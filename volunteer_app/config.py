@@ -99,6 +99,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     #: Failed sign-ins per username before a temporary lockout.
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+    #: Largest request body accepted (413 above it). Nothing here uploads files; an API call
+    #: or a form is a few kilobytes.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     #: Per API token: generous, so a school-gate kiosk or a nightly sync never trips it.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "6000 per minute")
     #: API calls without a token, per address.
