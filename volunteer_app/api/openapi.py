@@ -277,7 +277,7 @@ def operations() -> dict[tuple[str, str], dict]:
                             "status": "finished",
                             "confirmed": 3,
                             "already": False,
-                            "message": "已确认 3 名志愿者的时长。",
+                            "message": "已确认 3 名志愿者的服务时长。",
                         },
                     ),
                 },

@@ -161,7 +161,7 @@ class ConfirmResult(BaseModel):
     already: bool = Field(
         description="True when every record was confirmed before: a harmless repeat."
     )
-    message: str = Field(examples=["已确认 3 名志愿者的时长。"])
+    message: str = Field(examples=["已确认 3 名志愿者的服务时长。"])
 
 
 class SelfScan(Strict):
