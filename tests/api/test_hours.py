@@ -77,8 +77,9 @@ def test_adjust_uses_the_review_service_and_a_repeat_changes_nothing(client, db,
     assert len(adjusted) == 1
     assert adjusted[0].actor_user_id == api.user.id
     assert adjusted[0].reason == "忘记签退，现场核实服务到结束"
-    assert adjusted[0].old_value == {"minutes": 0, "origin": "scan"}
-    assert adjusted[0].new_value == {"minutes": 150, "origin": "organizer"}
+    old, new = adjusted[0].old_value, adjusted[0].new_value
+    assert (old["minutes"], old["origin"]) == (0, "scan")
+    assert (new["minutes"], new["origin"]) == (150, "organizer")
     repeat = client.post(url, json=body, headers=api.headers)
     assert repeat.status_code == 200 and repeat.json["changed"] is False
     assert repeat.json["minutes"] == 150
