@@ -228,3 +228,49 @@ def test_hours_need_a_live_token(client, db, api, ended, header):
         )
         assert response.status_code == 401 and error_code(response) == "unauthorized"
     assert audit_count(db, "hours.adjust") == audit_count(db, "hours.confirm") == 0
+
+
+def test_close_open_checkins_then_keep_then_confirm(client, db, make, api):
+    """The page's whole review flow over the API, each step repeated harmlessly."""
+    start = (utcnow() - timedelta(hours=4)).replace(microsecond=0)
+    activity = make.activity(unit=api.activity.unit, starts_at=start, minutes=180)
+    volunteer = make.volunteer("张伟")
+    services.check_in(activity, volunteer, now=start)
+    db.session.commit()
+    base = f"/api/v1/activities/{activity.id}/hours"
+    closed = client.post(f"{base}/close", headers=api.headers)
+    assert closed.status_code == 200 and closed.json["closed"] == 1
+    assert closed.json["message"] == "已关闭 1 条未签退记录，已标记为待复核。"
+    again = client.post(f"{base}/close", json={}, headers=api.headers)
+    assert again.status_code == 200 and again.json["closed"] == 0
+    assert audit_count(db, "checkin.close_at_end") == 1
+    record = services.find_record(activity.id, volunteer.id)
+    kept = client.post(f"{base}/{record.id}/keep", headers=api.headers)
+    assert kept.status_code == 200 and kept.json["changed"] is True
+    assert kept.json["needs_review"] is False and kept.json["origin"] == "scan"
+    repeat = client.post(f"{base}/{record.id}/keep", headers=api.headers)
+    assert repeat.status_code == 200 and repeat.json["changed"] is False
+    assert audit_count(db, "hours.review_keep") == 1
+    assert client.post(f"{base}/confirm", headers=api.headers).json["confirmed"] == 1
+
+
+def test_close_and_keep_follow_the_review_rules(client, db, make, api):
+    record = services.check_in(api.activity, make.volunteer(), now=utcnow())
+    db.session.commit()
+    base = f"/api/v1/activities/{api.activity.id}/hours"
+    early = client.post(f"{base}/close", headers=api.headers)
+    assert early.status_code == 409 and error_code(early) == "not_ended"
+    still_open = client.post(f"{base}/{record.id}/keep", headers=api.headers)
+    assert still_open.status_code == 409 and error_code(still_open) == "still_open"
+    extra = client.post(f"{base}/{record.id}/keep", json={"x": 1}, headers=api.headers)
+    assert extra.status_code == 422 and error_code(extra) == "invalid_body"
+    other = make.activity(title="别的站点")
+    theirs = services.check_in(other, make.volunteer(), now=utcnow())
+    db.session.commit()
+    for url in (
+        f"/api/v1/activities/{other.id}/hours/close",
+        f"/api/v1/activities/{other.id}/hours/{theirs.id}/keep",
+        f"{base}/{theirs.id}/keep",
+    ):
+        assert client.post(url, headers=api.headers).status_code == 404, url
+    assert client.post(f"{base}/close").status_code == 401

@@ -1,4 +1,4 @@
-"""Hours over the API: list per activity, adjust one record, confirm all.
+"""Hours over the API: list, close open check-ins, adjust or keep one record, confirm all.
 
 The same services as the organizer's pages (``checkins.review``): the rules, the audit
 entries and the messages are theirs. This module only adds what an API needs: status codes
@@ -23,6 +23,7 @@ from ..extensions import db
 from . import bp, queries
 from .routes import _body, _paging, _record_out
 from .schemas import (
+    CloseResult,
     Confirmation,
     ConfirmResult,
     HoursAdjustment,
@@ -108,6 +109,48 @@ def adjust_hours(activity_id: int, checkin_id: int):
         db.session.rollback()
         _refuse(error)
     return jsonify(_hours_out(record, HoursResult, changed=True))
+
+
+@bp.post("/activities/<int:activity_id>/hours/<int:checkin_id>/keep")
+def keep_hours(activity_id: int, checkin_id: int):
+    """Clear a record's review mark keeping its hours (``review.keep_hours``, audited)."""
+    activity = activity_or_404(g.api_user, activity_id)
+    record = _record_or_404(activity, checkin_id)
+    if request.get_data():
+        _body(Confirmation)
+    if not record.needs_review and record.checked_out_at is not None:
+        return jsonify(_hours_out(record, HoursResult, changed=False))  # a repeat
+    try:
+        review.keep_hours(record, g.api_user, now=utcnow())
+        db.session.commit()
+    except HoursError as error:
+        db.session.rollback()
+        _refuse(error)
+    return jsonify(_hours_out(record, HoursResult, changed=True))
+
+
+@bp.post("/activities/<int:activity_id>/hours/close")
+def close_open(activity_id: int):
+    """Close the open check-ins at the end time, 0 h and marked for review (audited).
+
+    A repeat closes nothing more and answers ``closed: 0``.
+    """
+    activity = activity_or_404(g.api_user, activity_id)
+    if request.get_data():
+        _body(Confirmation)
+    try:
+        closed = review.close_open_checkins(activity, utcnow(), actor=g.api_user)
+        db.session.commit()
+    except HoursError as error:
+        db.session.rollback()
+        _refuse(error)
+    return jsonify(
+        CloseResult(
+            activity_id=activity.id,
+            closed=len(closed),
+            message=_("%(num)d open check-ins closed and marked for review.", num=len(closed)),
+        ).model_dump(mode="json")
+    )
 
 
 @bp.post("/activities/<int:activity_id>/hours/confirm")

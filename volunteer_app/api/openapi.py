@@ -16,6 +16,7 @@ from .schemas import (
     ActivityOut,
     CheckInOut,
     CheckInResult,
+    CloseResult,
     Confirmation,
     ConfirmResult,
     Error,
@@ -113,6 +114,12 @@ SCAN_RESULT_EXAMPLE = {
     "minutes": 0, "hours": 0.0, "status": "pending", "already": False,
     "device_key": "Qm9w3v3a7Jk0b2yQ1r8sT5uVx6Wz4A1c", "choose_pin": False,
 }  # fmt: skip
+
+
+EMPTY_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": _ref(Confirmation), "example": {}}},
+}
 
 
 def operations() -> dict[tuple[str, str], dict]:
@@ -257,16 +264,47 @@ def operations() -> dict[tuple[str, str], dict]:
                 ),
             },
         },
+        ("post", "/api/v1/activities/{activity_id}/hours/{checkin_id}/keep"): {
+            "operationId": "keepHours",
+            "summary": "Clear one record's review mark, keeping its hours (audited)",
+            "parameters": [ACTIVITY_ID, CHECKIN_ID],
+            "requestBody": EMPTY_BODY,
+            "responses": {
+                "200": {
+                    "description": "The record (changed=false when it was not marked)",
+                    **_json(_ref(HoursResult)),
+                },
+                **_errors(400, 404, 409, 422),
+            },
+        },
+        ("post", "/api/v1/activities/{activity_id}/hours/close"): {
+            "operationId": "closeOpenCheckins",
+            "summary": "Close the open check-ins of an ended activity at its end time "
+            "(0 h, marked for review; audited)",
+            "parameters": [ACTIVITY_ID],
+            "requestBody": EMPTY_BODY,
+            "responses": {
+                "200": {
+                    "description": "How many were closed (0 on a repeat)",
+                    **_json(
+                        _ref(CloseResult),
+                        {
+                            "activity_id": 9,
+                            "closed": 2,
+                            "message": "已关闭 2 条未签退记录，已标记为待复核。",
+                        },
+                    ),
+                },
+                **_errors(400, 404, 409, 422),
+            },
+        },
         ("post", "/api/v1/activities/{activity_id}/hours/confirm"): {
             "operationId": "confirmHours",
             "summary": "Confirm all pending hours of an ended activity (志愿服务时长确认)",
             "description": "Refused (409) while records are open or marked for review. A repeat "
             "after everything is confirmed answers 200 with already=true.",
             "parameters": [ACTIVITY_ID],
-            "requestBody": {
-                "required": False,
-                "content": {"application/json": {"schema": _ref(Confirmation), "example": {}}},
-            },
+            "requestBody": EMPTY_BODY,
             "responses": {
                 "200": {
                     "description": "Confirmed, or already confirmed before",
@@ -367,7 +405,7 @@ def api_routes(url_map: Map) -> set[tuple[str, str]]:
 def build_document(url_map: Map) -> dict:
     """The whole OpenAPI 3.1 document (only routes that exist are included)."""
     models = [Page[ActivityOut], Page[CheckInOut], ActivityOut, CheckInOut, CheckInResult,
-              HoursPage, HoursResult, ConfirmResult, SelfScanResult, *INPUT_MODELS,
+              HoursPage, HoursResult, ConfirmResult, CloseResult, SelfScanResult, *INPUT_MODELS,
               Error]  # fmt: skip
     _, schemas = models_json_schema(
         [(m, "validation" if m in INPUT_MODELS else "serialization") for m in models],

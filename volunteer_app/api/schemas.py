@@ -149,7 +149,7 @@ class HoursResult(HoursOut):
 
 
 class Confirmation(Strict):
-    """Confirm all pending hours of the activity (the body may also be left out)."""
+    """No parameters: the body may be left out, or be ``{}``."""
 
 
 class ConfirmResult(BaseModel):
@@ -226,3 +226,13 @@ class SelfScanResult(BaseModel):
         description="True when a one-time code was used: the old PIN is gone and the volunteer "
         "should choose a new one on My page (/me/pin)."
     )
+
+
+class CloseResult(BaseModel):
+    """The outcome of closing an activity's open check-ins at its end time."""
+
+    activity_id: int
+    closed: int = Field(
+        ge=0, description="Records closed by this request (0 h, marked for review); 0 on a repeat."
+    )
+    message: str = Field(examples=["已关闭 2 条未签退记录，已标记为待复核。"])
