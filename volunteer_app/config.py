@@ -85,8 +85,6 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
 
-    #: Nothing a person or a kiosk sends is larger; bigger bodies are refused with 413.
-    MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = None  # a check-in page may stay open for the whole activity
@@ -103,6 +101,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     #: Failed sign-ins per username before a temporary lockout.
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+    #: Largest request body accepted (413 above it). Nothing here uploads files; an API call
+    #: or a form is a few kilobytes.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     #: Per API token: generous, so a school-gate kiosk or a nightly sync never trips it.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "6000 per minute")
     #: API calls without a token, per address.

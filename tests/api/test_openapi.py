@@ -48,3 +48,33 @@ def test_api_conforms_to_its_schema(app, api):
             case.call_and_validate(headers=api.headers, excluded_checks=[positive_data_acceptance])
 
         run()
+
+
+def test_every_example_matches_its_schema(client):
+    """Examples are hand-written: check each against the schema it illustrates."""
+    import json
+
+    import jsonschema_rs
+
+    document = client.get("/api/v1/openapi.json").json
+    components = document["components"]["schemas"]
+    checked = 0
+
+    def validate(schema: dict, example) -> None:
+        text = json.dumps({**schema, "$defs": components}).replace(
+            "#/components/schemas/", "#/$defs/"
+        )
+        jsonschema_rs.validator_for(json.loads(text)).validate(example)
+
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            contents = [r.get("content", {}) for r in operation["responses"].values()]
+            contents.append(operation.get("requestBody", {}).get("content", {}))
+            for content in contents:
+                media = content.get("application/json", {})
+                examples = [e["value"] for e in media.get("examples", {}).values()]
+                examples += [media["example"]] if "example" in media else []
+                for example in examples:
+                    validate(media["schema"], example)
+                    checked += 1
+    assert checked >= 12

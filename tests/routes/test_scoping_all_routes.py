@@ -27,6 +27,8 @@ PUBLIC = {
     "checkins.scan_submit",
     "health.healthz",
     "api.openapi",
+    "api.self_check_in",  # a volunteer's own scan: QR token + PIN or device key (tests/api)
+    "api.self_check_out",
     "activities.kiosk",  # gated by a signed kiosk token (tests/routes/test_projector.py)
     "activities.kiosk_live",
     "pwa.manifest",

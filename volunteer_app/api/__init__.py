@@ -8,4 +8,13 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 console_bp = Blueprint("api_console", __name__, url_prefix="/account/api-tokens")
 
-from . import auth, console, routes  # noqa: E402,F401
+from .bodies import SafeJSONProvider  # noqa: E402
+
+
+@bp.record_once
+def _safe_json(state) -> None:
+    """Deeply nested JSON is a 400 (invalid JSON), never a 500: see api/bodies.py."""
+    state.app.json = SafeJSONProvider(state.app)
+
+
+from . import auth, console, hours, routes, scan  # noqa: E402,F401

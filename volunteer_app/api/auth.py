@@ -12,8 +12,9 @@ from ..extensions import csrf, limiter
 from . import bp
 from .services import user_for_token
 
-#: Endpoints that need no token (the OpenAPI document).
-PUBLIC_ENDPOINTS = {"api.openapi"}
+#: Endpoints that need no token: the OpenAPI document, and the volunteer's own check-in and
+#: check-out (they identify the volunteer instead: see api/scan.py).
+PUBLIC_ENDPOINTS = {"api.openapi", "api.self_check_in", "api.self_check_out"}
 
 
 class ApiAuthError(DomainError):

@@ -12,7 +12,22 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Map
 
-from .schemas import ActivityOut, CheckInOut, CheckInResult, Error, Page, VolunteerRef
+from .schemas import (
+    ActivityOut,
+    CheckInOut,
+    CheckInResult,
+    CloseResult,
+    Confirmation,
+    ConfirmResult,
+    Error,
+    HoursAdjustment,
+    HoursPage,
+    HoursResult,
+    Page,
+    SelfScan,
+    SelfScanResult,
+    VolunteerRef,
+)
 
 REF = "#/components/schemas/{model}"
 PAGE_PARAMS = [
@@ -33,6 +48,9 @@ ACTIVITY_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
 }
+CHECKIN_ID = {**ACTIVITY_ID, "name": "checkin_id"}
+#: Request models (validated as input); the others are responses.
+INPUT_MODELS = (VolunteerRef, HoursAdjustment, Confirmation, SelfScan)
 
 
 def _ref(model) -> dict:
@@ -46,15 +64,16 @@ def _json(schema: dict, example: Any = None) -> dict:
     return {"content": {"application/json": content}}
 
 
-def _errors(*codes: int) -> dict:
+def _errors(*codes: int, **descriptions: str) -> dict:
     texts = {
         400: "Bad request (invalid JSON or parameter)",
         401: "Missing, unknown or revoked token",
         404: "Not found, or not in the caller's scope",
-        409: "Refused by a check-in rule (closed, cancelled, not checked in …)",
+        409: "Refused by a rule (closed, cancelled, not ended, not checked in …)",
         422: "The body does not match the schema",
         429: "Rate limit exceeded",
     }
+    texts.update({int(code[1:]): text for code, text in descriptions.items()})
     return {
         str(code): {"description": texts[code], **_json(_ref(Error))} for code in (401, 429, *codes)
     }
@@ -69,6 +88,38 @@ RECORD_EXAMPLE = {
     "checked_in_at": "2021-03-05T00:25:00Z", "checked_out_at": None, "minutes": 0,
     "hours": 0.0, "origin": "organizer", "status": "pending", "already": False,
 }  # fmt: skip
+HOURS_EXAMPLE = {
+    "id": 7, "volunteer_id": 42, "name": "李秀英", "phone": "138****1234",
+    "checked_in_at": "2021-03-05T00:25:00Z", "checked_out_at": "2021-03-05T03:00:00Z",
+    "minutes": 0, "hours": 0.0, "origin": "scan", "status": "pending", "needs_review": True,
+}  # fmt: skip
+SCAN_EXAMPLES = {
+    "remembered device (Authorization: Device <key>)": {
+        "value": {"token": "s9.Xb3kP0oQ5aVn8cT1yR2uE7wIzHs"}
+    },
+    "known number on a kiosk": {
+        "value": {"token": "r9.1843221.kP3xQ0v", "phone": "13812341234", "pin": "2580"}
+    },
+    "first registration on the volunteer's own phone": {
+        "value": {
+            "token": "https://zyz.example.cn/c/s9.Xb3kP0oQ5aVn8cT1yR2uE7wIzHs",
+            "phone": "13900001111", "pin": "8264", "name": "刘洋", "consent": True,
+            "remember": True,
+        }
+    },
+}  # fmt: skip
+SCAN_RESULT_EXAMPLE = {
+    "id": 17, "activity_id": 9, "activity": "学雷锋义诊", "name": "刘洋",
+    "phone": "139****1111", "checked_in_at": "2026-11-26T07:31:05Z", "checked_out_at": None,
+    "minutes": 0, "hours": 0.0, "status": "pending", "already": False,
+    "device_key": "Qm9w3v3a7Jk0b2yQ1r8sT5uVx6Wz4A1c", "choose_pin": False,
+}  # fmt: skip
+
+
+EMPTY_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": _ref(Confirmation), "example": {}}},
+}
 
 
 def operations() -> dict[tuple[str, str], dict]:
@@ -152,6 +203,149 @@ def operations() -> dict[tuple[str, str], dict]:
                 **_errors(400, 404, 409, 422),
             },
         },
+        ("get", "/api/v1/activities/{activity_id}/hours"): {
+            "operationId": "listHours",
+            "summary": "Hours of an activity for review, in arrival order, with what blocks "
+            "confirmation",
+            "parameters": [ACTIVITY_ID, *PAGE_PARAMS],
+            "responses": {
+                "200": {
+                    "description": "A page, and the counts of the whole activity",
+                    **_json(
+                        _ref(HoursPage),
+                        {
+                            "items": [HOURS_EXAMPLE],
+                            "total": 1,
+                            "page": 1,
+                            "per_page": 50,
+                            "summary": {"open": 0, "needs_review": 1, "pending": 1},
+                        },
+                    ),
+                },
+                **_errors(400, 404),
+            },
+        },
+        ("post", "/api/v1/activities/{activity_id}/hours/{checkin_id}"): {
+            "operationId": "adjustHours",
+            "summary": "Set one record's hours with a reason (audited; the hours become the "
+            "organizer's and the review mark is cleared)",
+            "parameters": [ACTIVITY_ID, CHECKIN_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _ref(HoursAdjustment),
+                        "example": {"hours": 2.5, "reason": "忘记签退，现场核实服务到结束"},
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "The record (changed=false when it already had these hours)",
+                    **_json(
+                        _ref(HoursResult),
+                        {
+                            **HOURS_EXAMPLE,
+                            "minutes": 150,
+                            "hours": 2.5,
+                            "origin": "organizer",
+                            "needs_review": False,
+                            "changed": True,
+                        },
+                    ),
+                },
+                **_errors(
+                    400,
+                    404,
+                    409,
+                    422,
+                    _422="Invalid body, or hours not in steps of 0.5 / longer than the "
+                    "activity, or no reason",
+                ),
+            },
+        },
+        ("post", "/api/v1/activities/{activity_id}/hours/{checkin_id}/keep"): {
+            "operationId": "keepHours",
+            "summary": "Clear one record's review mark, keeping its hours (audited)",
+            "parameters": [ACTIVITY_ID, CHECKIN_ID],
+            "requestBody": EMPTY_BODY,
+            "responses": {
+                "200": {
+                    "description": "The record (changed=false when it was not marked)",
+                    **_json(_ref(HoursResult)),
+                },
+                **_errors(400, 404, 409, 422),
+            },
+        },
+        ("post", "/api/v1/activities/{activity_id}/hours/close"): {
+            "operationId": "closeOpenCheckins",
+            "summary": "Close the open check-ins of an ended activity at its end time "
+            "(0 h, marked for review; audited)",
+            "parameters": [ACTIVITY_ID],
+            "requestBody": EMPTY_BODY,
+            "responses": {
+                "200": {
+                    "description": "How many were closed (0 on a repeat)",
+                    **_json(
+                        _ref(CloseResult),
+                        {
+                            "activity_id": 9,
+                            "closed": 2,
+                            "message": "已关闭 2 条未签退记录，已标记为待复核。",
+                        },
+                    ),
+                },
+                **_errors(400, 404, 409, 422),
+            },
+        },
+        ("post", "/api/v1/activities/{activity_id}/hours/confirm"): {
+            "operationId": "confirmHours",
+            "summary": "Confirm all pending hours of an ended activity (志愿服务时长确认)",
+            "description": "Refused (409) while records are open or marked for review. A repeat "
+            "after everything is confirmed answers 200 with already=true.",
+            "parameters": [ACTIVITY_ID],
+            "requestBody": EMPTY_BODY,
+            "responses": {
+                "200": {
+                    "description": "Confirmed, or already confirmed before",
+                    **_json(
+                        _ref(ConfirmResult),
+                        {
+                            "activity_id": 9,
+                            "status": "finished",
+                            "confirmed": 3,
+                            "already": False,
+                            "message": "已确认 3 名志愿者的服务时长。",
+                        },
+                    ),
+                },
+                **_errors(400, 404, 409, 422),
+            },
+        },
+        ("post", "/api/v1/checkin"): _self_scan_operation(
+            "selfCheckIn",
+            "A volunteer checks in with the activity's QR token (no organizer token)",
+            {
+                "201": {
+                    "description": "Checked in",
+                    **_json(_ref(SelfScanResult), SCAN_RESULT_EXAMPLE),
+                },
+                "200": {
+                    "description": "Already checked in: the existing record, already=true",
+                    **_json(_ref(SelfScanResult)),
+                },
+            },
+        ),
+        ("post", "/api/v1/checkout"): _self_scan_operation(
+            "selfCheckOut",
+            "A volunteer checks out with the activity's QR token and is credited the hours",
+            {
+                "200": {
+                    "description": "Checked out (already=true when it was done before)",
+                    **_json(_ref(SelfScanResult)),
+                },
+            },
+        ),
         ("get", "/api/v1/openapi.json"): {
             "operationId": "openapi",
             "summary": "This document",
@@ -159,6 +353,32 @@ def operations() -> dict[tuple[str, str], dict]:
             "responses": {"200": {"description": "OpenAPI 3.1", **_json({"type": "object"})}},
         },
     }
+
+
+def _self_scan_operation(operation_id: str, summary: str, responses: dict) -> dict:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": "For kiosk and scanner apps. A remembered device sends "
+        "`Authorization: Device <key>`; otherwise give phone and PIN (a new number also "
+        "name and consent, and chooses its PIN). Five wrong PINs lock the number for 15 "
+        "minutes; an unknown number and a wrong PIN get the same answer. Limited per "
+        "address (API_ANONYMOUS_RATE_LIMIT, PIN_RATE_LIMIT).",
+        "security": [{"device": []}, {}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(SelfScan), "examples": SCAN_EXAMPLES}},
+        },
+        "responses": {
+            **responses,
+            **_errors(
+                400, 409, 422,
+                _400="Invalid JSON, QR code invalid or expired, bad number, name or new PIN",
+                _401="Number and PIN do not match, or the device key is unknown or signed out",
+                _429="Rate limit exceeded, or this number is locked after wrong PINs",
+            ),
+        },
+    }  # fmt: skip
 
 
 def rule_to_path(rule: str) -> str:
@@ -185,9 +405,10 @@ def api_routes(url_map: Map) -> set[tuple[str, str]]:
 def build_document(url_map: Map) -> dict:
     """The whole OpenAPI 3.1 document (only routes that exist are included)."""
     models = [Page[ActivityOut], Page[CheckInOut], ActivityOut, CheckInOut, CheckInResult,
-              VolunteerRef, Error]  # fmt: skip
+              HoursPage, HoursResult, ConfirmResult, CloseResult, SelfScanResult, *INPUT_MODELS,
+              Error]  # fmt: skip
     _, schemas = models_json_schema(
-        [(m, "validation" if m is VolunteerRef else "serialization") for m in models],
+        [(m, "validation" if m in INPUT_MODELS else "serialization") for m in models],
         ref_template=REF,
     )
     existing = api_routes(url_map)
@@ -206,7 +427,16 @@ def build_document(url_map: Map) -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "device": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "'Device <key>': the key a volunteer's device was given "
+                    "by a check-in with remember=true.",
+                },
+            },
             "schemas": schemas["$defs"],
         },
         "paths": paths,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 
@@ -70,14 +71,30 @@ def _paging() -> queries.PageRequest:
     )
 
 
+class InvalidBody(ApiRequestError):
+    """The body is JSON but does not fit the operation's schema; names the fields at fault."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__("invalid_body", status=422)
+        self.fields = fields
+
+    @property
+    def message(self) -> str:
+        """The general message, then which fields to check (names as in the schema)."""
+        if not self.fields:
+            return super().message
+        return _("The request body is not valid. Check: %(fields)s", fields=", ".join(self.fields))
+
+
 def _body(model: type[BaseModel]) -> BaseModel:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiRequestError("invalid_json")
     try:
         return model.model_validate(data)
-    except ValidationError:
-        raise ApiRequestError("invalid_body", status=422) from None
+    except ValidationError as error:
+        fields = {".".join(str(part) for part in e["loc"]) for e in error.errors() if e["loc"]}
+        raise InvalidBody(sorted(fields)[:10]) from None
 
 
 def _activity_out(activity: Activity, checked_in: int) -> dict:

@@ -100,3 +100,139 @@ class VolunteerRef(Strict):
         if self.card is not None and self.name is not None:
             raise ValueError("name goes with phone, not with card")
         return self
+
+
+class HoursOut(CheckInOut):
+    """A record's hours as the organizer reviews them."""
+
+    needs_review: bool = Field(
+        description="Closed at the end without a check-out, or presence below the minimum: "
+        "adjust it before the hours can be confirmed."
+    )
+
+
+class HoursSummary(BaseModel):
+    """What stands between the activity and confirmation."""
+
+    open: int = Field(ge=0, description="Records without a check-out yet.")
+    needs_review: int = Field(ge=0, description="Records marked for review.")
+    pending: int = Field(ge=0, description="Records whose hours are not confirmed yet.")
+
+
+class HoursPage(Page[HoursOut]):
+    """One page of an activity's hours, with the counts of the whole activity."""
+
+    summary: HoursSummary
+
+
+class HoursAdjustment(Strict):
+    """Set one record's hours; the reason goes into the audit log."""
+
+    hours: float = Field(
+        strict=True,
+        ge=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="Credited hours in steps of 0.5, at most the activity's length.",
+        examples=[2.5],
+    )
+    reason: str = Field(min_length=1, max_length=2000, examples=["帮忙收拾场地，晚走半小时"])
+
+
+class HoursResult(HoursOut):
+    """A record after an adjustment."""
+
+    changed: bool = Field(
+        description="False when the record already had exactly these hours (a repeat): "
+        "nothing was changed and nothing was logged."
+    )
+
+
+class Confirmation(Strict):
+    """No parameters: the body may be left out, or be ``{}``."""
+
+
+class ConfirmResult(BaseModel):
+    """The outcome of a confirmation."""
+
+    activity_id: int
+    status: Literal["draft", "published", "finished", "cancelled"]
+    confirmed: int = Field(ge=0, description="Records confirmed by this request.")
+    already: bool = Field(
+        description="True when every record was confirmed before: a harmless repeat."
+    )
+    message: str = Field(examples=["已确认 3 名志愿者的服务时长。"])
+
+
+class SelfScan(Strict):
+    """A volunteer checks themself in or out with the activity's QR code.
+
+    On a new device: mobile number and PIN (a new number also gives name, consent and
+    chooses the PIN). A remembered device sends ``Authorization: Device <key>`` instead.
+    """
+
+    token: str = Field(
+        min_length=1,
+        max_length=500,
+        description="What the activity's QR code holds: the token, or the whole check-in URL "
+        "(…/c/<token>). Rotating projector codes and static poster codes follow the "
+        "activity's settings.",
+        examples=["s9.Xb3kP0oQ5aVn8cT1yR2uE7wIzHs"],
+    )
+    phone: str | None = Field(None, min_length=1, max_length=40, examples=["13812341234"])
+    pin: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        description="4–6 digit PIN (or an organizer's 8-digit one-time code). A new number "
+        "chooses its PIN here.",
+        examples=["2580"],
+    )
+    name: str | None = Field(
+        None, min_length=1, max_length=200, description="Only for a new number.", examples=["刘洋"]
+    )
+    consent: bool = Field(
+        False,
+        strict=True,
+        description="A new number must agree that the station keeps name, number and record.",
+    )
+    remember: bool = Field(
+        False,
+        strict=True,
+        description="Return a device key for the volunteer's own phone. Leave false on a "
+        "shared kiosk.",
+    )
+
+
+class SelfScanResult(BaseModel):
+    """The volunteer's record after a self check-in or check-out."""
+
+    id: int
+    activity_id: int
+    activity: str
+    name: str
+    phone: str = Field(description="Masked, e.g. 138****1234.", examples=["138****1234"])
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    minutes: int = Field(ge=0)
+    hours: float = Field(ge=0)
+    status: Literal["pending", "confirmed"]
+    already: bool = Field(description="True when it had been done before; nothing changed.")
+    device_key: str | None = Field(
+        description="Only with remember=true on a new device: keep it secret and send it as "
+        "'Authorization: Device <key>' next time. The volunteer can sign it out on My page."
+    )
+    choose_pin: bool = Field(
+        description="True when a one-time code was used: the old PIN is gone and the volunteer "
+        "should choose a new one on My page (/me/pin)."
+    )
+
+
+class CloseResult(BaseModel):
+    """The outcome of closing an activity's open check-ins at its end time."""
+
+    activity_id: int
+    closed: int = Field(
+        ge=0, description="Records closed by this request (0 h, marked for review); 0 on a repeat."
+    )
+    message: str = Field(examples=["已关闭 2 条未签退记录，已标记为待复核。"])

@@ -1,0 +1,180 @@
+"""Volunteer self check-in over the API, for kiosk and scanner apps (no organizer token).
+
+The same rules as the check-in page ``/c/<token>``: the QR token is verified and its kind
+accepted as the activity allows (``checkins.services.validate_token_use``); a new device
+proves a known number with its PIN, or registers a new number with name, consent and a
+PIN (``volunteers.identity.sign_in_or_register``: same lockout, same single answer for
+unknown number and wrong PIN); a remembered device sends the key it was given.
+
+Anonymous, so every call is limited per address (``API_ANONYMOUS_RATE_LIMIT``) and failed
+PINs share the per-address budget of the pages (``PIN_RATE_LIMIT``).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from ..activities.models import Activity
+from ..checkins import services as checkins
+from ..checkins.models import CheckIn
+from ..checkins.rules import Action, CheckInError
+from ..checkins.tokens import TokenError, verify_token
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..volunteers import identity
+from ..volunteers import services as volunteers
+from ..volunteers.models import Volunteer
+from ..volunteers.rules import mask_phone, normalize_name, normalize_phone
+from . import bp
+from .routes import _body
+from .schemas import SelfScan, SelfScanResult
+
+#: Longest device key accepted in ``Authorization: Device <key>`` (keys are 32 characters).
+DEVICE_KEY_MAX_LENGTH = 64
+
+
+class SelfScanError(DomainError):
+    """The volunteer could not be identified."""
+
+    status = 401
+    messages = {
+        "device_unknown": _l(
+            "This device is not signed in (any more). Check in with your mobile number and PIN."
+        ),
+        "identity_required": _l(
+            "Give your mobile number and PIN, or the key of a remembered device."
+        ),
+    }
+
+
+def _address_key() -> str:
+    return "api-scan-ip:" + (request.remote_addr or "unknown")
+
+
+#: Per address, whatever Authorization header is sent (a made-up bearer token buys nothing).
+anonymous_limit = limiter.limit(
+    lambda: current_app.config["API_ANONYMOUS_RATE_LIMIT"], key_func=_address_key
+)
+
+
+def device_key() -> str | None:
+    """The key in ``Authorization: Device <key>``, "" when that header is malformed, else None."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "device":
+        return None
+    value = value.strip()
+    if not value or len(value) > DEVICE_KEY_MAX_LENGTH or not value.isascii():
+        return ""
+    return value
+
+
+def token_of(scanned: str) -> str:
+    """The token in what a scanner read: the token itself or the check-in URL ``…/c/<token>``."""
+    if "/c/" in scanned:
+        scanned = scanned.rsplit("/c/", 1)[1]
+    return scanned.split("?", 1)[0].split("#", 1)[0].strip()
+
+
+def _activity_for(scanned: str, now) -> Activity:
+    """The activity of a QR token that may be used right now (TokenError otherwise)."""
+    claims = verify_token(current_app.config["SECRET_KEY"], token_of(scanned))
+    activity = db.session.get(Activity, claims.activity_id, options=[joinedload(Activity.unit)])
+    if activity is None:
+        raise TokenError("invalid")
+    checkins.validate_token_use(activity, claims, now=now, submitting=True)
+    return activity
+
+
+def _identify(body: SelfScan, key: str | None, now) -> tuple[Volunteer, bool]:
+    """(volunteer, used_one_time_code) from the device key or from number and PIN."""
+    if key is not None:
+        if body.phone is not None or body.pin is not None or body.name is not None:
+            raise SelfScanError("identity_required", status=422)
+        volunteer = volunteers.volunteer_for_device(key) if key else None
+        if volunteer is None:
+            raise SelfScanError("device_unknown")
+        return volunteer, False
+    if body.phone is None or body.pin is None:
+        raise SelfScanError("identity_required", status=422)
+    return identity.sign_in_or_register(
+        name=normalize_name(body.name) if body.name else "",
+        phone=normalize_phone(body.phone),
+        pin=body.pin,
+        consent=body.consent,
+        now=now,
+        consent_version=current_app.config["CONSENT_VERSION"],
+    )
+
+
+def _result(record: CheckIn, activity: Activity, volunteer: Volunteer, **extra) -> dict:
+    return SelfScanResult(
+        id=record.id,
+        activity_id=activity.id,
+        activity=activity.title,
+        name=volunteer.name,
+        phone=mask_phone(volunteer.phone),
+        checked_in_at=record.checked_in_at,
+        checked_out_at=record.checked_out_at,
+        minutes=record.minutes,
+        hours=record.minutes / 60,
+        status=record.status.value,
+        **extra,
+    ).model_dump(mode="json")
+
+
+def _scan(action: Action):
+    """Check the volunteer in or out; a repeat answers 200 with the record and ``already``."""
+    body = _body(SelfScan)
+    now = utcnow()
+    activity = _activity_for(body.token, now)
+    key = device_key()
+    already = False
+    new_device = None
+    try:
+        volunteer, used_code = _identify(body, key, now)
+        if key is None and body.remember:
+            new_device = volunteers.remember_device(
+                volunteer, user_agent=request.user_agent.string, now=now
+            )
+        try:
+            if action == Action.CHECK_IN:
+                record = checkins.check_in(activity, volunteer, now=now)
+            else:
+                record = checkins.check_out(activity, volunteer, now=now)
+        except CheckInError as error:
+            if error.code not in ("already_checked_in", "already_checked_out"):
+                raise
+            record, already = checkins.find_record(activity.id, volunteer.id), True
+        db.session.commit()
+    except DomainError as error:
+        identity.commit_failure(error)  # a wrong PIN is counted, everything else rolled back
+        raise
+    body_out = _result(
+        record,
+        activity,
+        volunteer,
+        already=already,
+        device_key=new_device.key if new_device else None,
+        choose_pin=used_code,
+    )
+    status = 201 if action == Action.CHECK_IN and not already else 200
+    return jsonify(body_out), status
+
+
+@bp.post("/checkin")
+@anonymous_limit
+@identity.pin_attempt_limit
+def self_check_in():
+    """A volunteer checks in with the activity's QR token (201; a repeat 200, already)."""
+    return _scan(Action.CHECK_IN)
+
+
+@bp.post("/checkout")
+@anonymous_limit
+@identity.pin_attempt_limit
+def self_check_out():
+    """A volunteer checks out with the activity's QR token and is credited the hours."""
+    return _scan(Action.CHECK_OUT)
