@@ -99,10 +99,10 @@ def _queued_scan(activity, form: CardCodeForm):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        message = error.message
-        if getattr(error, "volunteer_name", None):
-            message = _("%(name)s: %(reason)s", name=error.volunteer_name, reason=message)
-        return jsonify(ok=False, code=error.code, message=message), error.status
+        message, name = error.message, getattr(error, "volunteer_name", None)
+        if name:
+            message = _("%(name)s: %(reason)s", name=name, reason=message)
+        return jsonify(ok=False, code=error.code, name=name, message=message), error.status
     name, at = result.volunteer.name, format_datetime(result.recorded_at, "HH:mm")
     if result.action == Action.CHECK_IN:
         message = _("%(name)s: checked in at %(time)s", name=name, time=at)
