@@ -33,7 +33,7 @@ def arrange(live) -> dict:
         make = Factory(db)
         district = make.unit(level=UnitLevel.DISTRICT)
         centre = make.unit(level=UnitLevel.CENTRE, parent=district)
-        station = make.unit(name="万福社区新时代文明实践站", parent=centre)
+        station = make.unit(name="桂陵社区新时代文明实践站", parent=centre)
         now = utcnow().replace(microsecond=0)
         running = make.activity(
             station, title=LONG_TITLE, place=LONG_PLACE, capacity=30, description="请穿运动鞋。"
