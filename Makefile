@@ -6,7 +6,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app volunteer_app
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format seed migrate translations i18n-update bench clean
+.PHONY: run test lint format seed migrate translations i18n-update bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ i18n-update: $(STAMP)
 # DATABASE_URL names it.
 bench: $(STAMP)
 	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
+
+# Lighthouse (mobile) on four pages; needs `npm install lighthouse` in bench/.lighthouse
+# (see docs/benchmarks.md). Records the scores in docs/benchmarks.md.
+lighthouse: translations
+	$(BIN)/python bench/lighthouse.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -6,6 +6,11 @@
       navigator.serviceWorker.register("/sw.js").catch(function () { /* stays an ordinary site */ });
     });
   }
+  // Signing out forgets pages kept for offline use (the organizer's scanner).
+  var logout = document.querySelector("form[action$='/logout']");
+  if (logout && window.caches) {
+    logout.addEventListener("submit", function () { caches.delete("pages-v1"); });
+  }
   // Tell people at once when the phone loses its network, instead of a spinning button.
   var banner = document.getElementById("offline-banner");
   function update() { if (banner) banner.hidden = navigator.onLine; }

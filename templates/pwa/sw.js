@@ -1,6 +1,9 @@
 // Service worker: keeps the app shell for offline use. Pages are always fetched from the
 // network first (check-in and records must be live); only when the network fails is the
 // offline page shown. Content-hashed assets (/a/...) never change, so they are cache-first.
+// An organizer's scanner page saves itself in PAGES when opened (static/js/scanner.js), so
+// it opens without network and can queue scans; signing out empties PAGES (app.js).
+const PAGES = "pages-v1";
 const CACHE = "shell-{{ shell | join('|') | hash_short }}";
 const SHELL = {{ shell | tojson }};
 const OFFLINE = {{ offline | tojson }};
@@ -12,7 +15,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE && k !== PAGES).map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
@@ -23,7 +26,13 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE)));
+    event.respondWith(
+      fetch(request).catch(() =>
+        caches.open(PAGES)
+          .then((pages) => pages.match(url.pathname))
+          .then((page) => page || caches.match(OFFLINE))
+      )
+    );
     return;
   }
   if (url.pathname.startsWith("/a/")) {

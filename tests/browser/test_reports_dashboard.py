@@ -53,8 +53,8 @@ def test_centre_dashboard_on_a_phone(browser, live, world, shot):
     page.get_by_role("link", name="数据统计").tap()
     page.goto("/reports/?period=month&month=2025-03")
     expect(page.get_by_role("heading", name="万福街道 · 数据统计")).to_be_visible()
-    expect(page.locator(".tile", has_text="签到人次").locator("dd")).to_have_text("6")
-    expect(page.locator(".tile", has_text="已确认时长").locator("dd")).to_have_text("7.5")
+    expect(page.locator(".tile", has_text="签到人次").locator("dd").first).to_have_text("6")
+    expect(page.locator(".tile", has_text="已确认时长").locator("dd").first).to_have_text("7.5")
     # the charts are drawn and fit the screen: nothing scrolls sideways
     assert page.locator("svg.chart").count() == 3
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -64,7 +64,7 @@ def test_centre_dashboard_on_a_phone(browser, live, world, shot):
     # drill down: centre → station → activity (its attendance)
     page.get_by_role("link", name="万福社区").first.tap()
     expect(page.get_by_role("heading", name="万福社区 · 数据统计")).to_be_visible()
-    expect(page.locator(".tile", has_text="志愿者").locator("dd")).to_have_text("3")
+    expect(page.locator(".tile", has_text="志愿者").locator("dd").first).to_have_text("3")
     shot(page, "reports-station-month")
     with page.expect_download() as download:
         item = page.locator(".report-activities li", has_text="测血压、测血糖")

@@ -81,3 +81,98 @@ def test_scanner_scoping(client, make, db, login_as, app):
     response = client.post(url, data={"csrf_token": token, "code": code}, headers=JSON)
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def _queued(client, url, token, code, action, scanned_at):
+    """Upload one scan as the page does after being offline."""
+    return client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "code": code,
+            "action": action,
+            "scanned_at": scanned_at.isoformat() if scanned_at else "",
+        },
+        headers=JSON,
+    )
+
+
+def test_queued_scans_keep_their_time_and_count_once(client, make, db, login_as, app):
+    from datetime import timedelta
+
+    from volunteer_app.audit.models import AuditEntry
+
+    activity = make.activity()
+    login_as(make.user(unit=activity.unit))
+    volunteer = make.volunteer("赵桂兰")
+    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    url = f"/activities/{activity.id}/scanner"
+    token = csrf_token(client, url)
+    arrived = activity.starts_at + timedelta(minutes=2)
+    for _ in range(2):  # uploaded twice (the first answer was lost): still one record
+        response = _queued(client, url, token, code, "check_in", arrived)
+        assert response.json["ok"] or response.json["code"] == "already_checked_in"
+    assert response.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+    record = db.session.scalar(select(CheckIn))
+    assert record.checked_in_at == arrived
+    left = activity.starts_at + timedelta(minutes=8)
+    response = _queued(client, url, token, code, "check_out", left)
+    assert response.status_code == 200 and response.json["action"] == "check_out"
+    assert response.json["time_refused"] is False
+    db.session.refresh(record)
+    assert record.checked_out_at == left and record.minutes == 0
+    again = _queued(client, url, token, code, "check_out", left)
+    assert again.status_code == 409 and again.json["code"] == "already_checked_out"
+    actions = list(db.session.scalars(select(AuditEntry.action)))
+    assert actions.count("scan.queued") == 2
+
+
+def test_queued_scan_with_implausible_time_uses_server_time(client, make, db, login_as, app):
+    from datetime import timedelta
+
+    from volunteer_app.database import utcnow
+
+    activity = make.activity()
+    login_as(make.user(unit=activity.unit))
+    volunteer = make.volunteer("钱建国")
+    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    url = f"/activities/{activity.id}/scanner"
+    before = utcnow()
+    response = _queued(
+        client, url, csrf_token(client, url), code, "check_in", before + timedelta(days=1)
+    )
+    assert response.status_code == 200 and response.json["time_refused"] is True
+    assert "上传时间" in response.json["message"]
+    record = db.session.scalar(select(CheckIn))
+    assert before <= record.checked_in_at <= utcnow()
+
+
+def test_queued_scan_conflicts_and_bad_input(client, make, db, login_as, app):
+    from datetime import timedelta
+
+    from volunteer_app.activities.models import ActivityStatus
+
+    activity = make.activity()
+    login_as(make.user(unit=activity.unit))
+    volunteer = make.volunteer("孙丽")
+    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    url = f"/activities/{activity.id}/scanner"
+    token = csrf_token(client, url)
+    at = activity.starts_at + timedelta(minutes=1)
+    response = _queued(client, url, token, code, "check_out", at)
+    assert response.status_code == 409 and response.json["code"] == "not_checked_in"
+    assert response.json["message"].startswith("孙丽：")
+    for action, scanned in [("leave", "2030-01-01T00:00:00Z"), ("check_in", "yesterday")]:
+        response = client.post(
+            url,
+            data={"csrf_token": token, "code": code, "action": action, "scanned_at": scanned},
+            headers=JSON,
+        )
+        assert response.status_code == 400, (action, scanned)
+        assert response.json["message"] in ("未知的扫码操作。", "无法识别设备发送的扫码时间。")
+    activity.status = ActivityStatus.CANCELLED
+    db.session.commit()
+    response = _queued(client, url, token, code, "check_in", at)
+    assert response.status_code == 409 and response.json["code"] == "cancelled"
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0

@@ -193,4 +193,10 @@ class CardCodeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
+    #: Only for scans queued offline: what the phone decided (check_in / check_out) and
+    #: when it read the card (ISO 8601, UTC). The page's script sets them.
+    action = HiddenField(
+        validators=[Optional(), AnyOf(["check_in", "check_out"], _l("Unknown scan action."))]
+    )
+    scanned_at = HiddenField(validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Check in / out"))

@@ -41,4 +41,5 @@ AUDIT_LABELS = {
     "checkin.by_organizer": _l("Checked in by organizer"),
     "checkout.by_organizer": _l("Checked out by organizer"),
     "volunteer.walk_in": _l("Walk-in registered"),
+    "scan.queued": _l("Scan uploaded after being offline"),
 }

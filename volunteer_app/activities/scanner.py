@@ -9,6 +9,7 @@ it works without a camera.
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +20,7 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import format_hours
-from . import bp
+from . import bp, rules, scans
 from .forms import CardCodeForm
 
 
@@ -43,11 +44,15 @@ def scan_card(activity_id: int):
     form = CardCodeForm()
     back = redirect(url_for("activities.scanner", activity_id=activity.id))
     if not form.validate_on_submit():
-        message = _("Please scan or enter a volunteer card code.")
+        code, message = "empty", _("Please scan or enter a volunteer card code.")
+        if form.action.errors or form.scanned_at.errors:
+            code, message = "bad_scan", (form.action.errors + form.scanned_at.errors)[0]
         if _wants_json():
-            return jsonify(ok=False, code="empty", message=message), 400
+            return jsonify(ok=False, code=code, message=message), 400
         flash(message, "error")
         return back
+    if form.action.data:
+        return _queued_scan(activity, form)
     try:
         result = organizer.scan_card(activity, current_user, form.code.data, now=utcnow())
         db.session.commit()
@@ -76,3 +81,50 @@ def scan_card(activity_id: int):
         )
     flash(message, "success")
     return back
+
+
+def _queued_scan(activity, form: CardCodeForm):
+    """Record a scan the page queued while offline, at its (plausible) scan time; JSON."""
+    now = utcnow()
+    try:
+        scanned_at = rules.parse_scan_time(form.scanned_at.data)
+        result = scans.record_queued_scan(
+            activity,
+            current_user,
+            form.code.data,
+            action=Action(form.action.data),
+            scanned_at=scanned_at,
+            now=now,
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        message, name = error.message, getattr(error, "volunteer_name", None)
+        if name:
+            message = _("%(name)s: %(reason)s", name=name, reason=message)
+        return jsonify(ok=False, code=error.code, name=name, message=message), error.status
+    name, at = result.volunteer.name, format_datetime(result.recorded_at, "HH:mm")
+    if result.action == Action.CHECK_IN:
+        message = _("%(name)s: checked in at %(time)s", name=name, time=at)
+    else:
+        message = _(
+            "%(name)s: checked out at %(time)s, %(hours)s h",
+            name=name,
+            time=at,
+            hours=format_hours(result.minutes),
+        )
+    if result.time_refused:
+        message += " · " + _(
+            "The phone's clock did not match the activity, so the upload time was recorded."
+        )
+    if result.over_capacity:
+        message += " · " + _("Over capacity")
+    return jsonify(
+        ok=True,
+        action=result.action.value,
+        name=name,
+        recorded_at=result.recorded_at.isoformat(),
+        time_refused=result.time_refused,
+        over_capacity=result.over_capacity,
+        message=message,
+    )

@@ -1,0 +1,168 @@
+"""Every page a person reaches, arranged once with data behind each, for the axe and layout
+tests: public pages, a volunteer's own pages (signed in with a PIN) and the organizer console
+(as a district admin, who reaches every organizer page including accounts and stars)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+from werkzeug.security import generate_password_hash
+
+from volunteer_app.activities.projector import issue_kiosk_token
+from volunteer_app.auth.models import Role
+from volunteer_app.checkins.models import CheckIn, HoursStatus
+from volunteer_app.checkins.tokens import issue_token
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
+from volunteer_app.i18n import utc_to_local
+from volunteer_app.stations.models import UnitLevel
+from volunteer_app.volunteers import certificates, corrections
+
+from ..factories import Factory
+
+PIN = "2580"
+LONG_TITLE = "“学雷锋精神，树校园新风”主题教育活动暨校外志愿大扫除及交通安全宣传"
+LONG_PLACE = "吕陵镇吕陵小学校园广场及周边主要街道、桂陵路与中华路交叉口"
+
+
+def arrange(live) -> dict:
+    """A district → centre → station with a running activity (long Chinese title), a past
+    one with confirmed hours, a volunteer with a PIN, a certificate and an open correction."""
+    with live.app.app_context():
+        make = Factory(db)
+        district = make.unit(level=UnitLevel.DISTRICT)
+        centre = make.unit(level=UnitLevel.CENTRE, parent=district)
+        station = make.unit(name="桂陵社区新时代文明实践站", parent=centre)
+        now = utcnow().replace(microsecond=0)
+        running = make.activity(
+            station, title=LONG_TITLE, place=LONG_PLACE, capacity=30, description="请穿运动鞋。"
+        )
+        past = make.activity(
+            station,
+            title="测血压、测血糖健康服务",
+            starts_at=now - timedelta(days=7),
+            minutes=240,
+        )
+        admin = make.user(role=Role.DISTRICT_ADMIN, unit=district)
+        volunteer = make.volunteer("欧阳秀英")
+        volunteer.pin_hash = generate_password_hash(PIN)
+        volunteer.pin_set_at = now
+        confirmed = CheckIn(
+            activity=past,
+            volunteer=volunteer,
+            checked_in_at=past.starts_at,
+            checked_out_at=past.ends_at,
+            minutes=240,
+            status=HoursStatus.CONFIRMED,
+        )
+        other = make.volunteer("郑海涛")
+        open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
+        here = CheckIn(activity=running, volunteer=volunteer, checked_in_at=running.starts_at)
+        db.session.add_all([confirmed, open_record, here])
+        db.session.flush()
+        today = utc_to_local(now).date()
+        certificate = certificates.issue(
+            volunteer, start=today - timedelta(days=30), end=today, now=now
+        )
+        correction = corrections.request_correction(
+            other,
+            open_record,
+            proposed_in_at=None,
+            proposed_out_at=past.ends_at,
+            reason="忘记签退了，一直在路口发到活动结束。",
+            now=now,
+        )
+        db.session.commit()
+        secret = live.app.config["SECRET_KEY"]
+        return {
+            "admin": admin.username,
+            "phone": volunteer.phone,
+            "running": running.id,
+            "past": past.id,
+            "here": here.id,
+            "confirmed": confirmed.id,
+            "other": other.id,
+            "certificate": certificate.id,
+            "verify": "/v/" + certificates.sign_code(secret, certificate.id),
+            "correction": correction.id,
+            "scan": "/c/" + issue_token(secret, running.id),
+            "kiosk": "/k/" + issue_kiosk_token(running.id),
+        }
+
+
+def public_pages(w: dict) -> list[tuple[str, str]]:
+    """Pages anyone reaches without signing in: (url, screenshot name)."""
+    return [
+        ("/", "home"),
+        (w["scan"], "checkin"),
+        ("/login", "login"),
+        ("/discover", "discover"),
+        (f"/discover/{w['running']}", "discover-detail"),
+        ("/me/register", "register"),
+        ("/me/sign-in", "sign-in"),
+        (w["verify"], "verify"),
+        ("/v/k1.forged", "verify-forged"),
+        (w["kiosk"], "kiosk"),
+        ("/offline", "offline"),
+        ("/no-such-page", "not-found"),
+    ]
+
+
+def volunteer_pages(w: dict) -> list[tuple[str, str]]:
+    """A signed-in volunteer's own pages."""
+    return [
+        ("/me", "me"),
+        ("/me/card", "card"),
+        ("/me/certificates", "certificate-new"),
+        (f"/me/certificates/{w['certificate']}", "certificate"),
+        (f"/me/records/{w['confirmed']}/correction", "correction-new"),
+        ("/me/pin", "pin"),
+        ("/me/delete", "delete"),
+        (f"/discover/{w['running']}", "discover-detail-signed-in"),
+        (w["scan"], "checkout-offer"),
+    ]
+
+
+def organizer_pages(w: dict) -> list[tuple[str, str]]:
+    """Every organizer console page (as a district admin)."""
+    a = w["running"]
+    return [
+        ("/activities", "activities"),
+        ("/activities/new", "activity-new"),
+        (f"/activities/{a}", "activity"),
+        (f"/activities/{w['past']}", "activity-past"),
+        (f"/activities/{a}/edit", "activity-edit"),
+        (f"/activities/{a}/duplicate", "activity-duplicate"),
+        (f"/activities/{a}/poster", "poster"),
+        (f"/activities/{a}/projector", "projector"),
+        (f"/activities/{a}/scanner", "scanner"),
+        (f"/activities/{a}/checkin", "manual-checkin"),
+        (f"/activities/{a}/checkins/{w['here']}/adjust", "adjust"),
+        (f"/activities/{w['past']}/volunteers/{w['other']}/add-hours", "add-hours"),
+        ("/accounts", "accounts"),
+        ("/manage/corrections", "corrections"),
+        (f"/manage/corrections/{w['correction']}", "correction-decide"),
+        ("/manage/volunteers/code", "one-time-code"),
+        ("/manage/stars", "stars"),
+        ("/reports/", "reports"),
+        ("/account/api-tokens", "api-tokens"),
+    ]
+
+
+def sign_in_organizer(page, username: str) -> None:
+    """Sign in on the console's login form."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(Factory.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="活动")).to_be_visible()
+
+
+def sign_in_volunteer(page, phone: str) -> None:
+    """Sign in on this device with the mobile number and PIN."""
+    page.goto("/me/sign-in")
+    page.get_by_label("手机号", exact=True).fill(phone)
+    page.get_by_label("密码或一次性验证码").fill(PIN)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="欧阳秀英")).to_be_visible()
