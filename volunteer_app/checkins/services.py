@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from ..activities.models import Activity
@@ -51,29 +52,52 @@ def check_in(
 ) -> CheckIn:
     """Check a volunteer in, or raise CheckInError (e.g. ``already_checked_in``).
 
-    The unique (activity, volunteer) constraint settles concurrent scans: the insert
-    runs in a savepoint and a duplicate becomes ``already_checked_in``.
+    One statement on the happy path: the rules are checked against the activity as if
+    there were no record yet, then ``INSERT … ON CONFLICT (activity, volunteer) DO
+    NOTHING RETURNING`` writes the record. The unique constraint settles concurrent scans
+    without a savepoint: no row back means the volunteer is already in. Only a refusal
+    of the window reads the record, so that a volunteer who is already in still hears
+    "already checked in" after closing time, as the rule orders its checks.
     """
-    existing = find_record(activity.id, volunteer.id)
-    rules.validate_check_in(
-        status=activity.status.value,
-        window=window_for(activity),
-        now=now,
-        checked_in_at=existing.checked_in_at if existing else None,
-    )
-    record = CheckIn(
-        activity_id=activity.id,
-        volunteer_id=volunteer.id,
-        checked_in_at=now,
-        origin=HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
-        recorded_by_id=recorded_by_id,
-    )
+    window = window_for(activity)
     try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        raise rules.CheckInError("already_checked_in") from None
+        rules.validate_check_in(
+            status=activity.status.value, window=window, now=now, checked_in_at=None
+        )
+    except rules.CheckInError as error:
+        if error.code in ("not_open_yet", "closed"):
+            existing = find_record(activity.id, volunteer.id)
+            if existing is not None:
+                rules.validate_check_in(
+                    status=activity.status.value,
+                    window=window,
+                    now=now,
+                    checked_in_at=existing.checked_in_at,
+                )
+        raise
+    statement = (
+        _insert(CheckIn)
+        .values(
+            activity_id=activity.id,
+            volunteer_id=volunteer.id,
+            checked_in_at=now,
+            origin=HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
+            recorded_by_id=recorded_by_id,
+        )
+        .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
+        .returning(CheckIn)
+    )
+    record = db.session.scalar(statement)
+    if record is None:
+        raise rules.CheckInError("already_checked_in")
     return record
+
+
+def _insert(model):
+    """The dialect's INSERT (both SQLite and PostgreSQL know ``ON CONFLICT … DO NOTHING``)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)
 
 
 def check_out(
