@@ -57,7 +57,15 @@ def database(kind: str, workdir: Path):
         admin.dispose()
 
 
-def prepare(uri: str, n: int, levels: list[int]) -> dict:
+#: The report-sum triggers of migration 0005a, dropped by ``--without-stats-triggers`` to
+#: measure what the hot per-activity row costs (an experiment: reports are wrong after it).
+STATS_TRIGGERS = {
+    "postgresql": ["DROP TRIGGER checkins_activity_stats ON checkins"],
+    "sqlite": [f"DROP TRIGGER checkins_stats_{op}" for op in ("insert", "update", "delete")],
+}
+
+
+def prepare(uri: str, n: int, levels: list[int], *, stats_triggers: bool = True) -> dict:
     """Migrate, load the demo, add N volunteers with remembered devices, one activity per run."""
     from flask_migrate import upgrade
 
@@ -74,6 +82,10 @@ def prepare(uri: str, n: int, levels: list[int]) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})
     with app.app_context():
         upgrade()
+        if not stats_triggers:
+            for statement in STATS_TRIGGERS[db.engine.dialect.name]:
+                db.session.execute(text(statement))
+            db.session.commit()
         now = utcnow()
         report = SeedReport()
         load_categories(report)
@@ -224,6 +236,11 @@ def main() -> int:
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--without-stats-triggers",
+        action="store_true",
+        help="experiment: drop the report-sum triggers to see what their hot row costs",
+    )
     args = parser.parse_args()
     import tempfile
 
@@ -235,7 +252,9 @@ def main() -> int:
     )
     for kind in args.db:
         with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as uri:
-            info = prepare(uri, args.n, args.concurrency)
+            info = prepare(
+                uri, args.n, args.concurrency, stats_triggers=not args.without_stats_triggers
+            )
             with gunicorn(
                 uri, workers=args.workers, threads=args.threads, worker_class=args.worker_class
             ) as server:
