@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from ..activities.models import Activity
@@ -45,6 +47,19 @@ def current_volunteer() -> Volunteer | None:
     return volunteers.volunteer_for_device(key) if key else None
 
 
+@lru_cache(maxsize=1)
+def _load_statement():
+    """The activity (with its unit) and the volunteer of a live device key, built once."""
+    return (
+        select(Activity, Volunteer)
+        .join(Activity.unit)
+        .options(contains_eager(Activity.unit))
+        .outerjoin(Device, and_(Device.key == bindparam("device_key"), Device.revoked_at.is_(None)))
+        .outerjoin(Volunteer, Volunteer.id == Device.volunteer_id)
+        .where(Activity.id == bindparam("activity_id"))
+    )
+
+
 def _load(token: str) -> tuple[Activity, Volunteer | None]:
     """Verify the token; load its activity (with unit) and this device's volunteer at once.
 
@@ -53,16 +68,9 @@ def _load(token: str) -> tuple[Activity, Volunteer | None]:
     TokenError when the token is wrong or stale.
     """
     claims = verify_token(current_app.config["SECRET_KEY"], token)
-    key = _device_key()
-    statement = (
-        select(Activity, Volunteer)
-        .join(Activity.unit)
-        .options(contains_eager(Activity.unit))
-        .outerjoin(Device, and_(Device.key == (key or ""), Device.revoked_at.is_(None)))
-        .outerjoin(Volunteer, Volunteer.id == Device.volunteer_id)
-        .where(Activity.id == claims.activity_id)
-    )
-    row = db.session.execute(statement).first()
+    row = db.session.execute(
+        _load_statement(), {"activity_id": claims.activity_id, "device_key": _device_key() or ""}
+    ).first()
     if row is None:
         raise TokenError("invalid")
     activity, volunteer = row

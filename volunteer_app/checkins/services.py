@@ -6,9 +6,10 @@ Services only flush; the request (or CLI command) commits once at the edge.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -75,29 +76,34 @@ def check_in(
                     checked_in_at=existing.checked_in_at,
                 )
         raise
-    statement = (
-        _insert(CheckIn)
-        .values(
-            activity_id=activity.id,
-            volunteer_id=volunteer.id,
-            checked_in_at=now,
-            origin=HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
-            recorded_by_id=recorded_by_id,
-        )
-        .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
-        .returning(CheckIn)
-    )
-    record = db.session.scalar(statement)
+    params = {
+        "activity_id": activity.id,
+        "volunteer_id": volunteer.id,
+        "checked_in_at": now,
+        "origin": HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
+        "recorded_by_id": recorded_by_id,
+    }
+    statement = _insert_statement(db.session.get_bind().dialect.name)
+    record = db.session.scalar(statement, params)
     if record is None:
         raise rules.CheckInError("already_checked_in")
     return record
 
 
-def _insert(model):
-    """The dialect's INSERT (both SQLite and PostgreSQL know ``ON CONFLICT … DO NOTHING``)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(model)
-    return sqlite_insert(model)
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str):
+    """The check-in INSERT, built once per dialect (building it cost more than running it).
+
+    Both SQLite and PostgreSQL know ``ON CONFLICT … DO NOTHING`` and ``RETURNING``.
+    """
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    columns = ("activity_id", "volunteer_id", "checked_in_at", "origin", "recorded_by_id")
+    return (
+        insert(CheckIn)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
+        .returning(CheckIn)
+    )
 
 
 def check_out(
