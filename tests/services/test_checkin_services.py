@@ -121,3 +121,20 @@ def test_times_round_trip_as_aware_utc(db, make):
     db.session.commit()
     db.session.expire_all()
     assert activity.starts_at.utcoffset() == timedelta(0)
+
+
+def test_one_activitys_sums_are_spread_over_shard_rows(db, make):
+    """A burst at one activity updates several activity_stats rows (no single hot row),
+    and they add up to the check-ins."""
+    from volunteer_app.reports.models import STATS_SHARDS, ActivityStats
+
+    activity = make.activity()
+    for i in range(STATS_SHARDS + 4):
+        services.check_in(activity, make.volunteer(phone=f"1390000{i:04d}"), now=activity.starts_at)
+    db.session.commit()
+    rows = db.session.scalars(
+        select(ActivityStats).where(ActivityStats.activity_id == activity.id)
+    ).all()
+    assert len(rows) == STATS_SHARDS
+    assert sum(r.checkins for r in rows) == count(db) == STATS_SHARDS + 4
+    assert sum(r.open_checkins for r in rows) == STATS_SHARDS + 4
