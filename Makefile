@@ -6,7 +6,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app volunteer_app
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format seed migrate translations i18n-update bench clean
+.PHONY: run test lint format seed migrate translations i18n-update bench bench-checkin clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ i18n-update: $(STAMP)
 # DATABASE_URL names it.
 bench: $(STAMP)
 	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
+
+# Check-in bursts under gunicorn on fresh SQLite and PostgreSQL databases, beside the
+# /healthz floor (docs/benchmarks.md); e.g. BENCH_ARGS="-n 500 --db sqlite".
+bench-checkin: translations
+	$(BIN)/python bench/checkin_burst.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
