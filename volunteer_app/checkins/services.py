@@ -92,7 +92,7 @@ def check_in(
 
 @lru_cache(maxsize=4)
 def _insert_statement(dialect: str):
-    """The check-in INSERT, built once per dialect (building it cost more than running it).
+    """The check-in INSERT, built once per dialect (building it showed in the profile).
 
     Both SQLite and PostgreSQL know ``ON CONFLICT … DO NOTHING`` and ``RETURNING``.
     """
