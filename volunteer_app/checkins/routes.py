@@ -137,10 +137,11 @@ def _gate_notice(activity: Activity, record) -> str | None:
 @identity.pin_attempt_limit
 def scan_submit(token: str):
     """Check the volunteer in or out; register them first if this device is new."""
-    activity, volunteer = _load(token)
     form = ScanForm()
+    valid = form.validate_on_submit()  # CSRF and shape first: no database, no write lock yet
+    activity, volunteer = _load(token)
     now = utcnow()
-    if not form.validate_on_submit():
+    if not valid:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(
             activity,
