@@ -6,7 +6,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app volunteer_app
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format seed migrate translations i18n-update bench lighthouse clean
+.PHONY: run test lint format seed migrate translations i18n-update bench bench-checkin lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(STAMP)
 # (see docs/benchmarks.md). Records the scores in docs/benchmarks.md.
 lighthouse: translations
 	$(BIN)/python bench/lighthouse.py --write
+
+# Check-in bursts under gunicorn on fresh SQLite and PostgreSQL databases, beside the
+# /healthz floor (docs/benchmarks.md); e.g. BENCH_ARGS="-n 500 --db sqlite".
+bench-checkin: translations
+	$(BIN)/python bench/checkin_burst.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

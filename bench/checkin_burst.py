@@ -57,7 +57,15 @@ def database(kind: str, workdir: Path):
         admin.dispose()
 
 
-def prepare(uri: str, n: int, levels: list[int]) -> dict:
+#: The report-sum triggers of migration 0005a, dropped by ``--without-stats-triggers`` to
+#: measure what the hot per-activity row costs (an experiment: reports are wrong after it).
+STATS_TRIGGERS = {
+    "postgresql": ["DROP TRIGGER checkins_activity_stats ON checkins"],
+    "sqlite": [f"DROP TRIGGER checkins_stats_{op}" for op in ("insert", "update", "delete")],
+}
+
+
+def prepare(uri: str, n: int, levels: list[int], *, stats_triggers: bool = True) -> dict:
     """Migrate, load the demo, add N volunteers with remembered devices, one activity per run."""
     from flask_migrate import upgrade
 
@@ -74,6 +82,10 @@ def prepare(uri: str, n: int, levels: list[int]) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})
     with app.app_context():
         upgrade()
+        if not stats_triggers:
+            for statement in STATS_TRIGGERS[db.engine.dialect.name]:
+                db.session.execute(text(statement))
+            db.session.commit()
         now = utcnow()
         report = SeedReport()
         load_categories(report)
@@ -224,6 +236,18 @@ def main() -> int:
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="restart a worker after this many requests (0: never, so that the peak RSS "
+        "covers every check-in of the run; production uses gunicorn_conf's 5000)",
+    )
+    parser.add_argument(
+        "--without-stats-triggers",
+        action="store_true",
+        help="experiment: drop the report-sum triggers to see what their hot row costs",
+    )
     args = parser.parse_args()
     import tempfile
 
@@ -235,9 +259,15 @@ def main() -> int:
     )
     for kind in args.db:
         with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as uri:
-            info = prepare(uri, args.n, args.concurrency)
+            info = prepare(
+                uri, args.n, args.concurrency, stats_triggers=not args.without_stats_triggers
+            )
             with gunicorn(
-                uri, workers=args.workers, threads=args.threads, worker_class=args.worker_class
+                uri,
+                workers=args.workers,
+                threads=args.threads,
+                worker_class=args.worker_class,
+                extra_args=["--max-requests", str(args.max_requests)],
             ) as server:
                 print(f"## {kind}\n")
                 print(
@@ -261,7 +291,9 @@ def main() -> int:
                 peaks = worker_peak_rss(server.process.pid)
                 print(
                     f"\nPeak RSS per worker after {len(args.concurrency) * 2 * args.n} "
-                    f"check-ins: {', '.join(f'{p / 1024:.0f} MiB' for p in sorted(peaks))}\n"
+                    f"check-ins ({len(args.concurrency) * 5 * args.n} requests, "
+                    f"max-requests {args.max_requests or 'off'}): "
+                    f"{', '.join(f'{p / 1024:.0f} MiB' for p in sorted(peaks))}\n"
                 )
     return 1 if failures else 0
 

@@ -48,6 +48,7 @@ def gunicorn(
     threads: int = 4,
     worker_class: str = "gthread",
     env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
 ):
     """Serve the app with gunicorn on a free port until the block ends."""
     port = free_port()
@@ -71,6 +72,7 @@ def gunicorn(
         str(threads),
         "--worker-class",
         worker_class,
+        *(extra_args or []),
         "volunteer_app:create_app()",
     ]
     # The server's log goes to a file: a pipe nobody reads would fill and stall the server.

@@ -138,3 +138,19 @@ def without_write_lock(session):
             raise RuntimeError("without_write_lock() with unsaved changes")
         session.commit()
     yield
+
+
+def commit_keeping_loaded(session) -> None:
+    """Commit, and keep what is loaded usable without reading it back.
+
+    The default (expire on commit) makes the response's first look at a record just
+    written reload it, and everything else it touches, in a second transaction. A
+    check-in's answer shows exactly what it has just written, so there is nothing to
+    reload: this saves one round trip per object on the hottest path.
+    """
+    real = session() if callable(session) else session
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = True

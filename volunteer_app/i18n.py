@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -88,9 +89,43 @@ def html_lang() -> str:
     return "en" if str(get_locale()).startswith("en") else "zh-CN"
 
 
+@lru_cache(maxsize=8)
+def _wtforms_catalog(locale: str):
+    """WTForms' own messages (e.g. "Not a valid choice") for a locale, parsed once."""
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WtformsTranslations:
+    """WTForms' messages in the request's locale, from the per-process cache.
+
+    Flask-WTF would otherwise read and parse the catalog file from disk in every request
+    that builds a form: a sixth of a check-in's time in the profile (docs/benchmarks.md).
+    """
+
+    def ugettext(self, string: str) -> str:
+        """Translate one message."""
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate one message with a number."""
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+_WTFORMS_TRANSLATIONS = _WtformsTranslations()
+
+
+def _share_wtforms_translations() -> None:
+    """Hand Flask-WTF the cached catalogs (it looks for them on the request first)."""
+    request.wtforms_translations = _WTFORMS_TRANSLATIONS
+
+
 def init_app(app: Flask) -> None:
     """Register the cookie hook and template helpers."""
     app.after_request(remember_choices)
+    app.before_request(_share_wtforms_translations)
 
     app.add_template_filter(format_hours, "hours")
     app.add_template_global(format_span, "timespan")

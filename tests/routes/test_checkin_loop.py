@@ -233,3 +233,27 @@ def test_public_base_url_is_used_in_the_qr_code(app, db, client, make, login_as)
     png = client.get(f"/activities/{activity.id}/qr.png").data
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))[0].text
     assert decoded == "https://zyz.example.cn" + checkin_path(app, activity)
+
+
+def test_qr_png_is_revalidated_with_its_etag(app, db, client, make, login_as):
+    """A browser that has the code gets 304 and no image; another size or URL, a new tag."""
+    activity = make.activity()
+    organizer = make.user(unit=activity.unit)
+    db.session.commit()
+    login_as(organizer)
+    path = f"/activities/{activity.id}/qr.png"
+    first = client.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"')
+
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+
+    bigger = client.get(path + "?size=20", headers={"If-None-Match": etag})
+    assert bigger.status_code == 200 and bigger.headers["ETag"] != etag
+    assert len(bigger.data) > len(first.data)
+
+    app.config["PUBLIC_BASE_URL"] = "https://zyz.example.cn"  # another code, another tag
+    moved = client.get(path, headers={"If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag

@@ -121,3 +121,39 @@ def test_times_round_trip_as_aware_utc(db, make):
     db.session.commit()
     db.session.expire_all()
     assert activity.starts_at.utcoffset() == timedelta(0)
+
+
+def test_one_activitys_sums_are_spread_over_shard_rows(db, make):
+    """A burst at one activity updates several activity_stats rows (no single hot row),
+    and they add up to the check-ins."""
+    from volunteer_app.reports.models import STATS_SHARDS, ActivityStats
+
+    activity = make.activity()
+    for i in range(STATS_SHARDS + 4):
+        services.check_in(activity, make.volunteer(phone=f"1390000{i:04d}"), now=activity.starts_at)
+    db.session.commit()
+    rows = db.session.scalars(
+        select(ActivityStats).where(ActivityStats.activity_id == activity.id)
+    ).all()
+    assert len(rows) == STATS_SHARDS
+    assert sum(r.checkins for r in rows) == count(db) == STATS_SHARDS + 4
+    assert sum(r.open_checkins for r in rows) == STATS_SHARDS + 4
+
+
+def test_already_in_is_said_before_closed_and_not_open_yet(db, make):
+    """The rule's order survives the single INSERT: a volunteer who is in hears "already
+    checked in" even after closing; someone who is not hears "closed"."""
+    activity, volunteer, other = make.activity(), make.volunteer(), make.volunteer()
+    services.check_in(activity, volunteer, now=activity.starts_at)
+    late = activity.ends_at + timedelta(days=1)
+    with pytest.raises(CheckInError) as info:
+        services.check_in(activity, volunteer, now=late)
+    assert info.value.code == "already_checked_in"
+    with pytest.raises(CheckInError) as info:
+        services.check_in(activity, other, now=late)
+    assert info.value.code == "closed"
+    with pytest.raises(CheckInError) as info:
+        services.check_in(activity, other, now=activity.starts_at - timedelta(days=1))
+    assert info.value.code == "not_open_yet"
+    db.session.commit()
+    assert count(db) == 1

@@ -140,19 +140,21 @@ def stats_match_checkins(db) -> list[tuple]:
 
     from volunteer_app.reports.models import ActivityStats
 
-    kept = sorted(
-        (
-            s.activity_id,
-            s.checkins,
-            s.confirmed_minutes,
-            s.pending_minutes,
-            s.scan_minutes,
-            s.organizer_minutes,
-            s.open_checkins,
-        )
-        for s in db.session.scalars(select(ActivityStats))
-        if s.checkins
-    )
+    kept: dict[int, list[int]] = {}  # an activity's shard rows, added up
+    for s in db.session.scalars(select(ActivityStats)):
+        sums = kept.setdefault(s.activity_id, [0] * 6)
+        for i, value in enumerate(
+            (
+                s.checkins,
+                s.confirmed_minutes,
+                s.pending_minutes,
+                s.scan_minutes,
+                s.organizer_minutes,
+                s.open_checkins,
+            )
+        ):
+            sums[i] += value
+    kept = sorted((activity_id, *sums) for activity_id, sums in kept.items() if sums[0])
     direct = sorted(
         tuple(row)
         for row in db.session.execute(

@@ -120,6 +120,10 @@ def detail(activity_id: int):
 def qr_png(activity_id: int):
     """The activity's check-in QR code as a PNG (for printing or projecting)."""
     activity = activity_or_404(current_user, activity_id)
-    size = request.args.get("size", default=10, type=int)
-    png = qr.render_png(checkin_url(activity), box_size=min(max(size, 2), 40))
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+    size = min(max(request.args.get("size", default=10, type=int), 2), 40)
+    url = checkin_url(activity)
+    etag = qr.etag(url, size)
+    headers = {"Cache-Control": "private, max-age=300", "ETag": f'"{etag}"'}
+    if etag in request.if_none_match:  # the browser has this very code: nothing to draw
+        return Response(status=304, headers=headers)
+    return Response(qr.render_png(url, box_size=size), mimetype="image/png", headers=headers)

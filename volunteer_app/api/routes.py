@@ -14,7 +14,7 @@ from ..auth.scoping import activity_or_404
 from ..checkins import services as checkins
 from ..checkins.models import CheckIn
 from ..checkins.rules import CheckInError
-from ..database import utcnow
+from ..database import commit_keeping_loaded, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import local_to_utc
@@ -208,13 +208,16 @@ def create_checkin(activity_id: int):
     volunteer = _volunteer_for(ref, now=now)
     try:
         record = checkins.check_in(activity, volunteer, now=now, recorded_by_id=g.api_user.id)
-        db.session.commit()
     except CheckInError as error:
-        db.session.rollback()
         if error.code != "already_checked_in":
+            db.session.rollback()
             raise
+        # Nothing was written: read the record in the same transaction, then commit
+        # (a walk-in registered just now is kept).
         record = checkins.find_record(activity.id, volunteer.id)
-        return jsonify(_record_out(record, record.volunteer, CheckInResult, already=True)), 200
+        commit_keeping_loaded(db.session)
+        return jsonify(_record_out(record, volunteer, CheckInResult, already=True)), 200
+    commit_keeping_loaded(db.session)  # the answer shows what was just written
     return jsonify(_record_out(record, volunteer, CheckInResult, already=False)), 201
 
 

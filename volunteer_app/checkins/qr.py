@@ -1,11 +1,14 @@
 """Render QR codes as inline SVG and PNG.
 
-Renders are cached per URL: an activity's code does not change, and drawing one is the
-slowest part of an organizer's activity page.
+Renders are cached per URL (so once per token: a rotating projector code is drawn once
+per step, however many screens poll it): an activity's code does not change, and drawing
+one is the slowest part of an organizer's activity page. The PNG route also answers
+``If-None-Match`` with 304 from ``etag()``, which is computed without drawing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from functools import lru_cache
@@ -48,3 +51,9 @@ def render_png(data: str, box_size: int = 10) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def etag(data: str, box_size: int = 10) -> str:
+    """A validator for the PNG of ``data`` at ``box_size``: same inputs, same image."""
+    digest = hashlib.sha256(f"qr.v1|{box_size}|{data}".encode()).hexdigest()
+    return digest[:20]

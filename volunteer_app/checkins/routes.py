@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from ..activities.models import Activity
-from ..database import utcnow
+from ..database import commit_keeping_loaded, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..volunteers import identity
 from ..volunteers import services as volunteers
-from ..volunteers.models import Volunteer
+from ..volunteers.models import Device, Volunteer
 from ..volunteers.rules import normalize_name, normalize_phone
 from . import bp, services
 from .forms import ScanForm
@@ -27,26 +30,52 @@ def _device_signer() -> Signer:
     return Signer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
 
 
-def current_volunteer() -> Volunteer | None:
-    """The volunteer this browser remembers, from the signed device cookie."""
+def _device_key() -> str | None:
+    """The device key in this browser's signed cookie (no query); None if absent or forged."""
     raw = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
     if not raw:
         return None
     try:
-        key = _device_signer().unsign(raw).decode("ascii")
+        return _device_signer().unsign(raw).decode("ascii")
     except (BadSignature, UnicodeDecodeError):
         return None
-    return volunteers.volunteer_for_device(key)
 
 
-def _load_activity(token: str) -> Activity:
-    """Verify the token and load its activity; TokenError when either is wrong or stale."""
+def current_volunteer() -> Volunteer | None:
+    """The volunteer this browser remembers, from the signed device cookie."""
+    key = _device_key()
+    return volunteers.volunteer_for_device(key) if key else None
+
+
+@lru_cache(maxsize=1)
+def _load_statement():
+    """The activity (with its unit) and the volunteer of a live device key, built once."""
+    return (
+        select(Activity, Volunteer)
+        .join(Activity.unit)
+        .options(contains_eager(Activity.unit))
+        .outerjoin(Device, and_(Device.key == bindparam("device_key"), Device.revoked_at.is_(None)))
+        .outerjoin(Volunteer, Volunteer.id == Device.volunteer_id)
+        .where(Activity.id == bindparam("activity_id"))
+    )
+
+
+def _load(token: str) -> tuple[Activity, Volunteer | None]:
+    """Verify the token; load its activity (with unit) and this device's volunteer at once.
+
+    One query for both: the signature is checked first, without the database, and the
+    device's volunteer comes along in a left join (absent or signed-out device: None).
+    TokenError when the token is wrong or stale.
+    """
     claims = verify_token(current_app.config["SECRET_KEY"], token)
-    activity = db.session.get(Activity, claims.activity_id, options=[joinedload(Activity.unit)])
-    if activity is None:
+    row = db.session.execute(
+        _load_statement(), {"activity_id": claims.activity_id, "device_key": _device_key() or ""}
+    ).first()
+    if row is None:
         raise TokenError("invalid")
+    activity, volunteer = row
     services.validate_token_use(activity, claims, now=utcnow(), submitting=request.method == "POST")
-    return activity
+    return activity, volunteer
 
 
 def _render(activity, form, volunteer, record, *, status=200, notice=None, success=None):
@@ -74,8 +103,7 @@ def _render(activity, form, volunteer, record, *, status=200, notice=None, succe
 @bp.get("/c/<token>")
 def scan(token: str):
     """Show the activity and the one button the volunteer needs (签到 or 签退)."""
-    activity = _load_activity(token)
-    volunteer = current_volunteer()
+    activity, volunteer = _load(token)
     record = services.find_record(activity.id, volunteer.id) if volunteer else None
     form = ScanForm()
     notice = _gate_notice(activity, record)
@@ -109,11 +137,11 @@ def _gate_notice(activity: Activity, record) -> str | None:
 @identity.pin_attempt_limit
 def scan_submit(token: str):
     """Check the volunteer in or out; register them first if this device is new."""
-    activity = _load_activity(token)
-    volunteer = current_volunteer()
     form = ScanForm()
+    valid = form.validate_on_submit()  # CSRF and shape first: no database, no write lock yet
+    activity, volunteer = _load(token)
     now = utcnow()
-    if not form.validate_on_submit():
+    if not valid:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(
             activity,
@@ -136,7 +164,7 @@ def scan_submit(token: str):
         else:
             record = services.check_out(activity, volunteer, now=now)
             success = _("Check-out successful")
-        db.session.commit()
+        commit_keeping_loaded(db.session)  # the answer shows what was just written
     except DomainError as error:
         identity.commit_failure(error)  # a wrong PIN is counted, everything else rolled back
         volunteer = current_volunteer()  # the rollback expired what we had loaded

@@ -6,10 +6,12 @@ Services only flush; the request (or CLI command) commits once at the edge.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from ..activities.models import Activity
@@ -51,29 +53,57 @@ def check_in(
 ) -> CheckIn:
     """Check a volunteer in, or raise CheckInError (e.g. ``already_checked_in``).
 
-    The unique (activity, volunteer) constraint settles concurrent scans: the insert
-    runs in a savepoint and a duplicate becomes ``already_checked_in``.
+    One statement on the happy path: the rules are checked against the activity as if
+    there were no record yet, then ``INSERT … ON CONFLICT (activity, volunteer) DO
+    NOTHING RETURNING`` writes the record. The unique constraint settles concurrent scans
+    without a savepoint: no row back means the volunteer is already in. Only a refusal
+    of the window reads the record, so that a volunteer who is already in still hears
+    "already checked in" after closing time, as the rule orders its checks.
     """
-    existing = find_record(activity.id, volunteer.id)
-    rules.validate_check_in(
-        status=activity.status.value,
-        window=window_for(activity),
-        now=now,
-        checked_in_at=existing.checked_in_at if existing else None,
-    )
-    record = CheckIn(
-        activity_id=activity.id,
-        volunteer_id=volunteer.id,
-        checked_in_at=now,
-        origin=HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
-        recorded_by_id=recorded_by_id,
-    )
+    window = window_for(activity)
     try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        raise rules.CheckInError("already_checked_in") from None
+        rules.validate_check_in(
+            status=activity.status.value, window=window, now=now, checked_in_at=None
+        )
+    except rules.CheckInError as error:
+        if error.code in ("not_open_yet", "closed"):
+            existing = find_record(activity.id, volunteer.id)
+            if existing is not None:
+                rules.validate_check_in(
+                    status=activity.status.value,
+                    window=window,
+                    now=now,
+                    checked_in_at=existing.checked_in_at,
+                )
+        raise
+    params = {
+        "activity_id": activity.id,
+        "volunteer_id": volunteer.id,
+        "checked_in_at": now,
+        "origin": HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
+        "recorded_by_id": recorded_by_id,
+    }
+    statement = _insert_statement(db.session.get_bind().dialect.name)
+    record = db.session.scalar(statement, params)
+    if record is None:
+        raise rules.CheckInError("already_checked_in")
     return record
+
+
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str):
+    """The check-in INSERT, built once per dialect (building it showed in the profile).
+
+    Both SQLite and PostgreSQL know ``ON CONFLICT … DO NOTHING`` and ``RETURNING``.
+    """
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    columns = ("activity_id", "volunteer_id", "checked_in_at", "origin", "recorded_by_id")
+    return (
+        insert(CheckIn)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
+        .returning(CheckIn)
+    )
 
 
 def check_out(

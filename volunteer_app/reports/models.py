@@ -5,7 +5,7 @@ activities and check-ins areas; ``Index`` objects attach themselves to the table
 Migration 0005 creates them; 0005a creates ``activity_stats`` and its triggers.
 """
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..activities.models import Activity
@@ -34,6 +34,10 @@ checkins_by_activity = Index(
 )
 
 
+#: Rows per activity in activity_stats (the migration's triggers use the same number).
+STATS_SHARDS = 16
+
+
 class ActivityStats(db.Model):
     """Check-in sums of one activity, kept current by database triggers on ``checkins``.
 
@@ -41,8 +45,8 @@ class ActivityStats(db.Model):
     thousands of check-ins on every view. Triggers (migration 0005a, SQLite and
     PostgreSQL) apply every insert, update and delete of a check-in here in the same
     transaction, whatever code path wrote it, so the sums cannot drift; an activity
-    without check-ins has no row. Distinct volunteers cannot be kept this way and are
-    still counted from ``checkins``.
+    without check-ins has no row, one with check-ins up to ``STATS_SHARDS`` rows.
+    Distinct volunteers cannot be kept this way and are still counted from ``checkins``.
     """
 
     __tablename__ = "activity_stats"
@@ -50,6 +54,10 @@ class ActivityStats(db.Model):
     activity_id: Mapped[int] = mapped_column(
         ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
     )
+    #: Which of the activity's rows (check-in id % STATS_SHARDS): a burst of check-ins to
+    #: one activity spreads its updates over several rows instead of queueing on one lock.
+    #: Readers add an activity's rows up (migration 0008).
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     checkins: Mapped[int] = mapped_column(default=0)
     confirmed_minutes: Mapped[int] = mapped_column(default=0)
     pending_minutes: Mapped[int] = mapped_column(default=0)
