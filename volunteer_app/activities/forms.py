@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..i18n import local_to_utc
 from .models import ActivityStatus
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -75,6 +76,19 @@ class ActivityForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Create activity"))
+
+    def activity_fields(self) -> dict:
+        """The validated fields as the activity services take them (times in UTC)."""
+        return {
+            "title": self.title.data,
+            "category_id": self.category_id.data,
+            "unit_id": self.unit_id.data,
+            "place": self.place.data,
+            "starts_at": local_to_utc(self.starts_at.data),
+            "ends_at": local_to_utc(self.ends_at.data),
+            "capacity": self.capacity.data,
+            "description": self.description.data or "",
+        }
 
 
 class ActivityEditForm(ActivityForm):

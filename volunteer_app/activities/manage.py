@@ -60,14 +60,7 @@ def edit(activity_id: int):
             services.update_activity(
                 activity,
                 current_user,
-                title=form.title.data,
-                category_id=form.category_id.data,
-                unit_id=form.unit_id.data,
-                place=form.place.data,
-                starts_at=local_to_utc(form.starts_at.data),
-                ends_at=local_to_utc(form.ends_at.data),
-                capacity=form.capacity.data,
-                description=form.description.data or "",
+                **form.activity_fields(),
                 rotate_seconds=form.rotate_seconds.data,
                 allow_static_code=form.allow_static_code.data,
             )

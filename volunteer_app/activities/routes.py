@@ -14,7 +14,7 @@ from ..checkins.tokens import issue_token
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..i18n import local_to_utc, utc_to_local
+from ..i18n import utc_to_local
 from ..volunteers.rules import mask_phone
 from . import bp, services
 from .context import detail_context
@@ -74,14 +74,7 @@ def new():
         try:
             activity = services.create_activity(
                 current_user,
-                title=form.title.data,
-                category_id=form.category_id.data,
-                unit_id=form.unit_id.data,
-                place=form.place.data,
-                starts_at=local_to_utc(form.starts_at.data),
-                ends_at=local_to_utc(form.ends_at.data),
-                capacity=form.capacity.data,
-                description=form.description.data or "",
+                **form.activity_fields(),
             )
             db.session.commit()
         except DomainError as error:
