@@ -34,7 +34,8 @@ checkins_by_activity = Index(
 )
 
 
-#: Rows per activity in activity_stats (the migration's triggers use the same number).
+#: Most rows per activity in activity_stats (migration 0009's PostgreSQL function uses the
+#: same number); without contention an activity has one.
 STATS_SHARDS = 16
 
 
@@ -44,8 +45,9 @@ class ActivityStats(db.Model):
     District dashboards over a year or more would otherwise re-add hundreds of
     thousands of check-ins on every view. Triggers (migration 0005a, SQLite and
     PostgreSQL) apply every insert, update and delete of a check-in here in the same
-    transaction, whatever code path wrote it, so the sums cannot drift; an activity
-    without check-ins has no row, one with check-ins up to ``STATS_SHARDS`` rows.
+    transaction, whatever code path wrote it, so the sums cannot drift. An activity
+    without check-ins has no row; one with check-ins has one row, and on PostgreSQL up
+    to ``STATS_SHARDS`` when concurrent check-ins found its rows held (migration 0009).
     Distinct volunteers cannot be kept this way and are still counted from ``checkins``.
     """
 
@@ -54,9 +56,9 @@ class ActivityStats(db.Model):
     activity_id: Mapped[int] = mapped_column(
         ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
     )
-    #: Which of the activity's rows (check-in id % STATS_SHARDS): a burst of check-ins to
-    #: one activity spreads its updates over several rows instead of queueing on one lock.
-    #: Readers add an activity's rows up (migration 0008).
+    #: Which of the activity's rows: 0, or on PostgreSQL another one when a concurrent
+    #: transaction held every existing row (``FOR UPDATE SKIP LOCKED``), so a burst of
+    #: check-ins to one activity does not queue on one lock. Readers add the rows up.
     shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     checkins: Mapped[int] = mapped_column(default=0)
     confirmed_minutes: Mapped[int] = mapped_column(default=0)
