@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import Select, and_, case, distinct, func, literal_column, or_, select
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Row
 
 from ..activities.models import Activity, ActivityStatus, Category
@@ -152,18 +163,30 @@ def dashboard(
     """
     bucket = _bucket(period.bucket, offset)
     held_ids = select(Activity.id).where(*_held(scope_ids, start, end))
-    # Per-activity sums come from activity_stats (kept by triggers); only units ×
-    # categories × trend buckets are added up here.
-    groups = db.session.execute(
+    # Per-activity sums come from activity_stats (kept by triggers), added up by the
+    # database twice over the same rows: per unit and category (the rankings, the
+    # categories and the totals fold these few thousand groups) and per trend bucket.
+    # Grouping by all three at once would hand Python nearly one row per activity.
+    per_activity = (
         select(
             Activity.unit_id,
             Activity.category_id,
             bucket.label("bucket"),
-            *(func.sum(column) for column in _STATS_COLUMNS),
+            *_STATS_COLUMNS,
         )
         .join(ActivityStats, ActivityStats.activity_id == Activity.id)
         .where(*_held(scope_ids, start, end))
-        .group_by(Activity.unit_id, Activity.category_id, literal_column("bucket"))
+        .cte("per_activity")
+    )
+    rows = per_activity.c
+    sums = [func.sum(rows[column.key]) for column in _STATS_COLUMNS]
+    groups = db.session.execute(
+        union_all(
+            select(rows.unit_id, rows.category_id, null().label("bucket"), *sums).group_by(
+                rows.unit_id, rows.category_id
+            ),
+            select(null(), null(), rows.bucket, *sums).group_by(rows.bucket),
+        )
     ).all()
     activity_counts = db.session.execute(
         select(Activity.unit_id, Activity.category_id, Activity.status, func.count())
@@ -190,17 +213,19 @@ def dashboard(
         for c in db.session.scalars(select(Category).order_by(Category.sort_order, Category.id))
     }
 
-    # Fold the aggregated groups (units × categories × buckets: a few thousand at most
-    # for a district's year) into the tables, with plain lists: this loop is hot.
+    # Fold the aggregated groups into the tables, with plain lists: a district's year
+    # is a few thousand (unit, category) groups.
     totals = [0] * 6
     unit_acc: dict[int, list[int]] = {}
     bucket_acc: dict[str, list[int]] = {}
     category_acc: dict[int, list[int]] = {}
     for unit_id, category_id, key, *values in groups:
+        if key is not None:
+            bucket_acc[key] = values
+            continue
         for acc in (
             totals,
             unit_acc.setdefault(unit_id, [0] * 6),
-            bucket_acc.setdefault(key, [0] * 6),
             category_acc.setdefault(category_id, [0] * 6),
         ):
             for i, value in enumerate(values):
