@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import Connection, DateTime, Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -115,12 +117,41 @@ def configure_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _is_write() else "BEGIN")
 
 
+#: Set while ``side_transaction(write=True)`` begins its transaction.
+_writing_aside: ContextVar[bool] = ContextVar("writing_aside", default=False)
+
+
 def _is_write() -> bool:
     """Whether the current request will write (any method but GET, HEAD and OPTIONS).
 
     Outside requests (CLI, shell, tests) transactions stay deferred: they run alone.
     """
+    if _writing_aside.get():
+        return True
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+@contextmanager
+def side_transaction(
+    engine, *, write: bool = False, isolation_level: str | None = None
+) -> Iterator[Connection]:
+    """A transaction on a connection of its own, committed at the end of the block.
+
+    For work a page view does beside its own reading (keeping a report cache). With
+    ``write=True`` it takes SQLite's write lock up front like a writing request, so it
+    queues on the busy timeout instead of failing to upgrade a read lock.
+    ``isolation_level`` (PostgreSQL) is e.g. "REPEATABLE READ" for one snapshot.
+    """
+    with engine.connect() as connection:
+        if isolation_level:
+            connection = connection.execution_options(isolation_level=isolation_level)
+        token = _writing_aside.set(write)
+        try:
+            transaction = connection.begin()
+        finally:
+            _writing_aside.reset(token)
+        with transaction:
+            yield connection
 
 
 @contextmanager

@@ -5,12 +5,15 @@ activities and check-ins areas; ``Index`` objects attach themselves to the table
 Migration 0005 creates them; 0005a creates ``activity_stats`` and its triggers.
 """
 
-from sqlalchemy import ForeignKey, Index, SmallInteger
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..activities.models import Activity
 from ..checkins.models import CheckIn
 from ..extensions import db
+from ..volunteers.models import Volunteer
 
 #: District-wide periods scan activities by start time; the other columns make it covering.
 activities_by_start = Index(
@@ -32,6 +35,9 @@ checkins_by_activity = Index(
     CheckIn.volunteer_id,
     CheckIn.checked_out_at,
 )
+
+#: New volunteers of a period: those registered in it (migration 0010).
+volunteers_by_registration = Index("ix_volunteers_report_created", Volunteer.created_at)
 
 
 #: Most rows per activity in activity_stats (migration 0009's PostgreSQL function uses the
@@ -67,3 +73,29 @@ class ActivityStats(db.Model):
     organizer_minutes: Mapped[int] = mapped_column(default=0)
     #: Checked in and not (yet) checked out.
     open_checkins: Mapped[int] = mapped_column(default=0)
+
+
+class VolunteerSet(db.Model):
+    """Who served in a unit (and the units below it) during one past local month or year.
+
+    Distinct volunteers do not add up per activity; counting them among a million
+    check-ins took most of a district's three-year dashboard. A set is filled on first
+    use (``volunteer_sets.py``) and stays valid while ``filled_version == version``:
+    triggers (migration 0010) bump ``version`` whenever a check-in, an activity or a
+    unit changes in a way that could change the set, whatever code path writes.
+    Only periods that have ended are kept, so check-ins of the current day touch none.
+    """
+
+    __tablename__ = "report_volunteer_sets"
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The period, as UTC [starts_at, ends_at): local midnights.
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ends_at: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The version the stored set was computed at; NULL until first filled.
+    filled_version: Mapped[int | None]
+    #: The volunteers' ids as a zlib-compressed little-endian bitmap.
+    volunteer_ids: Mapped[bytes | None] = mapped_column(LargeBinary)

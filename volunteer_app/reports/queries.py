@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import abort
 from sqlalchemy import (
@@ -36,9 +36,12 @@ from ..activities.models import Activity, ActivityStatus, Category
 from ..auth.models import User
 from ..auth.scoping import visible_unit_ids
 from ..checkins.models import CheckIn, HoursOrigin, HoursStatus
+from ..database import utcnow
 from ..extensions import db
+from ..i18n import local_zone, utc_to_local
 from ..stations.models import Unit
 from ..volunteers.models import Volunteer
+from . import volunteer_sets
 from .hours import Sums, UnitRow, fill_trend, rank_units, roll_up
 from .models import ActivityStats
 from .periods import Period
@@ -63,13 +66,21 @@ def unit_or_404(user: User, unit_id: int | None) -> Unit:
     return unit
 
 
-def scope_unit_ids(user: User, unit: Unit) -> Select:
-    """A SELECT of the ids of ``unit`` and the units below it that ``user`` may see."""
+def subtree_unit_ids(unit: Unit) -> Select:
+    """A SELECT of the ids of ``unit`` and the units below it (units are three levels deep)."""
     children = select(Unit.id).where(Unit.parent_id == unit.id)
     return select(Unit.id).where(
-        or_(Unit.id == unit.id, Unit.parent_id == unit.id, Unit.parent_id.in_(children)),
-        Unit.id.in_(visible_unit_ids(user)),
+        or_(Unit.id == unit.id, Unit.parent_id == unit.id, Unit.parent_id.in_(children))
     )
+
+
+def scope_unit_ids(user: User, unit: Unit) -> Select:
+    """A SELECT of the ids of ``unit`` and the units below it that ``user`` may see.
+
+    Whoever may see a unit sees every unit below it (auth.scoping), so this is the
+    unit's subtree; the filter keeps that true should visibility ever change.
+    """
+    return subtree_unit_ids(unit).where(Unit.id.in_(visible_unit_ids(user)))
 
 
 def _in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
@@ -155,14 +166,16 @@ def dashboard(
     end: datetime,
     offset: int,
     ranked_limit: int = 20,
+    today: date | None = None,
 ) -> Dashboard:
     """Compute a dashboard in at most seven statements, whatever the number of check-ins.
 
     ``offset`` is the local zone's UTC offset in minutes, used to bucket the trend;
     distinct volunteers are counted for the first ``ranked_limit`` ranked units.
+    ``today`` (local; default: now) decides which months and years have ended, whose
+    sets of volunteers are kept (volunteer_sets.py).
     """
     bucket = _bucket(period.bucket, offset)
-    held_ids = select(Activity.id).where(*_held(scope_ids, start, end))
     # Per-activity sums come from activity_stats (kept by triggers), added up by the
     # database twice over the same rows: per unit and category (the rankings, the
     # categories and the totals fold these few thousand groups) and per trend bucket.
@@ -193,15 +206,15 @@ def dashboard(
         .where(*_in_period(scope_ids, start, end))
         .group_by(Activity.unit_id, Activity.category_id, Activity.status)
     ).all()
-    served = (
-        select(CheckIn.volunteer_id).where(CheckIn.activity_id.in_(held_ids)).distinct().subquery()
+    zone = local_zone()
+    if today is None:
+        today = utc_to_local(utcnow()).date()
+    served = volunteer_sets.served(scope_unit.id, subtree_unit_ids(scope_unit), period, zone, today)
+    volunteers = Volunteer.__table__.c  # Core columns: plain ints, no ORM loading
+    registered = db.session.connection().scalars(
+        select(volunteers.id).where(volunteers.created_at >= start, volunteers.created_at < end)
     )
-    in_period = and_(Volunteer.created_at >= start, Volunteer.created_at < end)
-    volunteers, new_volunteers = db.session.execute(
-        select(func.count(), _sum_if(in_period, 1)).join_from(
-            served, Volunteer, Volunteer.id == served.c.volunteer_id
-        )
-    ).one()
+    new_volunteers = len(served.intersection(registered))
     units = {
         row.id: (row.name, row.level.value, row.parent_id)
         for row in db.session.execute(
@@ -289,8 +302,8 @@ def dashboard(
         totals=totals,
         activities=held,
         cancelled=cancelled,
-        volunteers=volunteers,
-        new_volunteers=int(new_volunteers),
+        volunteers=len(served),
+        new_volunteers=new_volunteers,
         categories=list(categories.values()),
         stations=ranked,
         children=children,

@@ -1,0 +1,202 @@
+"""Who served in a unit over a period: distinct volunteers, from kept month and year sets.
+
+Distinct volunteers do not add up like hours: two months' counts say nothing about
+how many different people served in both. Counting them from the check-ins means a
+pass over every check-in of the period, a million for a district's three years. So a
+period is cut into whole *ended* local years and months, whose sets of volunteer ids
+are kept in ``report_volunteer_sets`` (filled the first time they are needed), and
+the rest (a partial month at either end, the current month), counted directly:
+
+    2023-03-15 … 2025-11-26 (today)  →  direct 2023-03-15…03-31, months 2023-04…12,
+                                         year 2024, months 2025-01…10, direct 2025-11
+
+Triggers (migration 0010) invalidate a kept set whenever a check-in, activity or unit
+change could alter it, in the writing transaction, so a set is never stale when read.
+
+Filling a set takes care not to store one computed from a snapshot that misses a
+concurrent change: its row exists (committed) before the snapshot is taken, so any
+later change bumps its version; on PostgreSQL a brief SHARE lock first waits for writes
+already in flight (which may have run their triggers before the row existed). The set
+is stored only if its version did not move meanwhile.
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+
+from ..activities.models import Activity, ActivityStatus
+from ..checkins.models import CheckIn
+from ..database import side_transaction
+from ..extensions import db
+from .models import VolunteerSet
+from .periods import Period
+
+_ONE_DAY = timedelta(days=1)
+#: Longest wait for writes in flight before filling sets on PostgreSQL; past it the
+#: sets are counted directly and not kept this time.
+BARRIER_LOCK_TIMEOUT = "2s"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Whole local days ``first``..``last`` (inclusive)."""
+
+    first: date
+    last: date
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """UTC [start, end) of the segment."""
+        return Period("range", self.first, self.last).bounds(zone)
+
+
+def _month_last(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - _ONE_DAY
+
+
+def split(first: date, last: date, today: date) -> tuple[list[Segment], list[Segment]]:
+    """Cover ``first``..``last`` with whole ended years and months (kept) and the rest
+    (counted directly, adjacent days merged); a year or month ends before ``today``."""
+    kept: list[Segment] = []
+    direct: list[Segment] = []
+    day = first
+    while day <= last:
+        year_last, month_last = date(day.year, 12, 31), _month_last(day)
+        if (day.month, day.day) == (1, 1) and year_last <= last and year_last < today:
+            kept.append(Segment(day, year_last))
+            day = year_last + _ONE_DAY
+        elif day.day == 1 and month_last <= last and month_last < today:
+            kept.append(Segment(day, month_last))
+            day = month_last + _ONE_DAY
+        else:
+            end = min(last, month_last)
+            if direct and direct[-1].last + _ONE_DAY == day:
+                direct[-1] = Segment(direct[-1].first, end)
+            else:
+                direct.append(Segment(day, end))
+            day = end + _ONE_DAY
+    return kept, direct
+
+
+# --- stored form: sorted ids as 32-bit deltas, zlib-compressed ---------------------------
+
+
+def pack(ids: Iterable[int]) -> bytes:
+    """Volunteer ids (any order, no duplicates) in their stored form."""
+    ordered = sorted(ids)
+    deltas = array("I", (b - a for a, b in zip([0, *ordered], ordered, strict=False)))
+    return zlib.compress(deltas.tobytes())
+
+
+def unpack(blob: bytes) -> set[int]:
+    """The ids of a stored set."""
+    deltas = array("I")
+    deltas.frombytes(zlib.decompress(blob))
+    return set(accumulate(deltas))
+
+
+assert array("I").itemsize == 4, "volunteer sets are stored as 32-bit deltas"
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def _served_stmt(subtree: Select, ranges: list[tuple[datetime, datetime]]) -> Select:
+    """Distinct volunteers with a check-in at a held activity of ``subtree`` in ``ranges``."""
+    checkins, activities = CheckIn.__table__.c, Activity.__table__.c  # Core: plain ints
+    return (
+        select(checkins.volunteer_id)
+        .join_from(CheckIn.__table__, Activity.__table__, activities.id == checkins.activity_id)
+        .where(
+            activities.unit_id.in_(subtree),
+            activities.status != ActivityStatus.CANCELLED,
+            or_(*(and_(activities.starts_at >= s, activities.starts_at < e) for s, e in ranges)),
+        )
+        .distinct()
+    )
+
+
+def served(unit_id: int, subtree: Select, period: Period, zone: ZoneInfo, today: date) -> set[int]:
+    """Ids of the volunteers who checked in at a held activity of ``unit_id`` or the units
+    below it (``subtree``) that started during ``period``."""
+    kept, direct = split(period.first, period.last, today)
+    ids: set[int] = set()
+    if kept:
+        wanted = {segment.bounds(zone): segment for segment in kept}
+        rows = db.session.execute(
+            select(VolunteerSet.starts_at, VolunteerSet.ends_at, VolunteerSet.volunteer_ids).where(
+                VolunteerSet.unit_id == unit_id,
+                VolunteerSet.starts_at.in_({start for start, _ in wanted}),
+                VolunteerSet.filled_version == VolunteerSet.version,
+            )
+        )
+        for start, end, blob in rows:
+            if wanted.pop((start, end), None) is not None:
+                ids |= unpack(blob)
+        if wanted:
+            for found in _fill(unit_id, subtree, list(wanted)):
+                ids |= found
+    if direct:
+        ids.update(db.session.scalars(_served_stmt(subtree, [s.bounds(zone) for s in direct])))
+    return ids
+
+
+def _insert_missing(connection, unit_id: int, keys: list[tuple[datetime, datetime]]) -> None:
+    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
+    connection.execute(
+        dialect.insert(VolunteerSet).on_conflict_do_nothing(),
+        [{"unit_id": unit_id, "starts_at": s, "ends_at": e, "version": 0} for s, e in keys],
+    )
+
+
+def _fill(unit_id: int, subtree: Select, keys: list[tuple[datetime, datetime]]) -> list[set[int]]:
+    """Compute the sets of ``keys`` (UTC bounds) and keep those no change raced with."""
+    engine = db.engine
+    with side_transaction(engine, write=True) as connection:
+        _insert_missing(connection, unit_id, keys)
+    keep = True
+    if engine.dialect.name == "postgresql":
+        try:
+            with side_transaction(engine) as connection:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{BARRIER_LOCK_TIMEOUT}'")
+                connection.exec_driver_sql("LOCK TABLE checkins, activities IN SHARE MODE")
+        except OperationalError:
+            keep = False  # writes in flight for too long: count now, keep another time
+    isolation = "REPEATABLE READ" if engine.dialect.name == "postgresql" else None
+    with side_transaction(engine, isolation_level=isolation) as connection:
+        versions = {
+            (s, e): v
+            for s, e, v in connection.execute(
+                select(VolunteerSet.starts_at, VolunteerSet.ends_at, VolunteerSet.version).where(
+                    VolunteerSet.unit_id == unit_id,
+                    VolunteerSet.starts_at.in_({s for s, _ in keys}),
+                )
+            )
+        }
+        sets = [set(connection.scalars(_served_stmt(subtree, [key]))) for key in keys]
+    if keep:
+        with side_transaction(engine, write=True) as connection:
+            for key, ids in zip(keys, sets, strict=True):
+                if key not in versions:
+                    continue  # its unit was deleted meanwhile
+                connection.execute(
+                    update(VolunteerSet)
+                    .where(
+                        VolunteerSet.unit_id == unit_id,
+                        VolunteerSet.starts_at == key[0],
+                        VolunteerSet.ends_at == key[1],
+                        VolunteerSet.version == versions[key],
+                    )
+                    .values(volunteer_ids=pack(ids), filled_version=versions[key])
+                )
+    return sets
