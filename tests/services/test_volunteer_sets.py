@@ -248,3 +248,17 @@ def test_a_write_in_flight_during_filling_is_not_kept_stale(app, world, db, make
         writer.commit()
     assert result["first"] == (5, 3)  # the uncommitted check-in is not seen ...
     assert figures(world) == (6, 3)  # ... and, committed, is counted next time
+
+
+@pytest.mark.parametrize("limit", [0, 10_000])
+def test_new_volunteers_counted_both_ways(world, db, monkeypatch, limit):
+    """Looked up by id (a station's few) or by reading the period's registrations (a
+    district's many), the same count."""
+    from volunteer_app.reports import volunteer_sets
+
+    monkeypatch.setattr(volunteer_sets, "LOOKUP_LIMIT", limit)
+    start, end = MARCH.bounds(SHANGHAI)
+    ids = {v.id for v in world.vols.values()}
+    assert volunteer_sets.count_registered(ids, start, end) == 3  # V3 V4 V5
+    assert volunteer_sets.count_registered(set(), start, end) == 0
+    assert volunteer_sets.count_registered({world.vols["V1"].id, 99999}, start, end) == 0

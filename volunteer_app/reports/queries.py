@@ -210,11 +210,7 @@ def dashboard(
     if today is None:
         today = utc_to_local(utcnow()).date()
     served = volunteer_sets.served(scope_unit.id, subtree_unit_ids(scope_unit), period, zone, today)
-    volunteers = Volunteer.__table__.c  # Core columns: plain ints, no ORM loading
-    registered = db.session.connection().scalars(
-        select(volunteers.id).where(volunteers.created_at >= start, volunteers.created_at < end)
-    )
-    new_volunteers = len(served.intersection(registered))
+    new_volunteers = volunteer_sets.count_registered(served, start, end)
     units = {
         row.id: (row.name, row.level.value, row.parent_id)
         for row in db.session.execute(

@@ -22,6 +22,7 @@ is stored only if its version did not move meanwhile.
 
 from __future__ import annotations
 
+import json
 import zlib
 from array import array
 from collections.abc import Iterable
@@ -30,14 +31,16 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Integer, Select, and_, any_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
 
 from ..activities.models import Activity, ActivityStatus
 from ..checkins.models import CheckIn
 from ..database import side_transaction
 from ..extensions import db
+from ..volunteers.models import Volunteer
 from .models import VolunteerSet
 from .periods import Period
 
@@ -149,6 +152,33 @@ def served(unit_id: int, subtree: Select, period: Period, zone: ZoneInfo, today:
     if direct:
         ids.update(db.session.scalars(_served_stmt(subtree, [s.bounds(zone) for s in direct])))
     return ids
+
+
+#: Up to this many served volunteers, their registration dates are looked up one by one;
+#: beyond, the ids of everyone registered in the period are read and intersected.
+LOOKUP_LIMIT = 10_000
+
+
+def count_registered(ids: set[int], start: datetime, end: datetime) -> int:
+    """How many of the volunteers ``ids`` registered during UTC [start, end).
+
+    A station's few hundred ids go to the database as one parameter (a JSON array on
+    SQLite, an array on PostgreSQL) and are looked up by key; for a district's tens of
+    thousands, reading the ids registered in the period (an index range) is cheaper.
+    """
+    if not ids:
+        return 0
+    volunteers = Volunteer.__table__.c
+    registered = [volunteers.created_at >= start, volunteers.created_at < end]
+    connection = db.session.connection()
+    if len(ids) > LOOKUP_LIMIT:
+        return len(ids.intersection(connection.scalars(select(volunteers.id).where(*registered))))
+    if connection.dialect.name == "postgresql":
+        member = volunteers.id == any_(bindparam("ids", sorted(ids), type_=ARRAY(Integer)))
+    else:
+        listed = func.json_each(bindparam("ids", json.dumps(sorted(ids)))).table_valued("value")
+        member = volunteers.id.in_(select(listed.c.value))
+    return connection.scalar(select(func.count()).where(member, *registered))
 
 
 def _insert_missing(connection, unit_id: int, keys: list[tuple[datetime, datetime]]) -> None:
