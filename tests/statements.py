@@ -6,8 +6,10 @@ What is counted, on both databases:
   INSERT, UPDATE, and SAVEPOINT / RELEASE SAVEPOINT, which are statements like any other
   and count against the budget;
 - transactions apart: each BEGIN (SQLAlchemy's ``begin`` event: SQLite's explicit
-  ``BEGIN IMMEDIATE``, psycopg's implicit ``BEGIN``), COMMIT and ROLLBACK is logged, and a
-  check-in must be exactly one BEGIN and one COMMIT, never a second transaction.
+  ``BEGIN`` or ``BEGIN IMMEDIATE``, psycopg's implicit ``BEGIN``), COMMIT and ROLLBACK is
+  logged. A check-in is one transaction on PostgreSQL; on SQLite it reads in a plain
+  transaction and writes alone in a ``BEGIN IMMEDIATE`` one, so the database's single
+  write lock is held for the INSERT only (``database.read_first``): see ``check_shape``.
 
 The budget of the issue, "at most 4 statements", applies to the first list. The connection
 pool's liveness ping (``pool_pre_ping``) is the pool's, not the request's, and is not seen.
@@ -31,6 +33,7 @@ class Log:
         self.statements: list[str] = []
         self.transactions: list[str] = []
         self.events: list[str] = []  # both, in order, for the failure message
+        self.begins: list[str] = []  # SQLite's own BEGIN statements (deferred or immediate)
 
     def __repr__(self) -> str:
         return "\n" + "\n".join(self.events)
@@ -42,9 +45,11 @@ def counting(engine):
     log = Log()
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith("BEGIN"):  # the begin event has it
-            log.statements.append(" ".join(statement.split())[:70])
-            log.events.append(log.statements[-1])
+        if statement.lstrip().upper().startswith("BEGIN"):  # the begin event logs it
+            log.begins.append(statement.strip().upper())
+            return
+        log.statements.append(" ".join(statement.split())[:70])
+        log.events.append(log.statements[-1])
 
     def on_transaction(name):
         def listener(conn):
@@ -72,3 +77,16 @@ def records(db, activity) -> int:
     return db.session.scalar(
         select(func.count()).select_from(CheckIn).where(CheckIn.activity_id == activity.id)
     )
+
+
+def check_shape(engine, log: Log, writing: tuple[str, ...] = ("INSERT",)) -> None:
+    """One transaction on PostgreSQL; on SQLite, reads in a plain transaction, then only
+    the ``writing`` statements in a ``BEGIN IMMEDIATE`` transaction."""
+    if engine.dialect.name != "sqlite":
+        assert log.transactions == ["BEGIN", "COMMIT"], str(log)
+        return
+    assert log.transactions == ["BEGIN", "COMMIT", "BEGIN", "COMMIT"], str(log)
+    assert log.begins == ["BEGIN", "BEGIN IMMEDIATE"], str(log)
+    second = log.events[log.events.index("BEGIN", 1) + 1 :]
+    assert len(second) == len(writing) + 1 and second[-1] == "COMMIT", str(log)
+    assert all(s.startswith(w) for s, w in zip(second, writing, strict=False)), str(log)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import Connection, DateTime, Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -128,7 +128,41 @@ def _is_write() -> bool:
     """
     if _writing_aside.get():
         return True
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not g.get("reading_first", False)
+
+
+def read_first() -> None:
+    """Let this writing request read before it takes SQLite's write lock.
+
+    A check-in request reads its token, activity and volunteer, then writes one row.
+    With ``BEGIN IMMEDIATE`` from its first query it would hold the one write lock of the
+    database through all its reading and Python work, and a burst's other requests would
+    queue on it (in SQLite's busy handler, which sleeps in growing steps). Called before
+    the first query, the request's first transaction is a plain (deferred) one; the
+    request must then call ``end_reading()`` before it writes anything.
+    """
+    g.reading_first = True
+
+
+def end_reading(session) -> None:
+    """End the reading transaction begun after ``read_first()``; the next one writes.
+
+    On SQLite this commits the (read-only) transaction, keeping what was loaded, so the
+    next statement begins with ``BEGIN IMMEDIATE`` and the write lock is held only for
+    the writes. On PostgreSQL, which locks rows and not the database, it does nothing:
+    the request stays one transaction.
+    """
+    if not g.pop("reading_first", False):
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    real = session()
+    if real.new or real.dirty or real.deleted:
+        raise RuntimeError("end_reading() with unsaved changes: write only after it")
+    if real.in_transaction():
+        commit_keeping_loaded(real)
 
 
 @contextmanager

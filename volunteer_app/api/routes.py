@@ -14,7 +14,7 @@ from ..auth.scoping import activity_or_404
 from ..checkins import services as checkins
 from ..checkins.models import CheckIn
 from ..checkins.rules import CheckInError
-from ..database import commit_keeping_loaded, utcnow
+from ..database import commit_keeping_loaded, end_reading, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import local_to_utc
@@ -191,6 +191,7 @@ def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
         return volunteer
     if not ref.name:
         raise ApiRequestError("name_required", status=422)
+    end_reading(db.session)  # registering writes
     return volunteers.register(
         normalize_name(ref.name),
         phone,
@@ -206,6 +207,7 @@ def create_checkin(activity_id: int):
     ref = _body(VolunteerRef)
     now = utcnow()
     volunteer = _volunteer_for(ref, now=now)
+    end_reading(db.session)
     try:
         record = checkins.check_in(activity, volunteer, now=now, recorded_by_id=g.api_user.id)
     except CheckInError as error:
@@ -228,6 +230,7 @@ def create_checkout(activity_id: int):
     ref = _body(VolunteerRef)
     now = utcnow()
     volunteer = _volunteer_for(ref, now=now)
+    end_reading(db.session)
     try:
         record = checkins.check_out(activity, volunteer, now=now)
         db.session.commit()

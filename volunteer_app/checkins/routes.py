@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from ..activities.models import Activity
-from ..database import commit_keeping_loaded, utcnow
+from ..database import commit_keeping_loaded, end_reading, read_first, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..volunteers import identity
@@ -137,6 +137,7 @@ def _gate_notice(activity: Activity, record) -> str | None:
 @identity.pin_attempt_limit
 def scan_submit(token: str):
     """Check the volunteer in or out; register them first if this device is new."""
+    read_first()  # SQLite: the write lock only from the first write on
     form = ScanForm()
     valid = form.validate_on_submit()  # CSRF and shape first: no database, no write lock yet
     activity, volunteer = _load(token)
@@ -152,6 +153,7 @@ def scan_submit(token: str):
             notice=_("Please check the form and try again."),
         )
     new_device = None
+    end_reading(db.session)
     try:
         if volunteer is None:
             volunteer = _register_from_form(form, now)
