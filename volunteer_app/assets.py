@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from flask import Blueprint, Flask, current_app, send_from_directory, url_for
+from flask import Blueprint, Flask, current_app, request, send_from_directory, url_for
 
 bp = Blueprint("assets", __name__)
 ONE_YEAR = 365 * 24 * 3600
@@ -28,9 +28,18 @@ def digest(filename: str) -> str:
     return _digests[key]
 
 
+_urls: dict[tuple[str, str, str], str] = {}
+
+
 def asset(filename: str) -> str:
-    """The content-hashed URL of a file under static/."""
-    return url_for("assets.hashed", version=digest(filename), filename=filename)
+    """The content-hashed URL of a file under static/ (built once per version and root:
+    a page links half a dozen assets and ``url_for`` showed in the check-in profile)."""
+    version = digest(filename)
+    key = (filename, version, request.script_root)
+    url = _urls.get(key)
+    if url is None:
+        url = _urls[key] = url_for("assets.hashed", version=version, filename=filename)
+    return url
 
 
 @bp.get("/a/<version>/<path:filename>")

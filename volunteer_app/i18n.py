@@ -7,8 +7,9 @@ from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask_babel import format_decimal, get_locale
 
 
 def select_locale() -> str:
@@ -142,11 +143,20 @@ def init_app(app: Flask) -> None:
 
 def format_span(starts_at: datetime, ends_at: datetime) -> str:
     """An activity's time as one phrase in the local zone, e.g. "2021年3月5日 08:30–11:30"."""
-    start, end = utc_to_local(starts_at), utc_to_local(ends_at)
-    text = f"{format_date(start, 'medium')} {format_time(start, 'HH:mm')}–"
+    return _span(utc_to_local(starts_at), utc_to_local(ends_at), str(get_locale()))
+
+
+@lru_cache(maxsize=1024)
+def _span(start: datetime, end: datetime, locale: str) -> str:
+    """Formatted once per activity time and language (every check-in page shows it)."""
+    text = f"{babel_dates.format_date(start, 'medium', locale=locale)} "
+    text += f"{babel_dates.format_time(start, 'HH:mm', locale=locale)}–"
     if start.date() == end.date():
-        return text + format_time(end, "HH:mm")
-    return text + f"{format_date(end, 'medium')} {format_time(end, 'HH:mm')}"
+        return text + babel_dates.format_time(end, "HH:mm", locale=locale)
+    return text + (
+        f"{babel_dates.format_date(end, 'medium', locale=locale)} "
+        f"{babel_dates.format_time(end, 'HH:mm', locale=locale)}"
+    )
 
 
 def format_hours(minutes: int) -> str:

@@ -65,8 +65,8 @@ def authenticate():
         return None
     if request.endpoint in READ_FIRST_ENDPOINTS:
         read_first()
-    found = user_for_token(bearer_token() or "")
-    if found is None:
+    user = user_for_token(bearer_token() or "")
+    if user is None:
         raise ApiAuthError("unauthorized")
-    g.api_user, g.api_token = found
+    g.api_user = user
     return None

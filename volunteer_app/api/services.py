@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..auth.models import User
 from ..errors import DomainError
@@ -47,18 +48,24 @@ def create_token(user: User, name: str, *, now: datetime) -> tuple[ApiToken, str
     return token, raw
 
 
-def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
+def user_for_token(raw: str) -> User | None:
     """The active organizer a live token acts as, in one query; None if unknown or revoked."""
     if not raw or len(raw) > 200 or not raw.isascii():
         return None
-    row = db.session.execute(
-        select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or not row[0].is_active:
+    user = db.session.scalar(_token_user_statement(), {"token_hash": hash_token(raw)})
+    if user is None or not user.is_active:
         return None
-    return row[0], row[1]
+    return user
+
+
+@lru_cache(maxsize=1)
+def _token_user_statement():
+    """The user of a live token (built once: every API request runs it)."""
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+    )
 
 
 def tokens_of(user: User) -> list[ApiToken]:
