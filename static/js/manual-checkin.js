@@ -34,7 +34,8 @@
 
   function show(message, ok) {
     result.textContent = message;
-    result.className = "scanner-result " + (ok === true ? "ok" : ok === false ? "bad" : "");
+    result.className = "scanner-result checkin-result " +
+      (ok === true ? "ok" : ok === false ? "bad" : "");
   }
 
   // --- the queue on this phone ----------------------------------------------------------
@@ -107,9 +108,13 @@
   function banner() {
     const element = document.getElementById("offline-banner");
     if (!element) return;
-    let text = texts.offline;
-    if (waiting.length) text += " · " + texts.waiting.replace("{n}", String(waiting.length));
-    element.textContent = text;
+    element.textContent = texts.offline;
+    if (waiting.length) {
+      const count = document.createElement("strong");
+      count.className = "nowrap";
+      count.textContent = texts.waiting.replace("{n}", String(waiting.length));
+      element.append(" ", count);
+    }
   }
 
   // --- the roster and searching it --------------------------------------------------------
