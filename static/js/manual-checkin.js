@@ -53,7 +53,8 @@
     signedOut: () => show(texts.signedOut, false),
     synced: (n) => {
       show(texts.synced.replace("{n}", String(n)), true);
-      refreshRoster();
+      refreshRoster(true);
+      refreshPresent();
     },
   });
 
@@ -117,9 +118,35 @@
     }
   }
 
+  // After an upload, the counts and "Here now" of a page opened offline are old: take them
+  // from a fresh copy of the page (and keep that copy for the next time offline).
+  async function refreshPresent() {
+    try {
+      const response = await fetch(window.location.pathname, {
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      if (!response.ok || response.redirected) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const selector of ["[data-manual-checkin] .counts", "#present"]) {
+        const old = document.querySelector(selector);
+        const now = fresh.querySelector(selector);
+        if (old && now) old.replaceWith(document.adoptNode(now));
+      }
+      document.querySelectorAll("#present form[data-group-form]").forEach(wireGroupForm);
+      window.OfflineQueue.keepPage([], 0);
+    } catch (error) {
+      // the network went away again: the next upload tries again
+    }
+  }
+
   // --- the roster and searching it --------------------------------------------------------
-  async function refreshRoster() {
-    const kept = await window.OfflineQueue.keepJson(root.dataset.rosterUrl);
+  // The page reloads at every search and check-in: a roster (and page) kept less than
+  // half a minute ago is not downloaded again, unless asked (after an upload).
+  const FRESH_MS = 30000;
+  async function refreshRoster(force) {
+    const kept = await window.OfflineQueue.keepJson(
+      root.dataset.rosterUrl, force === true ? 0 : FRESH_MS);
     if (kept) roster = kept.data;
     if (roster) {
       rosterStatus.textContent = texts.roster
@@ -353,5 +380,5 @@
     network();
   }
   init().then(() => queue.start());
-  window.OfflineQueue.keepPage();
+  window.OfflineQueue.keepPage([], FRESH_MS);
 })();

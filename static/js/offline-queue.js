@@ -183,12 +183,30 @@
     return { items, add, send, sync, clearRefused, start, token: () => csrf };
   }
 
+  // How old a kept response is, by its Date header (Infinity when unknown).
+  function age(response) {
+    const date = Date.parse(response.headers.get("date") || "");
+    return Number.isNaN(date) ? Infinity : Date.now() - date;
+  }
+
+  async function kept(url) {
+    if (!window.caches) return null;
+    try {
+      return (await (await caches.open(PAGES)).match(url)) || null;
+    } catch (error) {
+      return null;
+    }
+  }
+
   // Keep this page (and what it loads, and `extra` URLs) on the phone, so it opens without
   // network; signing out empties PAGES (app.js). Offline pages are served from it by
   // templates/pwa/sw.js, matched by path (a search's ?q= opens the same saved page).
-  async function keepPage(extra) {
+  // A copy younger than `freshFor` ms is kept as it is (a page reloaded at every search).
+  async function keepPage(extra, freshFor) {
     if (!window.caches || !navigator.onLine) return;
     try {
+      const copy = freshFor ? await kept(window.location.pathname) : null;
+      if (copy && age(copy) < freshFor) return;
       const response = await fetch(window.location.pathname, {
         credentials: "same-origin",
         cache: "no-store",
@@ -208,8 +226,11 @@
   }
 
   // Download JSON while online and keep it in PAGES; offline (or on failure), the kept
-  // copy. Returns { data, fresh } or null when there is neither.
-  async function keepJson(url) {
+  // copy, as also when that is younger than `freshFor` ms. Returns { data, fresh } or null
+  // when there is neither.
+  async function keepJson(url, freshFor) {
+    const copy = freshFor ? await kept(url) : null;
+    if (copy && age(copy) < freshFor) return { data: await copy.json(), fresh: false };
     if (navigator.onLine) {
       try {
         const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
@@ -228,10 +249,9 @@
         // no network after all: fall back to the kept copy
       }
     }
-    if (!window.caches) return null;
+    const last = await kept(url);
     try {
-      const kept = await (await caches.open(PAGES)).match(url);
-      return kept ? { data: await kept.json(), fresh: false } : null;
+      return last ? { data: await last.json(), fresh: false } : null;
     } catch (error) {
       return null;
     }

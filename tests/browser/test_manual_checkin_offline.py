@@ -161,6 +161,10 @@ def test_manual_checkin_offline_then_synced_once(browser, live, arranged, shot):
     expect(page.locator("#queue-card")).to_be_hidden(timeout=15000)
     expect(page.locator("#checkin-uploaded li")).to_have_count(3)
     expect(page.locator("#conflicts-card")).to_be_hidden()
+    # What the page shows of who is here follows the upload.
+    here_now = page.get_by_role("region", name="在场人员")
+    expect(here_now.get_by_label(re.compile("张建国"))).to_have_count(0)
+    expect(here_now.get_by_label(re.compile("李桂兰"))).to_be_visible()
     shot(page, "manual-checkin-synced")
     assert axe_violations(page) == []
     found = records(live, arranged["activity"])
