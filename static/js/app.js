@@ -6,7 +6,8 @@
       navigator.serviceWorker.register("/sw.js").catch(function () { /* stays an ordinary site */ });
     });
   }
-  // Signing out forgets pages kept for offline use (the organizer's scanner).
+  // Signing out forgets pages kept for offline use (the organizer's scanner and manual
+  // check-in page, with its roster of volunteers).
   var logout = document.querySelector("form[action$='/logout']");
   if (logout && window.caches) {
     logout.addEventListener("submit", function () { caches.delete("pages-v1"); });

@@ -2,11 +2,11 @@
 // BarcodeDetector where the browser has it, else the vendored jsQR (loaded on demand).
 // No inline script (CSP). The typed-code form below works without any of this.
 //
-// Offline: a scan that cannot reach the server is saved on the phone (IndexedDB) with
-// the time of the scan and the action this phone decided (the first scan of a card
-// checks in, the next one out), then uploaded in order when the network returns.
-// Uploading twice is harmless: the server refuses a second check-in or check-out as
-// already done, which counts as uploaded here. Refusals are listed for the organizer.
+// Offline: a scan that cannot reach the server is queued on the phone with the time of
+// the scan and the action this phone decided (the first scan of a card checks in, the
+// next one out), by the queue shared with the manual check-in page
+// (static/js/offline-queue.js): uploaded in order, once, when the network returns;
+// refusals are listed for the organizer.
 (() => {
   "use strict";
   const root = document.querySelector("[data-scanner]");
@@ -20,94 +20,53 @@
   const input = form.querySelector("input[name=code]");
   const texts = document.getElementById("scanner-messages").dataset;
   const postUrl = root.dataset.postUrl;
-  let csrf = form.querySelector("input[name=csrf_token]").value;
+  const csrf = form.querySelector("input[name=csrf_token]").value;
   const CARD = /(?:^|\/)(c[1-9][0-9]*\.[A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
   const SAME_CARD_MS = 30000;
-  const NETWORK_STATUS = [0, 502, 503, 504];
-  const DONE_ALREADY = ["already_checked_in", "already_checked_out"];
-  const PAGES = "pages-v1";
   let detect = null;
   let busy = false;
   let lastCode = "";
   let lastAt = 0;
-  let syncing = false;
 
   function show(message, ok) {
     result.textContent = message;
     result.className = "scanner-result " + (ok === true ? "ok" : ok === false ? "bad" : "");
   }
 
-  // --- the queue on this phone: IndexedDB, or memory where the browser refuses it ------
-  const memory = { scans: new Map(), cards: new Map() };
-  const dbReady = new Promise((resolve) => {
-    if (!window.indexedDB) return resolve(null);
-    let request;
-    try {
-      request = indexedDB.open("scanner", 1);
-    } catch (error) {
-      return resolve(null);
-    }
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore("scans", { keyPath: "id" });
-      request.result.createObjectStore("cards", { keyPath: "key" });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => resolve(null);
+  // --- the queue on this phone (static/js/offline-queue.js) ---------------------------
+  const { store, clock, NETWORK_STATUS } = window.OfflineQueue;
+  const queue = window.OfflineQueue.create({
+    url: postUrl,
+    csrf,
+    tokenSelector: "#scanner-form input[name=csrf_token]",
+    fields: (scan) => ({ code: scan.code, action: scan.action, scanned_at: scan.scannedAt }),
+    changed: render,
+    uploaded: (scan, data) =>
+      uploaded(data.ok ? data.message : texts.already.replace("{name}", data.name || "")),
+    signedOut: () => show(texts.signedOut, false),
+    synced: (n) => show(texts.synced.replace("{n}", String(n)), true),
   });
-
-  async function store(name, mode, work) {
-    const db = await dbReady;
-    if (!db) return work(null, memory[name]);
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(name, mode);
-      const request = work(tx.objectStore(name), null);
-      tx.oncomplete = () => resolve(request ? request.result : undefined);
-      tx.onerror = () => reject(tx.error);
-    });
-  }
-  const put = (name, value) => store(name, "readwrite", (s, m) =>
-    s ? s.put(value) : void m.set(value.id || value.key, value));
-  const get = (name, key) => store(name, "readonly", (s, m) => (s ? s.get(key) : m.get(key)));
-  const remove = (name, key) => store(name, "readwrite", (s, m) =>
-    s ? s.delete(key) : void m.delete(key));
-  const all = (name) => store(name, "readonly", (s, m) => (s ? s.getAll() : [...m.values()]));
-
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
 
   const cardKey = (code) => postUrl + " " + code;
   async function remember(code, action) {
-    await put("cards", { key: cardKey(code), action });
+    await store.put("cards", { key: cardKey(code), action });
   }
 
-  async function queue(code, scannedAt) {
+  async function enqueue(code, scannedAt) {
     // This phone decides: a card it last saw checked in is now checking out.
-    const known = await get("cards", cardKey(code));
+    const known = await store.get("cards", cardKey(code));
     const action = known && known.action === "check_in" ? "check_out" : "check_in";
-    await put("scans", { id: newId(), url: postUrl, code, action, scannedAt, state: "queued" });
+    await queue.add([{ code, action, scannedAt }]);
     await remember(code, action);
     show(texts.queued, null);
-    await render();
     return true;
-  }
-
-  function when(iso) {
-    const lang = document.documentElement.lang || undefined;
-    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-    try {
-      return new Date(iso).toLocaleTimeString(lang, { ...options, timeZone: root.dataset.timezone });
-    } catch (error) {
-      return new Date(iso).toLocaleTimeString(lang, options); // an unknown time zone name
-    }
   }
 
   function item(scan, message) {
     const li = document.createElement("li");
     const what = scan.action === "check_out" ? texts.checkOut : texts.checkIn;
     const card = texts.card.replace("{code}", scan.code.split(".")[0]);
-    li.textContent = `${when(scan.scannedAt)} · ${what} · ${card}`;
+    li.textContent = `${clock(scan.scannedAt, root.dataset.timezone)} · ${what} · ${card}`;
     if (message) {
       const reason = document.createElement("span");
       reason.className = "reason";
@@ -118,8 +77,7 @@
   }
 
   async function render() {
-    const scans = (await all("scans")).filter((s) => s.url === postUrl);
-    scans.sort((a, b) => a.scannedAt.localeCompare(b.scannedAt));
+    const scans = await queue.items();
     const queued = scans.filter((s) => s.state === "queued");
     const refused = scans.filter((s) => s.state === "conflict");
     document.getElementById("scanner-queue").replaceChildren(...queued.map((s) => item(s)));
@@ -137,76 +95,16 @@
     document.getElementById("uploaded-card").hidden = false;
   }
 
-  // A fresh CSRF token (the saved page's may be old) and proof the network is back.
-  async function freshToken() {
-    const response = await fetch(window.location.pathname, {
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-    if (!response.ok || response.redirected) {
-      show(texts.signedOut, false);
-      return null;
-    }
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const field = page.querySelector("#scanner-form input[name=csrf_token]");
-    if (!field) return null;
-    csrf = field.value;
-    return csrf;
-  }
-
-  function send(code, extra) {
-    const body = new FormData();
-    body.append("csrf_token", csrf);
-    body.append("code", code);
-    for (const [key, value] of Object.entries(extra || {})) body.append(key, value);
-    return fetch(postUrl, {
-      method: "POST",
-      body,
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-  }
-
-  async function sync() {
-    if (syncing || !navigator.onLine) return;
-    syncing = true;
-    let done = 0;
-    try {
-      const scans = (await all("scans")).filter((s) => s.url === postUrl && s.state === "queued");
-      if (!scans.length) return;
-      scans.sort((a, b) => a.scannedAt.localeCompare(b.scannedAt));
-      if (!(await freshToken())) return;
-      for (const scan of scans) {
-        const response = await send(scan.code, { action: scan.action, scanned_at: scan.scannedAt });
-        if (NETWORK_STATUS.includes(response.status)) break;
-        const data = await response.json();
-        if (data.ok || DONE_ALREADY.includes(data.code)) {
-          await remove("scans", scan.id);
-          uploaded(data.ok ? data.message : texts.already.replace("{name}", data.name || ""));
-          done += 1;
-        } else {
-          await put("scans", { ...scan, state: "conflict", message: data.message });
-        }
-      }
-    } catch (error) {
-      // the network went away again (or an answer was not JSON): the rest stay queued
-    } finally {
-      syncing = false;
-      await render();
-      if (done) show(texts.synced.replace("{n}", String(done)), true);
-    }
-  }
-
   async function submit(code) {
     const scannedAt = new Date().toISOString();
-    if (!navigator.onLine) return queue(code, scannedAt);
+    if (!navigator.onLine) return enqueue(code, scannedAt);
     let response;
     try {
-      response = await send(code);
+      response = await queue.send({ code });
     } catch (error) {
-      return queue(code, scannedAt);
+      return enqueue(code, scannedAt);
     }
-    if (NETWORK_STATUS.includes(response.status)) return queue(code, scannedAt);
+    if (NETWORK_STATUS.includes(response.status)) return enqueue(code, scannedAt);
     try {
       const data = await response.json();
       show(data.message, Boolean(data.ok));
@@ -319,42 +217,13 @@
     input.focus();
     await submit(match[1]);
   });
-  document.getElementById("scanner-sync").addEventListener("click", sync);
-  document.getElementById("scanner-clear").addEventListener("click", async () => {
-    for (const scan of await all("scans")) {
-      if (scan.url === postUrl && scan.state === "conflict") await remove("scans", scan.id);
-    }
-    await render();
-  });
-
-  // Keep this page (and what it loads) on the phone, so it opens without network.
-  async function keepForOffline() {
-    if (!window.caches || !navigator.onLine) return;
-    try {
-      const response = await fetch(window.location.pathname, {
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (!response.ok || response.redirected) return;
-      const cache = await caches.open(PAGES);
-      await cache.put(window.location.pathname, response);
-      const assets = [root.dataset.jsqrSrc];
-      document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]")
-        .forEach((el) => assets.push(el.getAttribute("href") || el.getAttribute("src")));
-      for (const url of assets) {
-        if (url && !(await caches.match(url))) await cache.add(url);
-      }
-    } catch (error) {
-      // storage full or the network dropped: the page still works online
-    }
-  }
+  document.getElementById("scanner-sync").addEventListener("click", queue.sync);
+  document.getElementById("scanner-clear").addEventListener("click", queue.clearRefused);
 
   const banner = document.getElementById("offline-banner");
   if (banner) banner.textContent = texts.offline;
-  window.addEventListener("online", sync);
-  window.setInterval(sync, 30000);
-  render().then(sync);
-  keepForOffline();
+  queue.start();
+  window.OfflineQueue.keepPage([root.dataset.jsqrSrc]);
 
   if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     unavailable.hidden = false;

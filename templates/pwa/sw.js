@@ -1,8 +1,9 @@
 // Service worker: keeps the app shell for offline use. Pages are always fetched from the
 // network first (check-in and records must be live); only when the network fails is the
 // offline page shown. Content-hashed assets (/a/...) never change, so they are cache-first.
-// An organizer's scanner page saves itself in PAGES when opened (static/js/scanner.js), so
-// it opens without network and can queue scans; signing out empties PAGES (app.js).
+// An organizer's scanner and manual check-in pages save themselves in PAGES when opened
+// (static/js/offline-queue.js), so they open without network and can queue records; the
+// manual page keeps its roster there too. Signing out empties PAGES (app.js).
 const PAGES = "pages-v1";
 const CACHE = "shell-{{ shell | join('|') | hash_short }}";
 const SHELL = {{ shell | tojson }};

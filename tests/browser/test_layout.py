@@ -1,5 +1,6 @@
 """Layout at 320, 390 and 1280 px, normal and large text: no sideways scrolling, readable
-text, big enough touch targets; the check-in page stays within its transfer budget."""
+text, big enough touch targets, date and time inputs that show their whole value; the
+check-in page stays within its transfer budget."""
 
 from __future__ import annotations
 
@@ -49,6 +50,31 @@ def site(live):
         }
 
 
+#: Native date and time inputs cannot wrap or scroll their text: one narrower than the width
+#: it needs for its whole value (its width when laid out at its natural size) cuts it off,
+#: and its scrollWidth does not show it. The copy is measured beside the original.
+CLIPPED_JS = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll(
+      'input[type=datetime-local], input[type=date], input[type=time], input[type=month]')) {
+    const shown = el.getBoundingClientRect().width;
+    if (shown === 0) continue;
+    const copy = el.cloneNode(true);
+    copy.removeAttribute('id');
+    copy.style.position = 'absolute';
+    copy.style.visibility = 'hidden';
+    copy.style.width = 'auto';
+    el.parentElement.append(copy);
+    const needed = copy.getBoundingClientRect().width;
+    copy.remove();
+    if (needed > shown + 0.5 || el.scrollWidth > el.clientWidth) {
+      bad.push(`${el.name}: needs ${Math.round(needed)}px, has ${Math.round(shown)}px`);
+    }
+  }
+  return bad;
+}"""
+
+
 def check_page(page, url: str, name: str, shot) -> list[str]:
     """Open a page, screenshot it and return what is wrong with its layout."""
     page.goto(url)
@@ -63,6 +89,9 @@ def check_page(page, url: str, name: str, shot) -> list[str]:
     small = page.evaluate(TARGETS_JS)
     if small:
         problems.append(f"{url}: small targets {small}")
+    clipped = page.evaluate(CLIPPED_JS)
+    if clipped:
+        problems.append(f"{url}: date/time text cut off {clipped}")
     shot(page, name)
     return problems
 

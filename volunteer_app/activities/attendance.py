@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -16,7 +16,7 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..volunteers.rules import mask_phone
-from . import bp
+from . import bp, queued, scans
 from .forms import GroupCheckForm, VolunteerSearchForm, WalkInForm
 from .models import Activity
 
@@ -48,6 +48,7 @@ def _page(activity: Activity, *, walk_in: WalkInForm | None = None, status: int 
             walk_in=walk_in or WalkInForm(formdata=None),
             has_ended=utcnow() >= activity.ends_at,
             mask_phone=mask_phone,
+            search_limit=organizer.SEARCH_LIMIT,
         ),
         status,
     )
@@ -59,6 +60,26 @@ def manual_checkin(activity_id: int):
     """Search volunteers and check them in or out on their behalf."""
     activity = activity_or_404(current_user, activity_id)
     return _page(activity)
+
+
+@bp.get("/activities/<int:activity_id>/checkin/roster.json")
+@login_required
+def checkin_roster(activity_id: int):
+    """The volunteers the manual check-in page can search offline (phones masked); JSON."""
+    activity = activity_or_404(current_user, activity_id)
+    entries = organizer.roster(activity)
+    response = jsonify(
+        activity_id=activity.id,
+        downloaded_at=utcnow().isoformat(),
+        search_limit=organizer.SEARCH_LIMIT,
+        volunteers=[
+            {"id": e.id, "name": e.name, "phone": e.phone, "last4": e.last4, "state": e.state}
+            for e in entries
+        ],
+    )
+    # The page keeps it in its offline cache (emptied at sign-out), never the HTTP cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _flash_outcomes(activity: Activity, outcomes, action: Action) -> None:
@@ -105,6 +126,8 @@ def group_checkin(activity_id: int):
     """Check the ticked volunteers in or out, recorded as done by this organizer."""
     activity = activity_or_404(current_user, activity_id)
     form = GroupCheckForm()
+    if "ticked_at" in request.form:
+        return _queued_tick(activity, form)
     back = url_for("activities.manual_checkin", activity_id=activity.id, q=request.args.get("q"))
     if not form.validate_on_submit():
         flash(_("Please tick at least one volunteer."), "error")
@@ -116,6 +139,23 @@ def group_checkin(activity_id: int):
     db.session.commit()
     _flash_outcomes(activity, outcomes, action)
     return redirect(back)
+
+
+def _queued_tick(activity: Activity, form: GroupCheckForm):
+    """Record one volunteer ticked while offline, at the (plausible) tick time; JSON."""
+    if not form.validate_on_submit() or len(form.volunteer_ids.data) != 1:
+        return queued.refuse("bad_record", _("This saved record could not be read."))
+    return queued.answer(
+        lambda ticked_at, now: scans.record_queued_tick(
+            activity,
+            current_user,
+            form.volunteer_ids.data[0],
+            action=Action(form.action.data),
+            ticked_at=ticked_at,
+            now=now,
+        ),
+        form.ticked_at.data,
+    )
 
 
 @bp.post("/activities/<int:activity_id>/walk-in")

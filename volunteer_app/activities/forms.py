@@ -173,6 +173,9 @@ class GroupCheckForm(FlaskForm):
         validators=[DataRequired(_l("Please tick at least one volunteer."))],
     )
     action = StringField(validators=[DataRequired(), AnyOf(["check_in", "check_out"])])
+    #: Only for a tick queued offline (one volunteer per record): when the organizer
+    #: ticked the volunteer (ISO 8601, UTC). The page's script sets it.
+    ticked_at = HiddenField(validators=[Optional(), Length(max=40)])
 
 
 class WalkInForm(FlaskForm):

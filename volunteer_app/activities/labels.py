@@ -42,4 +42,5 @@ AUDIT_LABELS = {
     "checkout.by_organizer": _l("Checked out by organizer"),
     "volunteer.walk_in": _l("Walk-in registered"),
     "scan.queued": _l("Scan uploaded after being offline"),
+    "manual.queued": _l("Check-in by organizer uploaded after being offline"),
 }

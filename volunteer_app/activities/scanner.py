@@ -8,8 +8,7 @@ it works without a camera.
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,12 +19,8 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import format_hours
-from . import bp, rules, scans
+from . import bp, queued, scans
 from .forms import CardCodeForm
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
 
 
 @bp.get("/activities/<int:activity_id>/scanner")
@@ -47,7 +42,7 @@ def scan_card(activity_id: int):
         code, message = "empty", _("Please scan or enter a volunteer card code.")
         if form.action.errors or form.scanned_at.errors:
             code, message = "bad_scan", (form.action.errors + form.scanned_at.errors)[0]
-        if _wants_json():
+        if queued.wants_json():
             return jsonify(ok=False, code=code, message=message), 400
         flash(message, "error")
         return back
@@ -58,7 +53,7 @@ def scan_card(activity_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        if _wants_json():
+        if queued.wants_json():
             return jsonify(ok=False, code=error.code, message=error.message), error.status
         flash(error.message, "error")
         return back
@@ -71,7 +66,7 @@ def scan_card(activity_id: int):
         )
     if result.over_capacity:
         message += " · " + _("Over capacity")
-    if _wants_json():
+    if queued.wants_json():
         return jsonify(
             ok=True,
             action=result.action.value,
@@ -85,46 +80,14 @@ def scan_card(activity_id: int):
 
 def _queued_scan(activity, form: CardCodeForm):
     """Record a scan the page queued while offline, at its (plausible) scan time; JSON."""
-    now = utcnow()
-    try:
-        scanned_at = rules.parse_scan_time(form.scanned_at.data)
-        result = scans.record_queued_scan(
+    return queued.answer(
+        lambda scanned_at, now: scans.record_queued_scan(
             activity,
             current_user,
             form.code.data,
             action=Action(form.action.data),
             scanned_at=scanned_at,
             now=now,
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        message, name = error.message, getattr(error, "volunteer_name", None)
-        if name:
-            message = _("%(name)s: %(reason)s", name=name, reason=message)
-        return jsonify(ok=False, code=error.code, name=name, message=message), error.status
-    name, at = result.volunteer.name, format_datetime(result.recorded_at, "HH:mm")
-    if result.action == Action.CHECK_IN:
-        message = _("%(name)s: checked in at %(time)s", name=name, time=at)
-    else:
-        message = _(
-            "%(name)s: checked out at %(time)s, %(hours)s h",
-            name=name,
-            time=at,
-            hours=format_hours(result.minutes),
-        )
-    if result.time_refused:
-        message += " · " + _(
-            "The phone's clock did not match the activity, so the upload time was recorded."
-        )
-    if result.over_capacity:
-        message += " · " + _("Over capacity")
-    return jsonify(
-        ok=True,
-        action=result.action.value,
-        name=name,
-        recorded_at=result.recorded_at.isoformat(),
-        time_refused=result.time_refused,
-        over_capacity=result.over_capacity,
-        message=message,
+        ),
+        form.scanned_at.data,
     )

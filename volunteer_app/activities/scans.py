@@ -1,10 +1,14 @@
-"""Scans queued on an organizer's phone while it was offline, uploaded when it is back.
+"""Records queued on an organizer's phone while it was offline, uploaded when it is back.
 
-The phone decides what each queued scan means (the first scan of a card checks its
-volunteer in, the next one out: it remembers the cards it has seen) and sends that
-action with the time it read the card. Uploading the same scan twice is harmless: a
-second check-in is refused as ``already_checked_in`` and a second check-out as
-``already_checked_out``, which the page counts as done. The device's time is used only
+Two pages queue records: the scanner (a volunteer's card was read) and the manual
+check-in page (a volunteer was ticked and "Check in ticked" or "Check out ticked" was
+pressed). Both go through ``record_queued``, the one path for queued records.
+
+The phone decides what each queued record means (the scanner: the first scan of a card
+checks its volunteer in, the next one out; the manual page: the button pressed) and sends
+that action with the time of the scan or tick. Uploading the same record twice is
+harmless: a second check-in is refused as ``already_checked_in`` and a second check-out
+as ``already_checked_out``, which the page counts as done. The device's time is used only
 when it is plausible (``rules.compute_scan_time``).
 """
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..audit import services as audit
 from ..auth.models import User
@@ -27,10 +32,22 @@ from ..volunteers.models import Volunteer
 from . import rules
 from .models import Activity
 
+#: Audit actions of queued records, by the page that queued them.
+SOURCES = {"scan": "scan.queued", "tick": "manual.queued"}
+
+
+class QueuedRecordError(DomainError):
+    """A queued record names no volunteer that can be recorded."""
+
+    status = 400
+    messages = {
+        "unknown_volunteer": _l("This volunteer is not registered (any more)."),
+    }
+
 
 @dataclass(frozen=True)
-class QueuedScan:
-    """The result of one uploaded scan."""
+class QueuedRecord:
+    """The result of one uploaded record."""
 
     volunteer: Volunteer
     action: Action
@@ -41,6 +58,51 @@ class QueuedScan:
     over_capacity: bool = False
 
 
+def record_queued(
+    activity: Activity,
+    user: User,
+    volunteer: Volunteer,
+    *,
+    action: Action,
+    acted_at: datetime | None,
+    now: datetime,
+    source: str,
+) -> QueuedRecord:
+    """Check a volunteer in or out (as the device decided) at the device's time of action.
+
+    ``acted_at`` is when the phone scanned the card or the organizer ticked the volunteer;
+    it is kept when plausible, else the upload time ``now`` is recorded. CheckInError when
+    the rules refuse at the recorded time (e.g. ``closed``, ``not_checked_in``,
+    ``already_checked_in``), with the volunteer's name attached as ``volunteer_name``.
+    ``source`` (``scan`` or ``tick``) names the page, for the audit log.
+    """
+    window = checkins.window_for(activity)
+    at, refused = rules.compute_scan_time(
+        acted_at, now=now, opens_at=window.opens_at, closes_at=window.checkout_until
+    )
+    try:
+        record, over = organizer.check_one(activity, user, volunteer, action, now=at)
+    except DomainError as error:
+        error.volunteer_name = volunteer.name  # the page lists refusals by name
+        raise
+    audit.record(
+        SOURCES[source],
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        checkin_id=record.id,
+        volunteer_id=volunteer.id,
+        new={
+            "action": action.value,
+            "scanned_at": acted_at.isoformat() if acted_at else None,
+            "recorded_at": at.isoformat(),
+            "device_time_refused": refused,
+        },
+    )
+    db.session.flush()
+    return QueuedRecord(volunteer, action, at, refused, record.minutes or 0, over)
+
+
 def record_queued_scan(
     activity: Activity,
     user: User,
@@ -49,39 +111,37 @@ def record_queued_scan(
     action: Action,
     scanned_at: datetime | None,
     now: datetime,
-) -> QueuedScan:
-    """Check the card's volunteer in or out (as the device decided) at the scan's time.
+) -> QueuedRecord:
+    """Record a scan of a volunteer's card queued on the scanner page.
 
-    CardError for a forged or unknown card; CheckInError when the rules refuse at the
-    recorded time (e.g. ``closed``, ``not_checked_in``, ``already_checked_in``), with the
-    volunteer's name attached as ``volunteer_name``.
+    CardError for a forged or unknown card; otherwise as ``record_queued``.
     """
     volunteer_id = verify_card(current_app.config["SECRET_KEY"], organizer.card_code_from(code))
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None:
         raise CardError("invalid")
-    window = checkins.window_for(activity)
-    at, refused = rules.compute_scan_time(
-        scanned_at, now=now, opens_at=window.opens_at, closes_at=window.checkout_until
+    return record_queued(
+        activity, user, volunteer, action=action, acted_at=scanned_at, now=now, source="scan"
     )
-    try:
-        record, over = organizer.check_one(activity, user, volunteer, action, now=at)
-    except DomainError as error:
-        error.volunteer_name = volunteer.name  # the page lists refusals by name
-        raise
-    audit.record(
-        "scan.queued",
-        now=now,
-        actor_user_id=user.id,
-        activity_id=activity.id,
-        checkin_id=record.id,
-        volunteer_id=volunteer.id,
-        new={
-            "action": action.value,
-            "scanned_at": scanned_at.isoformat() if scanned_at else None,
-            "recorded_at": at.isoformat(),
-            "device_time_refused": refused,
-        },
+
+
+def record_queued_tick(
+    activity: Activity,
+    user: User,
+    volunteer_id: int,
+    *,
+    action: Action,
+    ticked_at: datetime | None,
+    now: datetime,
+) -> QueuedRecord:
+    """Record a tick queued on the manual check-in page (one volunteer per record).
+
+    QueuedRecordError("unknown_volunteer") when the volunteer does not exist or deleted
+    their account since the phone downloaded its roster; otherwise as ``record_queued``.
+    """
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.deleted_at is not None:
+        raise QueuedRecordError("unknown_volunteer")
+    return record_queued(
+        activity, user, volunteer, action=action, acted_at=ticked_at, now=now, source="tick"
     )
-    db.session.flush()
-    return QueuedScan(volunteer, action, at, refused, record.minutes or 0, over)

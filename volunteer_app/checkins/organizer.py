@@ -22,14 +22,17 @@ from ..errors import DomainError
 from ..extensions import db
 from ..volunteers import services as volunteers
 from ..volunteers.cards import CardError, verify_card
-from ..volunteers.models import Volunteer
-from ..volunteers.rules import normalize_name, normalize_phone
+from ..volunteers.models import Signup, Volunteer
+from ..volunteers.rules import mask_phone, normalize_name, normalize_phone
 from . import services
 from .models import CheckIn
 from .rules import Action, CheckInError, next_action
 
 #: At most this many search results: enough for a family name, too few to browse everyone.
 SEARCH_LIMIT = 20
+#: The offline roster holds at most this many of the station's past volunteers (the most
+#: recent), besides everyone signed up for or checked in to the activity itself.
+ROSTER_RECENT_LIMIT = 300
 _NON_DIGITS = re.compile(r"[\s\-()（）+]")
 
 
@@ -66,6 +69,64 @@ def search_volunteers(query: str) -> list[Volunteer]:
             .limit(SEARCH_LIMIT)
         )
     )
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One volunteer of an activity's offline roster: never the full phone number."""
+
+    id: int
+    name: str
+    #: The masked number as the page shows it (138****1234).
+    phone: str
+    #: The number's last 4 digits, for searching without the full number.
+    last4: str
+    #: At this activity: ``in`` (here now), ``out`` (checked out) or ``""`` (no record).
+    state: str
+
+
+def roster(activity: Activity, *, recent: int = ROSTER_RECENT_LIMIT) -> list[RosterEntry]:
+    """The volunteers an organizer of ``activity`` would look up, for searching offline.
+
+    Everyone signed up for the activity (not cancelled) or checked in to it, and the
+    ``recent`` volunteers who most recently served at the activity's station before.
+    Deleted accounts are left out; names sorted like the server's search. The caller
+    must have checked that the organizer may see the activity (``activity_or_404``).
+    """
+    signed_up = select(Signup.volunteer_id).where(
+        Signup.activity_id == activity.id, Signup.cancelled_at.is_(None)
+    )
+    records = {
+        volunteer_id: (checked_in_at, checked_out_at)
+        for volunteer_id, checked_in_at, checked_out_at in db.session.execute(
+            select(CheckIn.volunteer_id, CheckIn.checked_in_at, CheckIn.checked_out_at).where(
+                CheckIn.activity_id == activity.id
+            )
+        )
+    }
+    last_served = func.max(CheckIn.checked_in_at)
+    station = (
+        select(CheckIn.volunteer_id)
+        .join(Activity, Activity.id == CheckIn.activity_id)
+        .where(Activity.unit_id == activity.unit_id, CheckIn.activity_id != activity.id)
+        .group_by(CheckIn.volunteer_id)
+        .order_by(last_served.desc(), CheckIn.volunteer_id)
+        .limit(recent)
+    )
+    ids = set(db.session.scalars(signed_up)) | set(records) | set(db.session.scalars(station))
+    if not ids:
+        return []
+    people = db.session.execute(
+        select(Volunteer.id, Volunteer.name, Volunteer.phone)
+        .where(Volunteer.id.in_(ids), Volunteer.deleted_at.is_(None))
+        .order_by(Volunteer.name, Volunteer.id)
+    )
+    entries = []
+    for volunteer_id, name, phone in people:
+        record = records.get(volunteer_id)
+        state = "" if record is None else ("out" if record[1] is not None else "in")
+        entries.append(RosterEntry(volunteer_id, name, mask_phone(phone), phone[-4:], state))
+    return entries
 
 
 def register_walk_in(
