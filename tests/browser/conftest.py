@@ -36,6 +36,13 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
+def needs_tool(command: str, package: str):
+    """Skip where a helper program is missing; in CI (REQUIRE_BROWSER=1) it must be there,
+    so the test runs and fails loudly instead of skipping."""
+    missing = not shutil.which(command) and not os.environ.get("REQUIRE_BROWSER")
+    return pytest.mark.skipif(missing, reason=f"{package} not installed")
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip (or, in CI, fail) browser tests where Debian's Chromium is not installed."""
     if shutil.which("chromium"):

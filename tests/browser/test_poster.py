@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 from volunteer_app.extensions import db
 
 from ..factories import Factory
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, needs_tool
 from .test_checkin_journey import _phone, decode_qr, login
 
 pytestmark = pytest.mark.browser
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.browser
 LONG_TITLE = "学雷锋志愿服务月：万福社区卫生服务中心测血压、测血糖、健康咨询与家庭医生签约宣传"
 
 
-@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+@needs_tool("pdftoppm", "poppler-utils")
 def test_poster_prints_to_one_a4_page_and_scans(browser, live, shot):
     with live.app.app_context():
         make = Factory(db)

@@ -3,7 +3,6 @@ the page decodes it (jsQR: Linux Chromium has no BarcodeDetector) and checks the
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
@@ -15,13 +14,13 @@ from volunteer_app.extensions import db
 from volunteer_app.volunteers.cards import issue_card
 
 from ..factories import Factory
-from .conftest import ARGS, CHROMIUM
+from .conftest import ARGS, CHROMIUM, needs_tool
 from .test_checkin_journey import _phone, login
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg not installed")
+@needs_tool("ffmpeg", "ffmpeg")
 def test_scanner_reads_a_card_from_the_camera(playwright, live, tmp_path, shot):
     with live.app.app_context():
         make = Factory(db)
