@@ -6,7 +6,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app volunteer_app
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format seed migrate translations i18n-update bench bench-checkin lighthouse clean
+.PHONY: run test lint format seed migrate translations i18n-update bench bench-checkin bench-reports lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,14 @@ i18n-update: $(STAMP)
 	$(BIN)/python -m volunteer_app.i18n_catalog fill-en
 	$(BIN)/python -m volunteer_app.i18n_catalog check || true
 
-# Benchmarks need a database filled by bench/generate.py (see docs/benchmarks.md);
-# DATABASE_URL names it.
-bench: $(STAMP)
+# `make bench` runs both benchmarks of docs/benchmarks.md: the check-in bursts, then the
+# report dashboards and exports when DATABASE_URL names a database filled by
+# bench/generate.py. CHECKIN_ARGS and BENCH_ARGS pass options to each.
+bench: bench-checkin
+	@if [ -n "$(DATABASE_URL)" ]; then $(MAKE) --no-print-directory bench-reports; \
+	else echo "reports: skipped (set DATABASE_URL to a database filled by bench/generate.py)"; fi
+
+bench-reports: $(STAMP)
 	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
 
 # Lighthouse (mobile) on four pages; needs `npm install lighthouse` in bench/.lighthouse
@@ -60,9 +65,9 @@ lighthouse: translations
 	$(BIN)/python bench/lighthouse.py --write
 
 # Check-in bursts under gunicorn on fresh SQLite and PostgreSQL databases, beside the
-# /healthz floor (docs/benchmarks.md); e.g. BENCH_ARGS="-n 500 --db sqlite".
+# /healthz floor (docs/benchmarks.md); e.g. CHECKIN_ARGS="-n 500 --db sqlite".
 bench-checkin: translations
-	$(BIN)/python bench/checkin_burst.py $(BENCH_ARGS)
+	$(BIN)/python bench/checkin_burst.py $(CHECKIN_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
