@@ -1,7 +1,7 @@
 """Check-in bursts against gunicorn, measured beside the stack's own floor in one run.
 
     .venv/bin/python bench/checkin_burst.py [--db sqlite postgresql] [-n 2000]
-        [--concurrency 1 8 32 64] [--worker-class gthread] [--workers 4] [--threads 4]
+        [--concurrency 1 8 32 64] [--worker-class gthread] [--workers 4] [--threads N]
         [--rounds 3]
 
 For each database and concurrency it measures, on one server, in --rounds rounds:
@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 from bench.harness import SECRET, gunicorn  # noqa: E402
 from bench.loadgen import Request, Result, run  # noqa: E402
+from volunteer_app.gunicorn_conf import default_threads  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -245,7 +246,12 @@ def main() -> int:
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32, 64])
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per gthread worker (default: gunicorn_conf.default_threads, per database)",
+    )
     parser.add_argument(
         "--rounds",
         type=int,
@@ -271,7 +277,13 @@ def main() -> int:
     failures = 0
     print(
         f"# check-in burst: N={args.n}, gunicorn {args.worker_class} x{args.workers}"
-        + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+        + (
+            f" ({args.threads} threads)"
+            if args.worker_class == "gthread" and args.threads
+            else " (threads per database: gunicorn_conf.default_threads)"
+            if args.worker_class == "gthread"
+            else ""
+        )
         + f", {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n"
     )
     for kind in args.db:
@@ -286,11 +298,14 @@ def main() -> int:
             with gunicorn(
                 uri,
                 workers=args.workers,
-                threads=args.threads,
+                threads=args.threads or default_threads(uri),
                 worker_class=args.worker_class,
                 extra_args=["--max-requests", str(args.max_requests)],
             ) as server:
-                print(f"## {kind}\n")
+                print(
+                    f"## {kind}"
+                    + (f" ({args.threads or default_threads(uri)} threads per worker)\n")
+                )
                 print(
                     "| c | phase | req/s | % of floor | p50 ms | p95 ms | p99 ms | p99 × floor "
                     "| statuses | % of floor by round |"

@@ -12,10 +12,25 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 #: Processes: two per core plus one is gunicorn's rule of thumb for I/O-bound apps.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-#: Threads per worker: a check-in mostly waits on the database, so a few threads per
-#: process keep the CPU busy without the memory of more processes.
+
+
+def default_threads(database_url: str) -> int:
+    """Threads per worker for a database: 4 for PostgreSQL, 2 for SQLite.
+
+    A check-in mostly waits on PostgreSQL, so a few threads per process keep the CPU busy
+    without the memory of more processes. SQLite has one writer at a time: with more
+    threads per process, the thread holding the write lock waits for the GIL while the
+    others queue for the lock. In the check-in burst benchmark (docs/benchmarks.md, c32)
+    2 threads gave SQLite about a third more throughput and half the p99 of 4; PostgreSQL
+    did best with 4. At least 2, so one phone uploading slowly never holds a whole worker.
+    """
+    return 4 if database_url.startswith("postgres") else 2
+
+
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(
+    os.environ.get("GUNICORN_THREADS") or default_threads(os.environ.get("DATABASE_URL", ""))
+)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
