@@ -46,8 +46,9 @@ from .periods import Period
 
 _ONE_DAY = timedelta(days=1)
 #: Longest wait for writes in flight before filling sets on PostgreSQL; past it the
-#: sets are counted directly and not kept this time.
-BARRIER_LOCK_TIMEOUT = "2s"
+#: sets are counted directly and not kept this time. Short, because while the SHARE lock
+#: is awaited, new check-ins queue behind it: a view must never stall a burst for long.
+BARRIER_LOCK_TIMEOUT = "500ms"
 
 
 @dataclass(frozen=True)
