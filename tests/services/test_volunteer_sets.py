@@ -215,6 +215,7 @@ def test_check_ins_of_today_touch_no_kept_set(world, db, make):
     assert kept_rows(db)[0][1] == version
 
 
+@pytest.mark.postgresql_only
 def test_a_write_in_flight_during_filling_is_not_kept_stale(app, world, db, make):
     """PostgreSQL: a check-in into March not yet committed while March's set is filled
     (its trigger ran before the set's row existed) must not leave a set without it."""
