@@ -82,6 +82,11 @@ class Listing:
     taken: int
 
 
+def _to_come(now: datetime) -> tuple:
+    """What the discovery list and its filter menus show: published, not over yet."""
+    return Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now
+
+
 def _active_counts():
     return (
         select(Signup.activity_id, func.count().label("taken"))
@@ -104,7 +109,7 @@ def upcoming(
         select(Activity, func.coalesce(counts.c.taken, 0))
         .outerjoin(counts, counts.c.activity_id == Activity.id)
         .options(joinedload(Activity.unit), joinedload(Activity.category))
-        .where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now)
+        .where(*_to_come(now))
         .order_by(Activity.starts_at, Activity.id)
         .limit(LIST_LIMIT)
     )
@@ -122,9 +127,7 @@ def upcoming(
 
 def filter_choices(now: datetime) -> tuple[list[Unit], list[Category]]:
     """Stations and categories that have activities to come (for the filter menus)."""
-    upcoming_ids = select(Activity.id).where(
-        Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now
-    )
+    upcoming_ids = select(Activity.id).where(*_to_come(now))
     units = db.session.scalars(
         select(Unit)
         .where(Unit.id.in_(select(Activity.unit_id).where(Activity.id.in_(upcoming_ids))))
