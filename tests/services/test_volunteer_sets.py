@@ -85,7 +85,7 @@ def world(make, db):
 MARCH, YEAR = month_period(2025, 3), year_period(2025)
 
 
-def served_directly(db, world, period) -> int:
+def served_directly(db, period) -> int:
     """The distinct-volunteer count without any kept set (the definition)."""
     start, end = period.bounds(SHANGHAI)
     return db.session.scalar(
@@ -119,7 +119,7 @@ def test_a_kept_set_is_filled_once_then_read(world, db):
     assert figures(world) == (5, 3)  # read back
     assert kept_rows(db) == rows
     # the year: January and February are empty, March, April ... December kept as one year
-    assert figures(world, YEAR) == (5, 3) == (served_directly(db, world, YEAR), 3)
+    assert figures(world, YEAR) == (5, 3) == (served_directly(db, YEAR), 3)
     assert len(kept_rows(db)) == 2
 
 
@@ -139,7 +139,7 @@ def test_changes_after_keeping_are_counted(world, db, make):
     late.created_at = local(1, 10)
     services.check_in(world.acts["A4"], late, now=world.acts["A4"].starts_at)
     db.session.commit()
-    assert figures(world) == (6, 3) == (served_directly(db, world, MARCH), 3)
+    assert figures(world) == (6, 3) == (served_directly(db, MARCH), 3)
     # a check-in deleted
     db.session.execute(delete(CheckIn).where(CheckIn.volunteer_id == late.id))
     db.session.commit()
@@ -163,19 +163,19 @@ def test_changes_after_keeping_are_counted(world, db, make):
     # the cancelled activity un-cancelled brings nobody new (V2 is counted already) ...
     world.acts["A3"].status = ActivityStatus.FINISHED
     db.session.commit()
-    assert figures(world) == (3, 1) == (served_directly(db, world, MARCH), 1)
+    assert figures(world) == (3, 1) == (served_directly(db, MARCH), 1)
     # ... activities cancelled take their volunteers away (A1; A3 again): V1 (A2, A4), V2 (A6)
     world.acts["A1"].status = ActivityStatus.CANCELLED
     world.acts["A3"].status = ActivityStatus.CANCELLED
     db.session.commit()
-    assert figures(world) == (2, 0) == (served_directly(db, world, MARCH), 0)
+    assert figures(world) == (2, 0) == (served_directly(db, MARCH), 0)
     # an activity moved into April takes V2 out of March and into April's kept set
     april = month_period(2025, 4)
     assert figures(world, april)[0] == 2  # V1 (A5), V4 (moved to A5)
     world.acts["A6"].starts_at, world.acts["A6"].ends_at = local(4, 20), local(4, 20, 11)
     db.session.commit()
     assert figures(world) == (1, 0)
-    assert figures(world, april)[0] == 3 == served_directly(db, world, april)
+    assert figures(world, april)[0] == 3 == served_directly(db, april)
     # an activity deleted
     db.session.execute(delete(CheckIn).where(CheckIn.activity_id == world.acts["A2"].id))
     db.session.delete(world.acts["A2"])
@@ -184,7 +184,7 @@ def test_changes_after_keeping_are_counted(world, db, make):
     db.session.execute(delete(CheckIn).where(CheckIn.activity_id == world.acts["A4"].id))
     db.session.delete(world.acts["A4"])
     db.session.commit()
-    assert figures(world) == (0, 0) == (served_directly(db, world, MARCH), 0)
+    assert figures(world) == (0, 0) == (served_directly(db, MARCH), 0)
 
 
 def test_a_station_moved_to_another_centre_changes_the_centres_sets(world, db):

@@ -3,7 +3,7 @@
 Rules that keep them fast at a million check-ins (see docs/benchmarks.md):
 - the database sums and counts; Python only folds the few hundred aggregated groups
   (units × categories × trend buckets) into tables, never the check-in rows;
-- a dashboard is at most seven statements whatever the data size (no N+1);
+- a dashboard is a fixed number of statements whatever the data size (no N+1);
 - an activity counts in a period when it *starts* in it; check-ins and hours of
   cancelled activities are left out of every figure (cancelled activities are counted
   apart);
@@ -168,7 +168,8 @@ def dashboard(
     ranked_limit: int = 20,
     today: date | None = None,
 ) -> Dashboard:
-    """Compute a dashboard in at most seven statements, whatever the number of check-ins.
+    """Compute a dashboard in a fixed number of statements, whatever the number of check-ins
+    (eight, plus a few per month or year whose volunteer set must first be kept).
 
     ``offset`` is the local zone's UTC offset in minutes, used to bucket the trend;
     distinct volunteers are counted for the first ``ranked_limit`` ranked units.

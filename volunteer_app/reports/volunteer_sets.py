@@ -136,7 +136,7 @@ def served(unit_id: int, subtree: Select, period: Period, zone: ZoneInfo, today:
     kept, direct = split(period.first, period.last, today)
     ids: set[int] = set()
     if kept:
-        wanted = {segment.bounds(zone): segment for segment in kept}
+        wanted = {segment.bounds(zone) for segment in kept}
         rows = db.session.execute(
             select(VolunteerSet.starts_at, VolunteerSet.ends_at, VolunteerSet.volunteer_ids).where(
                 VolunteerSet.unit_id == unit_id,
@@ -145,13 +145,15 @@ def served(unit_id: int, subtree: Select, period: Period, zone: ZoneInfo, today:
             )
         )
         for start, end, blob in rows:
-            if wanted.pop((start, end), None) is not None:
+            if (start, end) in wanted:  # a month and a year may start on the same day
+                wanted.discard((start, end))
                 ids |= unpack(blob)
         if wanted:
             for found in _fill(unit_id, subtree, list(wanted)):
                 ids |= found
     if direct:
-        ids.update(db.session.scalars(_served_stmt(subtree, [s.bounds(zone) for s in direct])))
+        ranges = [segment.bounds(zone) for segment in direct]
+        ids.update(db.session.connection().scalars(_served_stmt(subtree, ranges)))
     return ids
 
 

@@ -74,40 +74,42 @@ def _back(activity_id: int):
     return redirect(url_for("volunteers.discover_detail", activity_id=activity_id))
 
 
-@bp.post("/discover/<int:activity_id>/sign-up")
-@volunteer_required
-def sign_up(activity_id: int):
-    """Sign up for an upcoming activity."""
+def _change_sign_up(activity_id: int, change, done: str, category: str):
+    """Apply ``change`` (signups.sign_up or signups.cancel) to the volunteer's sign-up for an
+    activity open to it (404 otherwise); flash ``done`` or the refusal; back to the activity."""
     activity = signups.public_activity(activity_id)
     if activity is None:
         abort(404)
     try:
-        signups.sign_up(activity, g.volunteer, now=utcnow())
+        change(activity, g.volunteer, now=utcnow())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _back(activity_id)
-    flash(_("You have signed up. Scan the QR code at the activity to check in."), "success")
+    flash(done, category)
     return _back(activity_id)
+
+
+@bp.post("/discover/<int:activity_id>/sign-up")
+@volunteer_required
+def sign_up(activity_id: int):
+    """Sign up for an upcoming activity."""
+    return _change_sign_up(
+        activity_id,
+        signups.sign_up,
+        _("You have signed up. Scan the QR code at the activity to check in."),
+        "success",
+    )
 
 
 @bp.post("/discover/<int:activity_id>/cancel")
 @volunteer_required
 def cancel(activity_id: int):
     """Cancel my sign-up before the activity starts."""
-    activity = signups.public_activity(activity_id)
-    if activity is None:
-        abort(404)
-    try:
-        signups.cancel(activity, g.volunteer, now=utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(activity_id)
-    flash(_("Your sign-up has been cancelled."), "info")
-    return _back(activity_id)
+    return _change_sign_up(
+        activity_id, signups.cancel, _("Your sign-up has been cancelled."), "info"
+    )
 
 
 @bp.route("/me/register", methods=["GET", "POST"])
