@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
+from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, get_translations
 
 
 def select_locale() -> str:
@@ -87,7 +88,45 @@ def utc_to_local(moment: datetime) -> datetime:
 
 def html_lang() -> str:
     """The value for ``<html lang>``."""
-    return "en" if str(get_locale()).startswith("en") else "zh-CN"
+    return "en" if locale_name().startswith("en") else "zh-CN"
+
+
+def locale_name() -> str:
+    """This request's locale as text (e.g. "zh_Hans_CN"), found once per request."""
+    return _request_catalog()[0]
+
+
+def _request_catalog() -> tuple[str, Translations | NullTranslations]:
+    """This request's locale name and message catalog, looked up once and kept on ``g``.
+
+    Flask-Babel's own lookup walks several context proxies and formats the locale each time
+    it is asked; a page asks for every message in its layout, so that lookup was a tenth of
+    a rendered check-in page (docs/benchmarks.md). Its answer cannot change within a request
+    (Flask-Babel itself keeps the locale for the request once chosen; this app never calls
+    ``flask_babel.refresh``). Outside a request context, nothing is kept.
+    """
+    if not has_request_context():
+        return str(get_locale()), get_translations()
+    kept = g.get("_catalog")
+    if kept is None:
+        kept = g._catalog = (str(get_locale()), get_translations())
+    return kept
+
+
+def _template_gettext(string: str) -> str:
+    return _request_catalog()[1].ugettext(string)
+
+
+def _template_ngettext(singular: str, plural: str, n: int) -> str:
+    return _request_catalog()[1].ungettext(singular, plural, n)
+
+
+def _template_pgettext(context: str, string: str) -> str:
+    return _request_catalog()[1].upgettext(context, string)
+
+
+def _template_npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _request_catalog()[1].unpgettext(context, singular, plural, n)
 
 
 @lru_cache(maxsize=8)
@@ -108,11 +147,11 @@ class _WtformsTranslations:
 
     def ugettext(self, string: str) -> str:
         """Translate one message."""
-        return _wtforms_catalog(str(get_locale())).ugettext(string)
+        return _wtforms_catalog(locale_name()).ugettext(string)
 
     def ungettext(self, singular: str, plural: str, n: int) -> str:
         """Translate one message with a number."""
-        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+        return _wtforms_catalog(locale_name()).ungettext(singular, plural, n)
 
 
 _WTFORMS_TRANSLATIONS = _WtformsTranslations()
@@ -128,6 +167,15 @@ def init_app(app: Flask) -> None:
     app.after_request(remember_choices)
     app.before_request(_share_wtforms_translations)
 
+    # Flask-Babel installed its gettext for templates; these give the same answers from
+    # the per-request catalog (same newstyle formatting and autoescaping).
+    app.jinja_env.install_gettext_callables(
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        newstyle=True,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
     app.add_template_filter(format_hours, "hours")
     app.add_template_global(format_span, "timespan")
 
@@ -135,7 +183,7 @@ def init_app(app: Flask) -> None:
     def inject_i18n():
         return {
             "html_lang": html_lang,
-            "current_locale": lambda: str(get_locale()),
+            "current_locale": locale_name,
             "text_size": text_size,
             "with_query": with_query,
         }
@@ -143,7 +191,7 @@ def init_app(app: Flask) -> None:
 
 def format_span(starts_at: datetime, ends_at: datetime) -> str:
     """An activity's time as one phrase in the local zone, e.g. "2021年3月5日 08:30–11:30"."""
-    return _span(utc_to_local(starts_at), utc_to_local(ends_at), str(get_locale()))
+    return _span(utc_to_local(starts_at), utc_to_local(ends_at), locale_name())
 
 
 @lru_cache(maxsize=1024)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -14,7 +15,13 @@ from .models import Device, Volunteer
 
 def find_by_phone(phone: str) -> Volunteer | None:
     """The volunteer with this (normalised) phone number, if registered."""
-    return db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    return db.session.scalar(_by_phone(), {"phone": phone})
+
+
+@lru_cache(maxsize=1)
+def _by_phone():
+    """Built once: an organizer's check-in by phone runs it every time."""
+    return select(Volunteer).where(Volunteer.phone == bindparam("phone"))
 
 
 def register(name: str, phone: str, *, now: datetime, consent_version: str) -> Volunteer:
