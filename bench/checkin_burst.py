@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from itsdangerous import Signer  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
+from bench.experiments import EXPERIMENTS  # noqa: E402
 from bench.harness import SECRET, gunicorn  # noqa: E402
 from bench.loadgen import Request, Result, run  # noqa: E402
 from volunteer_app.gunicorn_conf import default_threads  # noqa: E402
@@ -271,6 +272,13 @@ def main() -> int:
         action="store_true",
         help="experiment: drop the report-sum triggers to see what their hot row costs",
     )
+    parser.add_argument(
+        "--experiment",
+        nargs="+",
+        default=[],
+        choices=EXPERIMENTS,
+        help="what-if: remove a cost from the check-in path (bench/experiments.py)",
+    )
     args = parser.parse_args()
     import tempfile
 
@@ -284,7 +292,9 @@ def main() -> int:
             if args.worker_class == "gthread"
             else ""
         )
-        + f", {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n"
+        + f", {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+        + (f", experiments: {', '.join(args.experiment)}" if args.experiment else "")
+        + "\n"
     )
     for kind in args.db:
         with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as uri:
@@ -301,6 +311,12 @@ def main() -> int:
                 threads=args.threads or default_threads(uri),
                 worker_class=args.worker_class,
                 extra_args=["--max-requests", str(args.max_requests)],
+                app=(
+                    "bench.experiments:create_app()"
+                    if args.experiment
+                    else "volunteer_app:create_app()"
+                ),
+                env={"BENCH_EXPERIMENTS": ",".join(args.experiment)},
             ) as server:
                 print(
                     f"## {kind}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the project
 SECRET = "reliability-test-secret-0123456789abcdef"
 
 
@@ -49,6 +49,7 @@ def gunicorn(
     worker_class: str = "gthread",
     env: dict[str, str] | None = None,
     extra_args: list[str] | None = None,
+    app: str = "volunteer_app:create_app()",
 ):
     """Serve the app with gunicorn on a free port until the block ends."""
     port = free_port()
@@ -73,7 +74,7 @@ def gunicorn(
         "--worker-class",
         worker_class,
         *(extra_args or []),
-        "volunteer_app:create_app()",
+        app,
     ]
     # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
