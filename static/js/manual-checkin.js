@@ -68,41 +68,23 @@
     return action === "check_out" ? texts.checkOut : texts.checkIn;
   }
 
-  function item(record, message) {
-    const li = document.createElement("li");
+  function line(record) {
     const when = clock(record.scannedAt, timeZone);
-    li.textContent = `${when} · ${actionLabel(record.action)} · ${record.name} ${record.phone}`;
-    if (message) {
-      const reason = document.createElement("span");
-      reason.className = "reason";
-      reason.textContent = message;
-      li.append(reason);
-    }
-    return li;
+    return `${when} · ${actionLabel(record.action)} · ${record.name} ${record.phone}`;
   }
 
   let waiting = [];
   async function render() {
-    const records = await queue.items();
-    waiting = records.filter((r) => r.state === "queued");
-    const refused = records.filter((r) => r.state === "conflict");
-    document.getElementById("checkin-queue").replaceChildren(...waiting.map((r) => item(r)));
-    document.getElementById("checkin-conflicts")
-      .replaceChildren(...refused.map((r) => item(r, r.message)));
+    waiting = window.OfflineQueue.showQueue(
+      await queue.items(), "checkin-queue", "checkin-conflicts", line);
     document.getElementById("queue-count").textContent =
       texts.waiting.replace("{n}", String(waiting.length));
-    document.getElementById("queue-card").hidden = waiting.length === 0;
-    document.getElementById("conflicts-card").hidden = refused.length === 0;
     banner();
     if (!localResults.hidden) showResults(lastQuery);
   }
 
   function uploaded(message) {
-    const list = document.getElementById("checkin-uploaded");
-    const li = document.createElement("li");
-    li.textContent = message;
-    list.prepend(li);
-    document.getElementById("uploaded-card").hidden = false;
+    window.OfflineQueue.showUploaded("checkin-uploaded", message);
   }
 
   // The page's own offline notice, with how many check-ins wait on this phone.

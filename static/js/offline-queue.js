@@ -257,8 +257,43 @@
     }
   }
 
+  // One line of a page's queue lists, with the server's reason when it refused the item.
+  function listItem(text, reason) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    if (reason) {
+      const span = document.createElement("span");
+      span.className = "reason";
+      span.textContent = reason;
+      li.append(span);
+    }
+    return li;
+  }
+
+  // Fill the "saved on this phone" and "not recorded" lists (ids given) from the queue's
+  // items, each described by line(item); a card stays hidden while its list is empty.
+  // Returns the items still waiting.
+  function showQueue(items, queueList, conflictList, line) {
+    const waiting = items.filter((i) => i.state === "queued");
+    const refused = items.filter((i) => i.state === "conflict");
+    document.getElementById(queueList).replaceChildren(...waiting.map((i) => listItem(line(i))));
+    document.getElementById(conflictList)
+      .replaceChildren(...refused.map((i) => listItem(line(i), i.message)));
+    document.getElementById("queue-card").hidden = waiting.length === 0;
+    document.getElementById("conflicts-card").hidden = refused.length === 0;
+    return waiting;
+  }
+
+  // Add what an upload answered on top of the "uploaded" list (id given) and show its card.
+  function showUploaded(list, message) {
+    document.getElementById(list).prepend(listItem(message));
+    document.getElementById("uploaded-card").hidden = false;
+  }
+
   window.OfflineQueue = {
     create,
+    showQueue,
+    showUploaded,
     keepPage,
     keepJson,
     clock,

@@ -62,37 +62,18 @@
     return true;
   }
 
-  function item(scan, message) {
-    const li = document.createElement("li");
+  function line(scan) {
     const what = scan.action === "check_out" ? texts.checkOut : texts.checkIn;
     const card = texts.card.replace("{code}", scan.code.split(".")[0]);
-    li.textContent = `${clock(scan.scannedAt, root.dataset.timezone)} · ${what} · ${card}`;
-    if (message) {
-      const reason = document.createElement("span");
-      reason.className = "reason";
-      reason.textContent = message;
-      li.append(reason);
-    }
-    return li;
+    return `${clock(scan.scannedAt, root.dataset.timezone)} · ${what} · ${card}`;
   }
 
   async function render() {
-    const scans = await queue.items();
-    const queued = scans.filter((s) => s.state === "queued");
-    const refused = scans.filter((s) => s.state === "conflict");
-    document.getElementById("scanner-queue").replaceChildren(...queued.map((s) => item(s)));
-    document.getElementById("scanner-conflicts")
-      .replaceChildren(...refused.map((s) => item(s, s.message)));
-    document.getElementById("queue-card").hidden = queued.length === 0;
-    document.getElementById("conflicts-card").hidden = refused.length === 0;
+    window.OfflineQueue.showQueue(await queue.items(), "scanner-queue", "scanner-conflicts", line);
   }
 
   function uploaded(message) {
-    const list = document.getElementById("scanner-uploaded");
-    const li = document.createElement("li");
-    li.textContent = message;
-    list.prepend(li);
-    document.getElementById("uploaded-card").hidden = false;
+    window.OfflineQueue.showUploaded("scanner-uploaded", message);
   }
 
   async function submit(code) {

@@ -200,14 +200,22 @@ def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
     )
 
 
-@bp.post("/activities/<int:activity_id>/checkins")
-def create_checkin(activity_id: int):
-    """Check a volunteer in on the organizer's behalf; a repeat answers 200 with ``already``."""
+def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, datetime]:
+    """What a check-in or check-out by an organizer reads: the activity in scope, the
+    volunteer the body names (a walk-in is registered) and the time; then the reading
+    ends, so that on SQLite only the write holds the write lock."""
     activity = activity_or_404(g.api_user, activity_id)
     ref = _body(VolunteerRef)
     now = utcnow()
     volunteer = _volunteer_for(ref, now=now)
     end_reading(db.session)
+    return activity, volunteer, now
+
+
+@bp.post("/activities/<int:activity_id>/checkins")
+def create_checkin(activity_id: int):
+    """Check a volunteer in on the organizer's behalf; a repeat answers 200 with ``already``."""
+    activity, volunteer, now = _activity_and_volunteer(activity_id)
     try:
         record = checkins.check_in(activity, volunteer, now=now, recorded_by_id=g.api_user.id)
     except CheckInError as error:
@@ -226,11 +234,7 @@ def create_checkin(activity_id: int):
 @bp.post("/activities/<int:activity_id>/checkouts")
 def create_checkout(activity_id: int):
     """Check a volunteer out and credit the hours; a repeat answers 200 with ``already``."""
-    activity = activity_or_404(g.api_user, activity_id)
-    ref = _body(VolunteerRef)
-    now = utcnow()
-    volunteer = _volunteer_for(ref, now=now)
-    end_reading(db.session)
+    activity, volunteer, now = _activity_and_volunteer(activity_id)
     try:
         record = checkins.check_out(activity, volunteer, now=now)
         db.session.commit()
