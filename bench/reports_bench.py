@@ -138,17 +138,18 @@ def _scope_rows(app, query: str):
     """A callable giving the service-record rows of the district for ``query``."""
     from datetime import date
 
+    from volunteer_app.auth import scoping
     from volunteer_app.auth.models import User
     from volunteer_app.extensions import db
-    from volunteer_app.i18n import local_zone
-    from volunteer_app.reports import queries
+    from volunteer_app.localtime import local_zone
+    from volunteer_app.reports import rows
     from volunteer_app.reports.periods import parse_period
 
     user = db.session.query(User).filter_by(username=USERS["district"]).one()
-    unit = queries.unit_or_404(user, None)
+    unit = scoping.unit_or_404(user, None)
     args = dict(part.split("=") for part in query.split("&"))
     start, end = parse_period(args, date.today()).bounds(local_zone())
-    return lambda: queries.checkin_rows(queries.scope_unit_ids(user, unit), start, end)
+    return lambda: rows.checkin_rows(scoping.scope_unit_ids(user, unit), start, end)
 
 
 def _buffered_csv(app, query: str) -> int:

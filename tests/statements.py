@@ -9,7 +9,7 @@ What is counted, on both databases:
   ``BEGIN`` or ``BEGIN IMMEDIATE``, psycopg's implicit ``BEGIN``), COMMIT and ROLLBACK is
   logged. A check-in is one transaction on PostgreSQL; on SQLite it reads in a plain
   transaction and writes alone in a ``BEGIN IMMEDIATE`` one, so the database's single
-  write lock is held for the INSERT only (``database.read_first``): see ``check_shape``.
+  write lock is held for the INSERT only (``transactions.reads_first``): see ``check_shape``.
 
 The budget of the issue, "at most 4 statements", applies to the first list. The connection
 pool's liveness ping (``pool_pre_ping``) is the pool's, not the request's, and is not seen.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -9,8 +10,8 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
-from . import config as config_module
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from volunteer_app import config as config_module
+from volunteer_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -78,12 +79,10 @@ def configure(app: Flask, config: dict[str, Any] | type | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in extensions.py."""
-    from . import i18n
-    from .database import configure_sqlite
+    from volunteer_app import formatting, i18n, preferences, transactions
 
     db.init_app(app)
-    with app.app_context():
-        configure_sqlite(db.engine)
+    transactions.init_app(app)
     migrate.init_app(
         app,
         db,
@@ -102,52 +101,54 @@ def register_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     i18n.init_app(app)
-    from .security import init_app as init_security
+    preferences.init_app(app)
+    formatting.init_app(app)
+    from volunteer_app.security import init_app as init_security
 
     init_security(app)
-    from .assets import init_app as init_assets
+    from volunteer_app.assets import init_app as init_assets
 
     init_assets(app)
-    from .pwa import init_app as init_pwa
+    from volunteer_app.pwa import init_app as init_pwa
 
     init_pwa(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    """Register each area's blueprint."""
-    from .activities import bp as activities_bp
-    from .api import bp as api_bp
-    from .api import console_bp as api_console_bp
-    from .audit import models as _audit_models  # noqa: F401  (mapped before first use)
-    from .auth import bp as auth_bp
-    from .checkins import bp as checkins_bp
-    from .health import bp as health_bp
-    from .reports import bp as reports_bp
-    from .volunteers import bp as volunteers_bp
+#: The areas, each a blueprint ``bp`` whose views live in the modules its ``VIEWS`` names.
+AREAS = (
+    "activities",
+    "api",
+    "auth",
+    "checkins",
+    "health",
+    "reports",
+    "volunteers",
+)
 
-    for blueprint in (
-        activities_bp,
-        api_bp,
-        api_console_bp,
-        auth_bp,
-        checkins_bp,
-        health_bp,
-        reports_bp,
-        volunteers_bp,
-    ):
-        app.register_blueprint(blueprint)
+
+def register_blueprints(app: Flask) -> None:
+    """Import each area's views and register its blueprint."""
+    import volunteer_app.models  # noqa: F401  (every table mapped before the first query)
+
+    for name in AREAS:
+        area = importlib.import_module(f"volunteer_app.{name}")
+        for module in area.VIEWS:
+            importlib.import_module(f"volunteer_app.{name}.{module}")
+        app.register_blueprint(area.bp)
+        if hasattr(area, "console_bp"):
+            app.register_blueprint(area.console_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
     """Friendly error pages, JSON under /api."""
-    from .errors import register_error_handlers
+    from volunteer_app.errors import register_error_handlers
 
     register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
     """The ``flask`` CLI commands."""
-    from .cli import register_commands as register
+    from volunteer_app.cli import register_commands as register
 
     register(app)
 
@@ -156,24 +157,8 @@ def register_shellcontext(app: Flask) -> None:
     """``flask shell`` starts with db and the models imported."""
 
     def shell_context() -> dict[str, Any]:
-        from .activities.models import Activity, Category
-        from .audit.models import AuditEntry
-        from .auth.models import User
-        from .checkins.models import CheckIn
-        from .stations.models import Unit
-        from .volunteers.models import Certificate, Device, Volunteer
+        from volunteer_app import models
 
-        return {
-            "db": db,
-            "Activity": Activity,
-            "Category": Category,
-            "User": User,
-            "CheckIn": CheckIn,
-            "Unit": Unit,
-            "Volunteer": Volunteer,
-            "Device": Device,
-            "Certificate": Certificate,
-            "AuditEntry": AuditEntry,
-        }
+        return {"db": db, **{name: getattr(models, name) for name in models.__all__}}
 
     app.shell_context_processor(shell_context)

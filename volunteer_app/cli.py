@@ -10,14 +10,14 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from .auth.models import Role
-from .auth.services import create_user
-from .database import utcnow
-from .errors import DomainError
-from .extensions import db
-from .ops import BackupError, backup_sqlite, check_config
-from .seeding import SeedReport, load_categories, load_demo
-from .stations.models import Unit
+from volunteer_app.auth.models import Role
+from volunteer_app.auth.services import create_user
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.ops import BackupError, backup_sqlite, check_config
+from volunteer_app.seeding import SeedReport, load_categories, load_demo
+from volunteer_app.stations.models import Unit
 
 DEMO_LOGINS = (("admin", "district admin"), ("wanfu", "万福街道"), ("lvling", "吕陵镇"))
 
@@ -133,8 +133,8 @@ def check_config_command() -> None:
 @click.option("--name", default="command line", show_default=True, help="What it is for.")
 def create_api_token_command(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it once (only its hash is kept)."""
-    from .api.services import create_token
-    from .auth.services import find_user
+    from volunteer_app.api.services import create_token
+    from volunteer_app.auth.services import find_user
 
     user = find_user(username)
     if user is None:
@@ -150,7 +150,7 @@ def close_checkins_command() -> None:
 
     Closed records get 0 h and are marked for the organizer's review.
     """
-    from .checkins.review import close_all_due
+    from volunteer_app.checkins.review import close_all_due
 
     closed = close_all_due(utcnow())
     db.session.commit()

@@ -80,7 +80,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("unhandled error")
-        from .extensions import db
+        from volunteer_app.extensions import db
 
         db.session.rollback()  # a failed flush leaves the session unusable for the error page
         return render_error(500)

@@ -1,16 +1,13 @@
-"""Locale selection (query, cookie, Accept-Language) and time-zone helpers."""
+"""The UI language: locale selection (query, cookie, Accept-Language) and the per-request
+message catalogs that templates and forms translate from."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import lru_cache
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_decimal, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 
 
 def select_locale() -> str:
@@ -28,62 +25,6 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
-
-
-#: Text sizes a person can choose (``?text=large``); kept per device like the language.
-TEXT_SIZES = ("normal", "large")
-TEXT_COOKIE_NAME = "text"
-
-
-def text_size() -> str:
-    """The text size for this request: ``?text=``, then the cookie, then normal."""
-    wanted = request.args.get("text")
-    if wanted in TEXT_SIZES:
-        g.set_text_cookie = wanted
-        return wanted
-    cookie = request.cookies.get(TEXT_COOKIE_NAME)
-    return cookie if cookie in TEXT_SIZES else "normal"
-
-
-def remember_choices(response):
-    """Keep a language or text size chosen in the URL for this device (one year)."""
-    for name, value in (
-        (current_app.config["LANG_COOKIE_NAME"], g.pop("set_lang_cookie", None)),
-        (TEXT_COOKIE_NAME, g.pop("set_text_cookie", None)),
-    ):
-        if value:
-            response.set_cookie(
-                name,
-                value,
-                max_age=365 * 24 * 3600,
-                samesite="Lax",
-                httponly=True,
-                secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-            )
-    return response
-
-
-def with_query(**changes: str) -> str:
-    """This page's URL with some query parameters changed, the others kept."""
-    args = request.args.to_dict(flat=False)
-    for key, value in changes.items():
-        args[key] = [value]
-    return request.path + "?" + urlencode(args, doseq=True)
-
-
-def local_zone() -> ZoneInfo:
-    """The time zone times are shown and entered in (Asia/Shanghai by default)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_to_utc(naive_local: datetime) -> datetime:
-    """Interpret a naive wall-clock time (from a form) in the local zone; return aware UTC."""
-    return naive_local.replace(tzinfo=local_zone()).astimezone(UTC)
-
-
-def utc_to_local(moment: datetime) -> datetime:
-    """An aware UTC datetime in the local zone."""
-    return moment.astimezone(local_zone())
 
 
 def html_lang() -> str:
@@ -163,8 +104,7 @@ def _share_wtforms_translations() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the cookie hook and template helpers."""
-    app.after_request(remember_choices)
+    """Install the per-request catalogs for templates and forms."""
     app.before_request(_share_wtforms_translations)
 
     # Flask-Babel installed its gettext for templates; these give the same answers from
@@ -176,37 +116,10 @@ def init_app(app: Flask) -> None:
         pgettext=_template_pgettext,
         npgettext=_template_npgettext,
     )
-    app.add_template_filter(format_hours, "hours")
-    app.add_template_global(format_span, "timespan")
 
     @app.context_processor
     def inject_i18n():
         return {
             "html_lang": html_lang,
             "current_locale": locale_name,
-            "text_size": text_size,
-            "with_query": with_query,
         }
-
-
-def format_span(starts_at: datetime, ends_at: datetime) -> str:
-    """An activity's time as one phrase in the local zone, e.g. "2021年3月5日 08:30–11:30"."""
-    return _span(utc_to_local(starts_at), utc_to_local(ends_at), locale_name())
-
-
-@lru_cache(maxsize=1024)
-def _span(start: datetime, end: datetime, locale: str) -> str:
-    """Formatted once per activity time and language (every check-in page shows it)."""
-    text = f"{babel_dates.format_date(start, 'medium', locale=locale)} "
-    text += f"{babel_dates.format_time(start, 'HH:mm', locale=locale)}–"
-    if start.date() == end.date():
-        return text + babel_dates.format_time(end, "HH:mm", locale=locale)
-    return text + (
-        f"{babel_dates.format_date(end, 'medium', locale=locale)} "
-        f"{babel_dates.format_time(end, 'HH:mm', locale=locale)}"
-    )
-
-
-def format_hours(minutes: int) -> str:
-    """Minutes as localized hours with one decimal, e.g. 150 → "2.5"."""
-    return format_decimal(minutes / 60, format="0.#")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from .config import DEV_SECRET_PLACEHOLDER
+from volunteer_app.config import DEV_SECRET_PLACEHOLDER
 
 
 class BackupError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
-from .assets import asset
+from volunteer_app.assets import asset
 
 bp = Blueprint("pwa", __name__)
 

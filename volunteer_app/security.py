@@ -7,7 +7,7 @@ import re
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
-from .errors import DomainError
+from volunteer_app.errors import DomainError
 
 #: C0 controls other than tab, newline and carriage return, DEL, and lone surrogates:
 #: never typed by a person, refused by PostgreSQL (NUL) or dangerous in exports.

@@ -13,17 +13,17 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from .activities.models import Activity, ActivityStatus, Category
-from .activities.services import create_activity
-from .auth.models import Role, User
-from .auth.services import create_user, find_user
-from .checkins import services as checkins
-from .checkins.models import HoursStatus
-from .extensions import db
-from .i18n import local_to_utc, utc_to_local
-from .stations.models import Unit, UnitLevel
-from .volunteers.rules import normalize_phone
-from .volunteers.services import register
+from volunteer_app.activities.models import Activity, ActivityStatus, Category
+from volunteer_app.activities.services import create_activity
+from volunteer_app.auth.models import Role, User
+from volunteer_app.auth.services import create_user, find_user
+from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.models import HoursStatus
+from volunteer_app.extensions import db
+from volunteer_app.localtime import local_to_utc, utc_to_local
+from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.volunteers.rules import normalize_phone
+from volunteer_app.volunteers.services import register
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -9,15 +9,16 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from werkzeug.security import generate_password_hash
 
-from volunteer_app.activities.projector import issue_kiosk_token
 from volunteer_app.auth.models import Role
+from volunteer_app.checkins import corrections
+from volunteer_app.checkins.manage_projector import issue_kiosk_token
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
-from volunteer_app.i18n import utc_to_local
+from volunteer_app.localtime import utc_to_local
 from volunteer_app.stations.models import UnitLevel
-from volunteer_app.volunteers import certificates, corrections
+from volunteer_app.volunteers import certificates
 
 from ..factories import Factory
 

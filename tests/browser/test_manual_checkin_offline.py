@@ -12,11 +12,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from volunteer_app.activities.models import Signup
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
-from volunteer_app.volunteers.models import Signup, Volunteer
+from volunteer_app.volunteers.models import Volunteer
 
 from ..factories import Factory
 from .test_accessibility import axe_violations

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from volunteer_app.checkins.routes import _device_signer
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
 from volunteer_app.volunteers.models import Device
+from volunteer_app.volunteers.session import device_signer
 
 from ..conftest import csrf_token
 from ..statements import BUDGET, check_shape, counting, records
@@ -32,7 +32,7 @@ def returning_volunteer(app, db, make):
 def test_volunteer_form_post_runs_at_most_four_statements(app, db, client, returning_volunteer):
     activity, device = returning_volunteer
     with app.test_request_context():
-        cookie = _device_signer().sign(device.key).decode("ascii")
+        cookie = device_signer().sign(device.key).decode("ascii")
     client.set_cookie(app.config["DEVICE_COOKIE_NAME"], cookie)
     path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
     token = csrf_token(client, path)

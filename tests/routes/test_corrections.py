@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.checkins import services as checkins
-from volunteer_app.checkins.models import CheckIn, HoursOrigin
+from volunteer_app.checkins.models import CheckIn, Correction, CorrectionStatus, HoursOrigin
 from volunteer_app.database import utcnow
-from volunteer_app.i18n import utc_to_local
-from volunteer_app.volunteers.models import Correction, CorrectionStatus
+from volunteer_app.localtime import utc_to_local
 
 from ..conftest import csrf_token
 from .test_identity import PIN, sign_in, with_pin

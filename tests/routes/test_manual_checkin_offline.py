@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from volunteer_app.activities.models import ActivityStatus
+from volunteer_app.activities.models import ActivityStatus, Signup
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.checkins import organizer
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
 from volunteer_app.database import utcnow
-from volunteer_app.volunteers.models import Signup
 
 from ..conftest import csrf_token
 

@@ -193,7 +193,7 @@ def test_my_card_carries_the_signed_card_code(app, db, client, make):
     import zxingcpp
     from PIL import Image
 
-    from volunteer_app.checkins import qr
+    from volunteer_app import qr
     from volunteer_app.volunteers.cards import verify_card
 
     volunteer = with_pin(make.volunteer(phone="13812341234"))

@@ -229,12 +229,12 @@ def test_csv_streams_past_the_first_batch(app, world, monkeypatch):
 
     from flask.testing import FlaskClient
 
-    from volunteer_app.reports import exports, queries
+    from volunteer_app.reports import exports, rows
 
     from ..conftest import csrf_token
     from ..factories import Factory
 
-    monkeypatch.setattr(queries, "STREAM_BATCH", 2)
+    monkeypatch.setattr(rows, "STREAM_BATCH", 2)
     monkeypatch.setattr(exports, "CSV_BATCH", 1)
     result = {}
 

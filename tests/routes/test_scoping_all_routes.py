@@ -29,13 +29,13 @@ PUBLIC = {
     "api.openapi",
     "api.self_check_in",  # a volunteer's own scan: QR token + PIN or device key (tests/api)
     "api.self_check_out",
-    "activities.kiosk",  # gated by a signed kiosk token (tests/routes/test_projector.py)
-    "activities.kiosk_live",
+    "checkins.kiosk",  # gated by a signed kiosk token (tests/routes/test_projector.py)
+    "checkins.kiosk_live",
     "pwa.manifest",
     "pwa.service_worker",
     "pwa.offline",
-    "volunteers.discover",  # published activities of every station are public
-    "volunteers.discover_detail",
+    "activities.discover",  # published activities of every station are public
+    "activities.discover_detail",
     "volunteers.register",
     "volunteers.sign_in",
     "volunteers.verify",  # anyone may verify a certificate: that is its point
@@ -45,8 +45,8 @@ PUBLIC = {
 def is_volunteer_route(rule) -> bool:
     """Routes that act for the volunteer this device remembers (not for an organizer)."""
     return rule.rule.startswith("/me") or rule.endpoint in {
-        "volunteers.sign_up",
-        "volunteers.cancel",
+        "activities.sign_up",
+        "activities.cancel",
     }
 
 
@@ -55,7 +55,8 @@ class Other:
 
     def __init__(self, make, db):
         from volunteer_app.checkins import services as checkins
-        from volunteer_app.volunteers.models import Certificate, Correction, Device
+        from volunteer_app.checkins.models import Correction
+        from volunteer_app.volunteers.models import Certificate, Device
 
         self.activity = make.activity(title="别的站点的活动")
         self.user = make.user(unit=self.activity.unit)

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from volunteer_app.activities.models import ActivityStatus
+from volunteer_app.activities.models import ActivityStatus, Signup
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
-from volunteer_app.volunteers.models import Signup, Volunteer
+from volunteer_app.volunteers.models import Volunteer
 
 from ..conftest import csrf_token
 from .test_identity import PIN, sign_in, with_pin

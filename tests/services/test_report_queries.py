@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import event
 from werkzeug.exceptions import NotFound
 
+from volunteer_app.auth import scoping
 from volunteer_app.checkins.models import CheckIn
-from volunteer_app.reports import queries
+from volunteer_app.reports import dashboard, sql
 from volunteer_app.reports.periods import day_period, leifeng_period, month_period
 
 from ..report_fixture import CONF, ORG, SHANGHAI, build
@@ -27,10 +28,10 @@ def board(user, unit, period, today=None):
     from volunteer_app.extensions import db
 
     db.session.commit()
-    unit = queries.unit_or_404(user, unit.id if unit else None)
+    unit = scoping.unit_or_404(user, unit.id if unit else None)
     start, end = period.bounds(SHANGHAI)
-    result = queries.dashboard(
-        unit, queries.scope_unit_ids(user, unit), period, start, end, 480, today=today
+    result = dashboard.dashboard(
+        unit, scoping.scope_unit_ids(user, unit), period, start, end, 480, today=today
     )
     db.session.commit()
     return result
@@ -119,8 +120,8 @@ def test_scoping_other_units_are_404(world):
         (world.centre_user, world.c2),
     ]:
         with pytest.raises(NotFound):
-            queries.unit_or_404(user, unit.id)
-    assert queries.unit_or_404(world.centre_user, world.s2.id) == world.s2
+            scoping.unit_or_404(user, unit.id)
+    assert scoping.unit_or_404(world.centre_user, world.s2.id) == world.s2
 
 
 def test_dashboard_statement_count_does_not_grow(world, db, make):
@@ -132,8 +133,8 @@ def test_dashboard_statement_count_does_not_grow(world, db, make):
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             board(world.admin, world.district, MARCH)
-            queries.latest_activities(
-                queries.scope_unit_ids(world.admin, world.district), *MARCH.bounds(SHANGHAI)
+            dashboard.latest_activities(
+                scoping.scope_unit_ids(world.admin, world.district), *MARCH.bounds(SHANGHAI)
             )
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
@@ -171,7 +172,7 @@ def stats_match_checkins(db) -> list[tuple]:
     direct = sorted(
         tuple(row)
         for row in db.session.execute(
-            select(CheckIn.activity_id, *queries._sums_columns()).group_by(CheckIn.activity_id)
+            select(CheckIn.activity_id, *sql.sums_columns()).group_by(CheckIn.activity_id)
         )
     )
     assert kept == direct

@@ -112,3 +112,54 @@ def test_next_action():
 def test_unknown_error_code_is_a_bug():
     with pytest.raises(ValueError):
         CheckInError("no_such_code")
+
+
+# --- queued scans: the device's scan time is kept only when plausible -------------------
+
+OPENS = datetime(2030, 3, 5, 0, 30, tzinfo=UTC)
+CLOSES = datetime(2030, 3, 5, 4, 0, tzinfo=UTC)
+
+
+def scan_time(scanned_at, now):
+    return rules.compute_scan_time(scanned_at, now=now, opens_at=OPENS, closes_at=CLOSES)
+
+
+def test_plausible_device_time_is_kept():
+    scanned = datetime(2030, 3, 5, 1, 5, tzinfo=UTC)
+    assert scan_time(scanned, now=scanned + timedelta(hours=5)) == (scanned, False)
+    assert scan_time(OPENS, now=CLOSES) == (OPENS, False)
+    assert scan_time(CLOSES, now=CLOSES) == (CLOSES, False)
+
+
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        OPENS - timedelta(seconds=1),  # before the window opened
+        CLOSES + timedelta(seconds=1),  # after check-out closed
+        datetime(2030, 3, 5, 2, 1, tzinfo=UTC),  # in the future of the server's clock
+        datetime(2001, 1, 1, tzinfo=UTC),  # a phone whose clock was reset
+    ],
+)
+def test_implausible_device_time_uses_server_time(scanned):
+    now = datetime(2030, 3, 5, 2, 0, tzinfo=UTC)
+    assert scan_time(scanned, now=now) == (now, True)
+
+
+def test_no_device_time_is_server_time_without_note():
+    now = datetime(2030, 3, 5, 2, 0, tzinfo=UTC)
+    assert scan_time(None, now=now) == (now, False)
+
+
+def test_parse_scan_time():
+    assert rules.parse_scan_time("") is None
+    assert rules.parse_scan_time(None) is None
+    assert rules.parse_scan_time("2030-03-05T01:05:00.123Z") == datetime(
+        2030, 3, 5, 1, 5, 0, 123000, tzinfo=UTC
+    )
+    assert rules.parse_scan_time("2030-03-05T09:05:00+08:00") == datetime(
+        2030, 3, 5, 1, 5, tzinfo=UTC
+    )
+    for bad in ("yesterday", "2030-03-05T09:05:00", "2030-13-05T00:00:00Z"):
+        with pytest.raises(rules.ScanTimeError) as info:
+            rules.parse_scan_time(bad)
+        assert info.value.code == "scan_time_invalid"

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from volunteer_app.volunteers.signups import SignupError, validate_cancel, validate_sign_up
+from volunteer_app.activities.signups import SignupError, validate_cancel, validate_sign_up
 
 START = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 BEFORE = START - timedelta(minutes=1)

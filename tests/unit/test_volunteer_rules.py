@@ -2,12 +2,8 @@
 
 import pytest
 
-from volunteer_app.volunteers.rules import (
-    VolunteerError,
-    mask_phone,
-    normalize_name,
-    normalize_phone,
-)
+from volunteer_app.formatting import mask_phone
+from volunteer_app.volunteers.rules import VolunteerError, normalize_name, normalize_phone
 
 
 @pytest.mark.parametrize(

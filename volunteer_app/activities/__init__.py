@@ -1,7 +1,9 @@
-"""Activities: the organizer's list, creation form and activity page with its QR code."""
+"""Activities: the organizer's list, creation form, activity page, lifecycle and poster;
+volunteers' discovery of upcoming activities and their sign-ups."""
 
 from flask import Blueprint
 
 bp = Blueprint("activities", __name__)
 
-from . import attendance, manage, projector, routes, scanner  # noqa: E402,F401
+#: The modules that attach views to ``bp``; ``create_app`` imports them.
+VIEWS = ("routes", "manage", "discover")

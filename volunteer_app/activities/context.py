@@ -6,23 +6,23 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from ..audit.models import AuditEntry
-from ..auth.models import User
-from ..checkins import review
-from ..checkins.models import CheckIn
-from ..database import utcnow
-from ..extensions import db
-from ..i18n import format_hours
-from ..volunteers.models import Volunteer
-from . import rules
-from .labels import (
+from volunteer_app.activities import rules, signups
+from volunteer_app.activities.labels import (
     AUDIT_LABELS,
     HOURS_STATUS_LABELS,
     ORIGIN_LABELS,
     STATUS_LABELS,
     TRANSITION_LABELS,
 )
-from .models import Activity
+from volunteer_app.activities.models import Activity
+from volunteer_app.audit.models import AuditEntry
+from volunteer_app.auth.models import User
+from volunteer_app.checkins import review
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
+from volunteer_app.formatting import format_hours
+from volunteer_app.volunteers.models import Volunteer
 
 
 def _minutes_text(minutes: int | None) -> str:
@@ -90,6 +90,7 @@ def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
         "hours_status_labels": HOURS_STATUS_LABELS,
         "audit_labels": AUDIT_LABELS,
         "audit": audit_rows(activity.id),
+        "signups": signups.for_activity(activity.id),
         "describe_change": describe_change,
         "over_capacity_ids": over,
         "is_full": bool(capacity) and len(records) >= capacity,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..checkins.models import HoursOrigin, HoursStatus
+from volunteer_app.checkins.models import HoursOrigin, HoursStatus
 
 STATUS_LABELS = {
     "draft": _l("Draft"),

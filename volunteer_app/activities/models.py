@@ -1,16 +1,26 @@
-"""Activities and their categories."""
+"""Activities, their categories, and volunteers' sign-ups for them."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import str_enum, utcnow
-from ..extensions import db
-from ..stations.models import Unit
+from volunteer_app.database import str_enum, utcnow
+from volunteer_app.extensions import db
+from volunteer_app.stations.models import Unit
+from volunteer_app.volunteers.models import Volunteer
 
 
 class ActivityStatus(enum.StrEnum):
@@ -76,3 +86,20 @@ class Activity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Activity {self.id} {self.title!r}>"
+
+
+class Signup(db.Model):
+    """A volunteer's sign-up for an upcoming activity; cancelling keeps the row."""
+
+    __tablename__ = "signups"
+    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the volunteer cancels; signing up again clears it.
+    cancelled_at: Mapped[datetime | None]
+
+    activity: Mapped[Activity] = relationship()
+    volunteer: Mapped[Volunteer] = relationship()

@@ -7,29 +7,25 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.scoping import activity_or_404, visible_units
-from ..checkins import qr
-from ..checkins import services as checkin_services
-from ..checkins.tokens import issue_token
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import utc_to_local
-from ..volunteers.rules import mask_phone
-from . import bp, services
-from .context import detail_context
-from .forms import ActivityForm
-from .labels import STATUS_LABELS
-from .models import Activity
+from volunteer_app import qr
+from volunteer_app.activities import bp, services
+from volunteer_app.activities.context import detail_context
+from volunteer_app.activities.forms import ActivityForm
+from volunteer_app.activities.labels import STATUS_LABELS
+from volunteer_app.activities.models import Activity
+from volunteer_app.auth.scoping import activity_or_404, visible_units
+from volunteer_app.checkins import services as checkin_services
+from volunteer_app.checkins.tokens import issue_token
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.links import public_url
+from volunteer_app.localtime import utc_to_local
 
 
 def checkin_url(activity: Activity) -> str:
     """The absolute URL a volunteer's phone opens from the activity's QR code."""
     token = issue_token(current_app.config["SECRET_KEY"], activity.id)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for("checkins.scan", token=token)
-    return url_for("checkins.scan", token=token, _external=True)
+    return public_url("checkins.scan", token=token)
 
 
 @bp.get("/")
@@ -76,9 +72,7 @@ def new():
                 current_user,
                 **form.activity_fields(),
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
         else:
             flash(_("Activity created."), "success")
@@ -102,7 +96,6 @@ def detail(activity_id: int):
         records=records,
         total_minutes=sum(r.minutes for r in records),
         checked_out=sum(1 for r in records if r.checked_out_at is not None),
-        mask_phone=mask_phone,
         utc_to_local=utc_to_local,
         **detail_context(activity, records),
     )

@@ -22,11 +22,11 @@ and their swapped working weekends are not modelled, so the deadline errs early.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError
+from volunteer_app.errors import DomainError
 
 DRAFT, PUBLISHED, FINISHED, CANCELLED = "draft", "published", "finished", "cancelled"
 
@@ -107,48 +107,3 @@ def shift_to_new_start(
 ) -> tuple[datetime, datetime]:
     """A duplicate's schedule: the same length, starting at ``new_starts_at``."""
     return new_starts_at, new_starts_at + (ends_at - starts_at)
-
-
-class ScanTimeError(DomainError):
-    """A queued scan's time could not be read."""
-
-    status = 400
-    messages = {
-        "scan_time_invalid": _l("The scan time sent by the device could not be read."),
-    }
-
-
-def parse_scan_time(raw: str | None) -> datetime | None:
-    """A device's scan time: ISO 8601 with a UTC offset (as JavaScript's toISOString gives).
-
-    Empty means none. A time without an offset is refused: a phone's local time alone
-    says nothing about the instant.
-    """
-    text = (raw or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ScanTimeError("scan_time_invalid") from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ScanTimeError("scan_time_invalid")
-    return moment.astimezone(UTC)
-
-
-def compute_scan_time(
-    scanned_at: datetime | None, *, now: datetime, opens_at: datetime, closes_at: datetime
-) -> tuple[datetime, bool]:
-    """The time to record for an organizer's scan, and whether the device's time was refused.
-
-    A scan queued offline carries the time the organizer's phone read the card. That time
-    is kept only when it is plausible: not in the future (by the server's clock) and
-    within the activity's check-in window [``opens_at``, ``closes_at``]. Otherwise the
-    server's time is recorded and the second value is True, so the page can say so.
-    A scan without a device time (sent at once, online) is recorded at server time.
-    """
-    if scanned_at is None:
-        return now, False
-    if scanned_at > now or scanned_at < opens_at or scanned_at > closes_at:
-        return now, True
-    return scanned_at, False

@@ -9,16 +9,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from ..audit import services as audit
-from ..auth.models import User
-from ..auth.scoping import scoped_activities, visible_unit_ids
-from ..checkins.models import CheckIn, HoursStatus
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import utc_to_local
-from ..stations.models import Unit
-from . import rules
-from .models import Activity, ActivityStatus, Category
+from volunteer_app.activities import rules
+from volunteer_app.activities.models import Activity, ActivityStatus, Category
+from volunteer_app.audit import services as audit
+from volunteer_app.auth.models import User
+from volunteer_app.auth.scoping import scoped_activities, visible_unit_ids
+from volunteer_app.checkins.models import CheckIn, HoursStatus
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.localtime import utc_to_local
+from volunteer_app.stations.models import Unit
 
 #: Longest activity we accept; longer ones are almost always a typo in the date.
 MAX_DURATION = timedelta(days=7)

@@ -7,18 +7,14 @@ import hashlib
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
-from ..database import read_first
-from ..errors import DomainError
-from ..extensions import csrf, limiter
-from . import bp
-from .services import user_for_token
+from volunteer_app.api import bp
+from volunteer_app.api.services import user_for_token
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import csrf, limiter
 
 #: Endpoints that need no token: the OpenAPI document, and the volunteer's own check-in and
 #: check-out (they identify the volunteer instead: see api/scan.py).
 PUBLIC_ENDPOINTS = {"api.openapi", "api.self_check_in", "api.self_check_out"}
-#: Writing endpoints that read (token, activity, volunteer) before their one write: on
-#: SQLite they take the write lock only for the write (database.read_first).
-READ_FIRST_ENDPOINTS = {"api.create_checkin", "api.create_checkout"}
 
 
 class ApiAuthError(DomainError):
@@ -63,8 +59,6 @@ def authenticate():
     """Resolve the token to an organizer; 401 JSON otherwise."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if request.endpoint in READ_FIRST_ENDPOINTS:
-        read_first()
     user = user_for_token(bearer_token() or "")
     if user is None:
         raise ApiAuthError("unauthorized")

@@ -10,10 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from . import console_bp, services
+from volunteer_app.api import console_bp, services
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
 
 
 class TokenForm(FlaskForm):
@@ -40,9 +39,7 @@ def index():
     if form.validate_on_submit():
         try:
             _, new_token = services.create_token(current_user, form.name.data, now=utcnow())
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
         else:
             form = TokenForm(formdata=None)
@@ -61,6 +58,5 @@ def revoke(token_id: int):
     """Revoke one of the organizer's own tokens."""
     if RevokeForm().validate_on_submit():
         services.revoke(current_user, token_id, now=utcnow())
-        db.session.commit()
         flash(_("Token revoked."), "success")
     return redirect(url_for("api_console.index"))

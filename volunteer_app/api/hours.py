@@ -9,20 +9,11 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..activities.models import Activity
-from ..auth.scoping import activity_or_404
-from ..checkins import review
-from ..checkins.models import CheckIn, HoursOrigin
-from ..checkins.review_rules import HoursError, hours_to_minutes
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from . import bp, queries
-from .routes import _body, _paging, _record_out
-from .schemas import (
+from volunteer_app.activities.models import Activity
+from volunteer_app.api import bp, queries
+from volunteer_app.api.routes import _body, _paging, _record_out
+from volunteer_app.api.schemas import (
     CloseResult,
     Confirmation,
     ConfirmResult,
@@ -32,16 +23,14 @@ from .schemas import (
     HoursResult,
     HoursSummary,
 )
+from volunteer_app.auth.scoping import activity_or_404, record_or_404
+from volunteer_app.checkins import review, review_rules
+from volunteer_app.checkins.models import CheckIn, HoursOrigin
+from volunteer_app.checkins.review_rules import HoursError, hours_to_minutes
+from volunteer_app.database import utcnow
 
 #: Refusals about the values sent (422) rather than about the activity's state (409).
 INPUT_CODES = {"hours_invalid", "hours_exceed_duration", "reason_required", "reason_too_long"}
-
-
-class ApiHoursError(DomainError):
-    """A record named in the URL does not exist at this activity."""
-
-    status = 404
-    messages = {"record_not_found": _l("No such attendance record at this activity.")}
 
 
 def _refuse(error: HoursError):
@@ -49,15 +38,6 @@ def _refuse(error: HoursError):
     if error.code in INPUT_CODES:
         raise HoursError(error.code, status=422) from None
     raise error
-
-
-def _record_or_404(activity: Activity, checkin_id: int) -> CheckIn:
-    record = db.session.scalar(
-        select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.activity_id == activity.id)
-    )
-    if record is None:
-        raise ApiHoursError("record_not_found")
-    return record
 
 
 def _hours_out(record: CheckIn, model=HoursOut, **extra) -> dict:
@@ -88,25 +68,23 @@ def list_hours(activity_id: int):
 def adjust_hours(activity_id: int, checkin_id: int):
     """Set one record's hours with a reason (``review.adjust_hours``, audited)."""
     activity = activity_or_404(g.api_user, activity_id)
-    record = _record_or_404(activity, checkin_id)
+    record = record_or_404(activity, checkin_id)
     body = _body(HoursAdjustment)
     try:
         minutes = hours_to_minutes(body.hours)
     except HoursError as error:
         _refuse(error)
-    if (
-        record.minutes == minutes
-        and record.origin == HoursOrigin.ORGANIZER
-        and not record.needs_review
-        and record.checked_out_at is not None
+    if review_rules.is_repeat_adjustment(
+        minutes=record.minutes,
+        new_minutes=minutes,
+        by_organizer=record.origin == HoursOrigin.ORGANIZER,
+        needs_review=record.needs_review,
+        checked_out=record.checked_out_at is not None,
     ):
-        # A repeat of the same adjustment: nothing to change, nothing to log twice.
         return jsonify(_hours_out(record, HoursResult, changed=False))
     try:
         review.adjust_hours(record, g.api_user, minutes=minutes, reason=body.reason, now=utcnow())
-        db.session.commit()
     except HoursError as error:
-        db.session.rollback()
         _refuse(error)
     return jsonify(_hours_out(record, HoursResult, changed=True))
 
@@ -115,16 +93,16 @@ def adjust_hours(activity_id: int, checkin_id: int):
 def keep_hours(activity_id: int, checkin_id: int):
     """Clear a record's review mark keeping its hours (``review.keep_hours``, audited)."""
     activity = activity_or_404(g.api_user, activity_id)
-    record = _record_or_404(activity, checkin_id)
+    record = record_or_404(activity, checkin_id)
     if request.get_data():
         _body(Confirmation)
-    if not record.needs_review and record.checked_out_at is not None:
-        return jsonify(_hours_out(record, HoursResult, changed=False))  # a repeat
+    if review_rules.is_repeat_keep(
+        needs_review=record.needs_review, checked_out=record.checked_out_at is not None
+    ):
+        return jsonify(_hours_out(record, HoursResult, changed=False))
     try:
         review.keep_hours(record, g.api_user, now=utcnow())
-        db.session.commit()
     except HoursError as error:
-        db.session.rollback()
         _refuse(error)
     return jsonify(_hours_out(record, HoursResult, changed=True))
 
@@ -140,9 +118,7 @@ def close_open(activity_id: int):
         _body(Confirmation)
     try:
         closed = review.close_open_checkins(activity, utcnow(), actor=g.api_user)
-        db.session.commit()
     except HoursError as error:
-        db.session.rollback()
         _refuse(error)
     return jsonify(
         CloseResult(
@@ -161,9 +137,7 @@ def confirm_hours(activity_id: int):
         _body(Confirmation)
     try:
         confirmed = review.confirm_hours(activity, g.api_user, now=utcnow())
-        db.session.commit()
     except HoursError as error:
-        db.session.rollback()
         if error.code != "nothing_to_confirm" or not queries.record_count(activity.id):
             _refuse(error)
         return jsonify(_confirm_out(activity, 0, already=True))

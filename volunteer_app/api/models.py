@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User
-from ..database import utcnow
-from ..extensions import db
+from volunteer_app.auth.models import User
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
 
 
 class ApiToken(db.Model):

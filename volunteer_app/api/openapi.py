@@ -12,7 +12,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Map
 
-from .schemas import (
+from volunteer_app.api.schemas import (
     ActivityOut,
     CheckInOut,
     CheckInResult,

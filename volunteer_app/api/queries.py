@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity, ActivityStatus
-from ..auth.models import User
-from ..auth.scoping import scoped_activities
-from ..checkins.models import CheckIn
-from ..extensions import db
+from volunteer_app.activities.models import Activity, ActivityStatus
+from volunteer_app.auth.models import User
+from volunteer_app.auth.scoping import scoped_activities
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.extensions import db
 
 
 @dataclass(frozen=True)

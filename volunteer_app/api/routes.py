@@ -9,22 +9,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 
-from ..activities.models import Activity, ActivityStatus
-from ..auth.scoping import activity_or_404
-from ..checkins import services as checkins
-from ..checkins.models import CheckIn
-from ..checkins.rules import CheckInError
-from ..database import commit_keeping_loaded, end_reading, utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import local_to_utc
-from ..volunteers import services as volunteers
-from ..volunteers.cards import verify_card
-from ..volunteers.models import Volunteer
-from ..volunteers.rules import mask_phone, normalize_name, normalize_phone
-from . import bp, queries
-from .openapi import build_document
-from .schemas import ActivityOut, CheckInOut, CheckInResult, Page, VolunteerRef
+from volunteer_app.activities.models import Activity, ActivityStatus
+from volunteer_app.api import bp, queries
+from volunteer_app.api.openapi import build_document
+from volunteer_app.api.schemas import ActivityOut, CheckInOut, CheckInResult, Page, VolunteerRef
+from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.rules import CheckInError
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.formatting import mask_phone
+from volunteer_app.localtime import local_to_utc
+from volunteer_app.transactions import begin_writing, reads_first
+from volunteer_app.volunteers import services as volunteers
+from volunteer_app.volunteers.cards import verify_card
+from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.rules import normalize_name, normalize_phone
 
 
 class ApiRequestError(DomainError):
@@ -191,7 +193,7 @@ def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
         return volunteer
     if not ref.name:
         raise ApiRequestError("name_required", status=422)
-    end_reading(db.session)  # registering writes
+    begin_writing()  # registering writes
     return volunteers.register(
         normalize_name(ref.name),
         phone,
@@ -208,11 +210,12 @@ def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, date
     ref = _body(VolunteerRef)
     now = utcnow()
     volunteer = _volunteer_for(ref, now=now)
-    end_reading(db.session)
+    begin_writing()
     return activity, volunteer, now
 
 
 @bp.post("/activities/<int:activity_id>/checkins")
+@reads_first
 def create_checkin(activity_id: int):
     """Check a volunteer in on the organizer's behalf; a repeat answers 200 with ``already``."""
     activity, volunteer, now = _activity_and_volunteer(activity_id)
@@ -220,26 +223,21 @@ def create_checkin(activity_id: int):
         record = checkins.check_in(activity, volunteer, now=now, recorded_by_id=g.api_user.id)
     except CheckInError as error:
         if error.code != "already_checked_in":
-            db.session.rollback()
             raise
-        # Nothing was written: read the record in the same transaction, then commit
-        # (a walk-in registered just now is kept).
+        # Nothing was written but a walk-in registered just now, which is kept.
         record = checkins.find_record(activity.id, volunteer.id)
-        commit_keeping_loaded(db.session)
         return jsonify(_record_out(record, volunteer, CheckInResult, already=True)), 200
-    commit_keeping_loaded(db.session)  # the answer shows what was just written
     return jsonify(_record_out(record, volunteer, CheckInResult, already=False)), 201
 
 
 @bp.post("/activities/<int:activity_id>/checkouts")
+@reads_first
 def create_checkout(activity_id: int):
     """Check a volunteer out and credit the hours; a repeat answers 200 with ``already``."""
     activity, volunteer, now = _activity_and_volunteer(activity_id)
     try:
         record = checkins.check_out(activity, volunteer, now=now)
-        db.session.commit()
     except CheckInError as error:
-        db.session.rollback()
         if error.code != "already_checked_out":
             raise
         record = checkins.find_record(activity.id, volunteer.id)

@@ -16,21 +16,23 @@ from flask import current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity
-from ..checkins import services as checkins
-from ..checkins.models import CheckIn
-from ..checkins.rules import Action, CheckInError
-from ..checkins.tokens import TokenError, verify_token
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db, limiter
-from ..volunteers import identity
-from ..volunteers import services as volunteers
-from ..volunteers.models import Volunteer
-from ..volunteers.rules import mask_phone, normalize_name, normalize_phone
-from . import bp
-from .routes import _body
-from .schemas import SelfScan, SelfScanResult
+from volunteer_app.activities.models import Activity
+from volunteer_app.api import bp
+from volunteer_app.api.routes import _body
+from volunteer_app.api.schemas import SelfScan, SelfScanResult
+from volunteer_app.checkins import identify
+from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.rules import Action, CheckInError
+from volunteer_app.checkins.tokens import TokenError, verify_token
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db, limiter
+from volunteer_app.formatting import mask_phone
+from volunteer_app.transactions import reads_first
+from volunteer_app.volunteers import identity
+from volunteer_app.volunteers.identity import Credentials, Identified
+from volunteer_app.volunteers.models import Volunteer
 
 #: Longest device key accepted in ``Authorization: Device <key>`` (keys are 32 characters).
 DEVICE_KEY_MAX_LENGTH = 64
@@ -41,9 +43,6 @@ class SelfScanError(DomainError):
 
     status = 401
     messages = {
-        "device_unknown": _l(
-            "This device is not signed in (any more). Check in with your mobile number and PIN."
-        ),
         "identity_required": _l(
             "Give your mobile number and PIN, or the key of a remembered device."
         ),
@@ -88,22 +87,23 @@ def _activity_for(scanned: str, now) -> Activity:
     return activity
 
 
-def _identify(body: SelfScan, key: str | None, now) -> tuple[Volunteer, bool]:
-    """(volunteer, used_one_time_code) from the device key or from number and PIN."""
+def _identify(body: SelfScan, key: str | None, now) -> Identified:
+    """Who is scanning: the device key's volunteer, or the number and PIN in the body."""
     if key is not None:
         if body.phone is not None or body.pin is not None or body.name is not None:
             raise SelfScanError("identity_required", status=422)
-        volunteer = volunteers.volunteer_for_device(key) if key else None
-        if volunteer is None:
-            raise SelfScanError("device_unknown")
-        return volunteer, False
-    if body.phone is None or body.pin is None:
+        credentials = None
+    elif body.phone is None or body.pin is None:
         raise SelfScanError("identity_required", status=422)
-    return identity.sign_in_or_register(
-        name=normalize_name(body.name) if body.name else "",
-        phone=normalize_phone(body.phone),
-        pin=body.pin,
-        consent=body.consent,
+    else:
+        credentials = Credentials(
+            phone=body.phone, pin=body.pin, name=body.name or "", consent=body.consent
+        )
+    return identity.identify(
+        device_key=key,
+        credentials=credentials,
+        remember=key is None and body.remember,
+        user_agent=request.user_agent.string,
         now=now,
         consent_version=current_app.config["CONSENT_VERSION"],
     )
@@ -130,35 +130,20 @@ def _scan(action: Action):
     body = _body(SelfScan)
     now = utcnow()
     activity = _activity_for(body.token, now)
-    key = device_key()
-    already = False
-    new_device = None
+    who = _identify(body, device_key(), now)
     try:
-        volunteer, used_code = _identify(body, key, now)
-        if key is None and body.remember:
-            new_device = volunteers.remember_device(
-                volunteer, user_agent=request.user_agent.string, now=now
-            )
-        try:
-            if action == Action.CHECK_IN:
-                record = checkins.check_in(activity, volunteer, now=now)
-            else:
-                record = checkins.check_out(activity, volunteer, now=now)
-        except CheckInError as error:
-            if error.code not in ("already_checked_in", "already_checked_out"):
-                raise
-            record, already = checkins.find_record(activity.id, volunteer.id), True
-        db.session.commit()
-    except DomainError as error:
-        identity.commit_failure(error)  # a wrong PIN is counted, everything else rolled back
-        raise
+        record, already = identify.record(activity, who.volunteer, action, now=now), False
+    except CheckInError as error:
+        if error.code not in ("already_checked_in", "already_checked_out"):
+            raise
+        record, already = checkins.find_record(activity.id, who.volunteer.id), True
     body_out = _result(
         record,
         activity,
-        volunteer,
+        who.volunteer,
         already=already,
-        device_key=new_device.key if new_device else None,
-        choose_pin=used_code,
+        device_key=who.new_device.key if who.new_device else None,
+        choose_pin=who.used_code,
     )
     status = 201 if action == Action.CHECK_IN and not already else 200
     return jsonify(body_out), status
@@ -167,6 +152,7 @@ def _scan(action: Action):
 @bp.post("/checkin")
 @anonymous_limit
 @identity.pin_attempt_limit
+@reads_first
 def self_check_in():
     """A volunteer checks in with the activity's QR token (201; a repeat 200, already)."""
     return _scan(Action.CHECK_IN)
@@ -175,6 +161,7 @@ def self_check_in():
 @bp.post("/checkout")
 @anonymous_limit
 @identity.pin_attempt_limit
+@reads_first
 def self_check_out():
     """A volunteer checks out with the activity's QR token and is credited the hours."""
     return _scan(Action.CHECK_OUT)

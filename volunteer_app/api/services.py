@@ -10,10 +10,10 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
-from ..auth.models import User
-from ..errors import DomainError
-from ..extensions import db
-from .models import ApiToken
+from volunteer_app.api.models import ApiToken
+from volunteer_app.auth.models import User
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
 
 #: Prefix that makes a leaked token easy to recognise (and to scan for in logs).
 TOKEN_PREFIX = "vat_"

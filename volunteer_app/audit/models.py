@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import utcnow
-from ..extensions import db
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
 
 
 class AuditEntry(db.Model):

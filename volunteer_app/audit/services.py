@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..extensions import db
-from .models import AuditEntry
+from volunteer_app.audit.models import AuditEntry
+from volunteer_app.extensions import db
 
 
 def record(

@@ -7,21 +7,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..stations.models import UnitLevel
-from . import bp, rules
-from .forms import AccountForm, ActiveForm, PasswordResetForm
-from .models import Role, User
-from .scoping import visible_units
-from .services import (
+from volunteer_app.auth import bp, rules
+from volunteer_app.auth.forms import AccountForm, ActiveForm, PasswordResetForm
+from volunteer_app.auth.models import Role, User
+from volunteer_app.auth.scoping import account_or_404, visible_units
+from volunteer_app.auth.services import (
     ROLE_LEVEL,
     create_account,
     manageable_accounts,
     reset_password,
     set_active,
 )
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.stations.models import UnitLevel
 
 ROLE_LABELS = {
     Role.DISTRICT_ADMIN.value: _l("District admin"),
@@ -68,9 +67,7 @@ def accounts():
                 display_name=form.display_name.data,
                 now=utcnow(),
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
         else:
             flash(
@@ -96,12 +93,9 @@ def accounts():
 
 
 def _account_or_404(user_id: int) -> User:
-    """An account the signed-in organizer may manage; 404 otherwise (ids are not confirmed)."""
+    """An account the signed-in organizer may manage; 404 otherwise."""
     _roles_or_404()
-    target = db.session.get(User, user_id)
-    if target is None or target.id not in {u.id for u in manageable_accounts(current_user)}:
-        abort(404)
-    return target
+    return account_or_404(current_user, user_id)
 
 
 @bp.post("/accounts/<int:user_id>/active")
@@ -114,9 +108,7 @@ def set_account_active(user_id: int):
         abort(400)
     try:
         set_active(current_user, target, form.active.data == "1", now=utcnow())
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         message = (
@@ -139,9 +131,7 @@ def reset_account_password(user_id: int):
     if form.validate_on_submit():
         try:
             reset_password(current_user, target, form.password.data, now=utcnow())
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
         else:
             flash(_("New password set for %(username)s.", username=target.username), "success")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from limits import parse
 
-from ..extensions import limiter
+from volunteer_app.extensions import limiter
 
 NAMESPACE = "login-failures"
 

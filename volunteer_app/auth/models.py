@@ -10,9 +10,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import str_enum, utcnow
-from ..extensions import db
-from ..stations.models import Unit
+from volunteer_app.database import str_enum, utcnow
+from volunteer_app.extensions import db
+from volunteer_app.stations.models import Unit
 
 
 class Role(enum.StrEnum):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
-from . import bp, lockout
-from .forms import LoginForm
-from .models import User
-from .services import authenticate
+from volunteer_app.auth import bp, lockout
+from volunteer_app.auth.forms import LoginForm
+from volunteer_app.auth.models import User
+from volunteer_app.auth.services import authenticate
+from volunteer_app.extensions import db, limiter, login_manager
+from volunteer_app.links import safe_next
 
 
 @login_manager.user_loader
@@ -20,16 +19,6 @@ def load_user(user_id: str) -> User | None:
     """Reload the signed-in organizer from the session."""
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.is_active else None
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow ``next`` to a path on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +37,7 @@ def login():
         if user is not None:
             lockout.clear(username)
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("activities.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("activities.index"))
         lockout.record_failure(username)
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", form=form), 401

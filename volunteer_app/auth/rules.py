@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError
+from volunteer_app.errors import DomainError
 
 DISTRICT_ADMIN, CENTRE_ORGANIZER, STATION_ORGANIZER = (
     "district_admin",

@@ -1,24 +1,47 @@
-"""Scoping: which units, and so which activities, an organizer may see and change.
+"""Scoping: what an organizer or a volunteer may reach, and every ``*_or_404`` of the app.
 
-Every organizer query goes through here, so "another station's id in the URL" ends
-in a 404 and never in someone else's data.
+Every query for something a request names by id goes through here, so "another station's
+id in the URL" ends in a 404, never in someone else's data, and never in a 403 that would
+confirm the id exists.
+
+The unit tree
+-------------
+Units are three levels deep: the district, its centres (所), their stations (站). An
+organizer manages their own unit and every unit below it; that one rule gives both the
+units an organizer may see (``visible_unit_ids``) and the units a report on a unit covers
+(``subtree_unit_ids``).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity
-from ..extensions import db
-from ..stations.models import Unit
-from .models import Role, User
+from volunteer_app.activities.models import Activity
+from volunteer_app.auth.models import Role, User
+from volunteer_app.checkins.models import CheckIn, Correction
+from volunteer_app.extensions import db
+from volunteer_app.stations.models import Unit
+from volunteer_app.volunteers.models import Certificate, Volunteer
+
+# --- the unit tree -------------------------------------------------------------------------
+
+
+def subtree_unit_ids(unit: Unit) -> Select:
+    """A SELECT of the ids of ``unit`` and the units below it."""
+    children = select(Unit.id).where(Unit.parent_id == unit.id)
+    return select(Unit.id).where(
+        or_(Unit.id == unit.id, Unit.parent_id == unit.id, Unit.parent_id.in_(children))
+    )
 
 
 def visible_unit_ids(user: User) -> Select:
-    """A SELECT of the ids of the units ``user`` manages (own unit and those below it)."""
+    """A SELECT of the ids of the units ``user`` manages: their unit's subtree."""
     statement = _visible_unit_ids(user.role)
     if user.role == Role.DISTRICT_ADMIN:
         return statement
@@ -27,9 +50,11 @@ def visible_unit_ids(user: User) -> Select:
 
 @lru_cache(maxsize=8)
 def _visible_unit_ids(role: Role) -> Select:
-    """The units a role manages, relative to the user's unit (``:scope_unit_id``).
+    """The subtree of the unit a role manages, by the role's level (``:scope_unit_id``).
 
-    The one definition of scope; built once per role, the unit bound when it runs.
+    The same set as ``subtree_unit_ids`` of the user's unit, written per level so that it
+    is built once per role with the unit bound when it runs (every organizer page runs it):
+    a district is everything, a centre is itself and its stations, a station is itself.
     """
     unit_id = bindparam("scope_unit_id")
     if role == Role.DISTRICT_ADMIN:
@@ -40,12 +65,35 @@ def _visible_unit_ids(role: Role) -> Select:
 
 
 def visible_units(user: User) -> list[Unit]:
-    """The units ``user`` may hold activities for, by name."""
+    """The units ``user`` may hold activities for, by level and name."""
     return list(
         db.session.scalars(
             select(Unit).where(Unit.id.in_(visible_unit_ids(user))).order_by(Unit.level, Unit.name)
         )
     )
+
+
+def unit_or_404(user: User, unit_id: int | None) -> Unit:
+    """The unit ``unit_id`` if ``user`` may see it (404 otherwise); their own unit if None."""
+    wanted = unit_id if unit_id is not None else user.unit_id
+    unit = db.session.scalar(
+        select(Unit).where(Unit.id == wanted, Unit.id.in_(visible_unit_ids(user)))
+    )
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def scope_unit_ids(user: User, unit: Unit) -> Select:
+    """A SELECT of the ids of ``unit``'s subtree that ``user`` may see (a report's scope).
+
+    Whoever may see a unit sees its whole subtree, so this is the subtree; the filter keeps
+    that true should visibility ever change.
+    """
+    return subtree_unit_ids(unit).where(Unit.id.in_(visible_unit_ids(user)))
+
+
+# --- activities and their records ----------------------------------------------------------
 
 
 def scoped_activities(user: User) -> Select:
@@ -54,7 +102,7 @@ def scoped_activities(user: User) -> Select:
 
 
 def activity_or_404(user: User, activity_id: int) -> Activity:
-    """The activity if ``user`` may see it; 404 otherwise (never 403: ids are not confirmed)."""
+    """The activity if ``user`` may see it; 404 otherwise."""
     activity = db.session.scalar(
         _scoped_activity(user.role), {"scope_unit_id": user.unit_id, "activity_id": activity_id}
     )
@@ -70,3 +118,97 @@ def _scoped_activity(role: Role) -> Select:
     return select(Activity).where(
         Activity.unit_id.in_(_visible_unit_ids(role)), Activity.id == bindparam("activity_id")
     )
+
+
+def record_or_404(activity: Activity, checkin_id: int) -> CheckIn:
+    """A record of this (already scoped) activity, or 404."""
+    record = db.session.scalar(
+        select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.activity_id == activity.id)
+    )
+    if record is None:
+        abort(404)
+    return record
+
+
+def scoped_corrections(user: User) -> Select:
+    """A SELECT of the correction requests about records at ``user``'s activities."""
+    return (
+        select(Correction)
+        .join(CheckIn, CheckIn.id == Correction.checkin_id)
+        .join(Activity, Activity.id == CheckIn.activity_id)
+        .where(Activity.unit_id.in_(visible_unit_ids(user)))
+        .options(
+            joinedload(Correction.record).joinedload(CheckIn.activity).joinedload(Activity.unit),
+            joinedload(Correction.record).joinedload(CheckIn.volunteer),
+        )
+    )
+
+
+def correction_or_404(user: User, correction_id: int) -> Correction:
+    """A correction request about a record at one of ``user``'s activities, or 404."""
+    correction = db.session.scalar(scoped_corrections(user).where(Correction.id == correction_id))
+    if correction is None:
+        abort(404)
+    return correction
+
+
+# --- organizer accounts --------------------------------------------------------------------
+
+
+def scoped_accounts(user: User) -> Select:
+    """A SELECT of the accounts of the units ``user`` manages (their own included)."""
+    return (
+        select(User)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.unit_id.in_(visible_unit_ids(user)))
+    )
+
+
+def account_or_404(user: User, account_id: int) -> User:
+    """An account of the units ``user`` manages, or 404."""
+    account = db.session.scalar(scoped_accounts(user).where(User.id == account_id))
+    if account is None:
+        abort(404)
+    return account
+
+
+def role_required(*roles: Role) -> Callable:
+    """Let only organizers with one of ``roles`` into a view; others get a 403.
+
+    Use under ``login_required``, on pages that name no object (their URL is no secret):
+    refusals of something named by id are 404s, through the helpers above.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- what a volunteer may reach: their own things ------------------------------------------
+
+
+def own_record_or_404(volunteer: Volunteer, checkin_id: int) -> CheckIn:
+    """One of the volunteer's own records, with its activity; 404 for anyone else's."""
+    record = db.session.scalar(
+        select(CheckIn)
+        .options(joinedload(CheckIn.activity).joinedload(Activity.unit))
+        .where(CheckIn.id == checkin_id, CheckIn.volunteer_id == volunteer.id)
+    )
+    if record is None:
+        abort(404)
+    return record
+
+
+def own_certificate_or_404(volunteer: Volunteer, certificate_id: int) -> Certificate:
+    """One of the volunteer's own certificates; 404 for anyone else's."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.volunteer_id != volunteer.id:
+        abort(404)
+    return certificate

@@ -7,13 +7,13 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..audit import services as audit
-from ..errors import DomainError
-from ..extensions import db
-from ..stations.models import Unit, UnitLevel
-from . import rules
-from .models import Role, User
-from .scoping import visible_unit_ids
+from volunteer_app.audit import services as audit
+from volunteer_app.auth import rules
+from volunteer_app.auth.models import Role, User
+from volunteer_app.auth.scoping import scoped_accounts, visible_unit_ids
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.stations.models import Unit, UnitLevel
 
 #: The unit level each role manages.
 ROLE_LEVEL = {
@@ -97,12 +97,7 @@ def create_account(
 def manageable_accounts(actor: User) -> list[User]:
     """Accounts of the units ``actor`` manages (their own included), by unit and name."""
     return list(
-        db.session.scalars(
-            select(User)
-            .join(Unit, Unit.id == User.unit_id)
-            .where(User.unit_id.in_(visible_unit_ids(actor)))
-            .order_by(Unit.level, Unit.name, User.username)
-        )
+        db.session.scalars(scoped_accounts(actor).order_by(Unit.level, Unit.name, User.username))
     )
 
 

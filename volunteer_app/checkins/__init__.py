@@ -1,7 +1,22 @@
-"""QR check-in and check-out: tokens, rules, services and the volunteer's pages."""
+"""Every way an attendance record is made or changed, split by audience.
+
+- the volunteer's own scan page (``routes``: ``/c/<token>``, a correction request);
+- the organizer's manual and group check-in desk, card scanner, projector and kiosk
+  (``manage_desk``, ``manage_scanner``, ``manage_projector``);
+- records queued offline on an organizer's phone (``offline``, ``queued``);
+- hours review and corrections after the activity (``manage_hours``, ``manage_corrections``).
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("checkins", __name__)
 
-from . import routes  # noqa: E402,F401
+#: The modules that attach views to ``bp``; ``create_app`` imports them.
+VIEWS = (
+    "routes",
+    "manage_desk",
+    "manage_scanner",
+    "manage_projector",
+    "manage_hours",
+    "manage_corrections",
+)

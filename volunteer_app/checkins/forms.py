@@ -1,11 +1,28 @@
-"""The volunteer's check-in form (one tap when the device is remembered)."""
+"""Check-in forms: the scan page, the organizer's desk, scanner and hours, corrections."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
-from .rules import Action
+from volunteer_app.checkins.rules import Action
+from volunteer_app.forms import LocalDateTimeField
 
 
 class ScanForm(FlaskForm):
@@ -36,3 +53,117 @@ class ScanForm(FlaskForm):
     consent = BooleanField(
         _l("I agree that this station keeps my name, phone number and service record.")
     )
+
+
+class AdjustHoursForm(FlaskForm):
+    """Set one volunteer's hours, with the reason kept in the audit log."""
+
+    hours = DecimalField(
+        _l("Hours"),
+        places=1,
+        validators=[
+            InputRequired(_l("Please enter the hours.")),
+            NumberRange(
+                min=0, max=168, message=_l("Enter the hours in steps of 0.5, e.g. 2 or 2.5.")
+            ),
+        ],
+        render_kw={"inputmode": "decimal", "step": "0.5"},
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Please give a reason for the change.")), Length(max=500)],
+    )
+    submit = SubmitField(_l("Save hours"))
+
+
+class VolunteerSearchForm(FlaskForm):
+    """Find volunteers by name or phone (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name or mobile number"),
+        validators=[Optional(), Length(max=50)],
+        render_kw={"autocomplete": "off", "enterkeyhint": "search"},
+    )
+
+
+class GroupCheckForm(FlaskForm):
+    """Check the ticked volunteers in or out (the button pressed gives the action)."""
+
+    volunteer_ids = SelectMultipleField(
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Please tick at least one volunteer."))],
+    )
+    action = StringField(validators=[DataRequired(), AnyOf(["check_in", "check_out"])])
+    #: Only for a tick queued offline (one volunteer per record): when the organizer
+    #: ticked the volunteer (ISO 8601, UTC). The page's script sets it.
+    ticked_at = HiddenField(validators=[Optional(), Length(max=40)])
+
+
+class WalkInForm(FlaskForm):
+    """Register a volunteer without a smartphone, on the spot."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter the name.")), Length(max=200)],
+        render_kw={"autocomplete": "off", "maxlength": 50},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter the mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 20},
+    )
+    consent = BooleanField(
+        _l("The volunteer agrees that this station keeps their name, phone number and record."),
+        validators=[DataRequired(_l("Please confirm the volunteer's consent."))],
+    )
+    check_in_now = BooleanField(_l("Check in now"), default=True)
+    submit = SubmitField(_l("Register walk-in"))
+
+
+class CardCodeForm(FlaskForm):
+    """A volunteer card code, read by the camera or typed in."""
+
+    code = StringField(
+        _l("Card code"),
+        validators=[
+            DataRequired(_l("Please scan or enter a volunteer card code.")),
+            Length(max=300),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    #: Only for scans queued offline: what the phone decided (check_in / check_out) and
+    #: when it read the card (ISO 8601, UTC). The page's script sets them.
+    action = HiddenField(
+        validators=[Optional(), AnyOf(["check_in", "check_out"], _l("Unknown scan action."))]
+    )
+    scanned_at = HiddenField(validators=[Optional(), Length(max=40)])
+    submit = SubmitField(_l("Check in / out"))
+
+
+class CorrectionRequestForm(FlaskForm):
+    """The volunteer says what is wrong with a record (times in local wall-clock time)."""
+
+    proposed_in = LocalDateTimeField(_l("Actual check-in time"), validators=[Optional()])
+    proposed_out = LocalDateTimeField(_l("Actual check-out time"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("What is wrong, and why"),
+        validators=[DataRequired(_l("Please give a reason.")), Length(max=500)],
+        render_kw={"maxlength": 500, "rows": 4},
+    )
+
+
+class CorrectionDecisionForm(FlaskForm):
+    """The organizer accepts with the right times, or declines with a reason."""
+
+    checked_in_at = LocalDateTimeField(_l("Check-in time"), validators=[Optional()])
+    checked_out_at = LocalDateTimeField(_l("Check-out time"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("Answer to the volunteer"),
+        validators=[Optional(), Length(max=500)],
+        render_kw={"maxlength": 500, "rows": 3},
+    )
+    decision = HiddenField(validators=[AnyOf(["accept", "decline"])])

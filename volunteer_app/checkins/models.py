@@ -1,17 +1,18 @@
-"""Attendance records: one per volunteer and activity."""
+"""Attendance records (one per volunteer and activity) and requests to correct them."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..activities.models import Activity
-from ..database import str_enum
-from ..extensions import db
-from ..volunteers.models import Volunteer
+from volunteer_app.activities.models import Activity
+from volunteer_app.auth.models import User
+from volunteer_app.database import str_enum, utcnow
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Volunteer
 
 
 class HoursOrigin(enum.StrEnum):
@@ -63,3 +64,38 @@ class CheckIn(db.Model):
     def hours(self) -> float:
         """Credited hours (minutes / 60)."""
         return self.minutes / 60
+
+
+class CorrectionStatus(enum.StrEnum):
+    """Where a correction request stands."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Correction(db.Model):
+    """A volunteer's request to correct one record (Art. 13), and the organizer's answer."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    #: The times the volunteer says are right (aware UTC); either may be left as recorded.
+    proposed_in_at: Mapped[datetime | None]
+    proposed_out_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[CorrectionStatus] = mapped_column(
+        str_enum(CorrectionStatus), default=CorrectionStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Credited minutes before and after the decision (equal when declined).
+    old_minutes: Mapped[int | None]
+    new_minutes: Mapped[int | None]
+
+    record: Mapped[CheckIn] = relationship()
+    decided_by: Mapped[User | None] = relationship()

@@ -15,18 +15,19 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..activities.models import Activity
-from ..audit import services as audit
-from ..auth.models import User
-from ..errors import DomainError
-from ..extensions import db
-from ..volunteers import services as volunteers
-from ..volunteers.cards import CardError, verify_card
-from ..volunteers.models import Signup, Volunteer
-from ..volunteers.rules import mask_phone, normalize_name, normalize_phone
-from . import services
-from .models import CheckIn
-from .rules import Action, CheckInError, next_action
+from volunteer_app.activities.models import Activity, Signup
+from volunteer_app.audit import services as audit
+from volunteer_app.auth.models import User
+from volunteer_app.checkins import services
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.rules import Action, CheckInError, next_action
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.formatting import mask_phone
+from volunteer_app.volunteers import services as volunteers
+from volunteer_app.volunteers.cards import CardError, verify_card
+from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.rules import normalize_name, normalize_phone
 
 #: At most this many search results: enough for a family name, too few to browse everyone.
 SEARCH_LIMIT = 20

@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity, ActivityStatus
-from ..audit import services as audit
-from ..auth.models import User
-from ..extensions import db
-from ..volunteers.models import Volunteer
-from . import review_rules
-from .models import CheckIn, HoursOrigin, HoursStatus
-from .services import find_record, window_for
+from volunteer_app.activities.models import Activity, ActivityStatus
+from volunteer_app.audit import services as audit
+from volunteer_app.auth.models import User
+from volunteer_app.checkins import review_rules
+from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
+from volunteer_app.checkins.services import find_record, window_for
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Volunteer
 
 
 def _minutes_of(activity: Activity) -> int:

@@ -19,8 +19,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError
-from .rules import HOURS_STEP_MINUTES
+from volunteer_app.checkins.rules import HOURS_STEP_MINUTES
+from volunteer_app.errors import DomainError
 
 #: The longest reason kept with an adjustment.
 REASON_MAX_LENGTH = 500
@@ -142,3 +142,16 @@ def meets_min_presence(
     end = min(checked_out_at, ends_at)
     present = max((end - begin).total_seconds(), 0)
     return present * 100 >= (ends_at - starts_at).total_seconds() * percent
+
+
+def is_repeat_adjustment(
+    *, minutes: int, new_minutes: int, by_organizer: bool, needs_review: bool, checked_out: bool
+) -> bool:
+    """Whether setting ``new_minutes`` repeats an adjustment already made (nothing to change,
+    nothing to log twice): the record already holds these organizer's minutes, reviewed."""
+    return minutes == new_minutes and by_organizer and not needs_review and checked_out
+
+
+def is_repeat_keep(*, needs_review: bool, checked_out: bool) -> bool:
+    """Whether keeping a record's hours repeats a keep already made (no review mark left)."""
+    return not needs_review and checked_out

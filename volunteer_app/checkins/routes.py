@@ -1,50 +1,29 @@
-"""The volunteer's side of a scan: ``/c/<token>`` shows the activity and checks in or out."""
+"""The volunteer's own side of a record: the scan page ``/c/<token>`` that checks in or
+out, and a request to correct one of their records."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import current_app, render_template, request
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, Signer
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
-from ..activities.models import Activity
-from ..database import commit_keeping_loaded, end_reading, read_first, utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..volunteers import identity
-from ..volunteers import services as volunteers
-from ..volunteers.models import Device, Volunteer
-from ..volunteers.rules import normalize_name, normalize_phone
-from . import bp, services
-from .forms import ScanForm
-from .rules import Action, CheckInError, next_action
-from .tokens import TokenError, verify_token
-
-DEVICE_SALT = "device.v1"
-
-
-def _device_signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
-
-
-def _device_key() -> str | None:
-    """The device key in this browser's signed cookie (no query); None if absent or forged."""
-    raw = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
-    if not raw:
-        return None
-    try:
-        return _device_signer().unsign(raw).decode("ascii")
-    except (BadSignature, UnicodeDecodeError):
-        return None
-
-
-def current_volunteer() -> Volunteer | None:
-    """The volunteer this browser remembers, from the signed device cookie."""
-    key = _device_key()
-    return volunteers.volunteer_for_device(key) if key else None
+from volunteer_app.activities.models import Activity
+from volunteer_app.auth.scoping import own_record_or_404
+from volunteer_app.checkins import bp, corrections, identify, services
+from volunteer_app.checkins.forms import CorrectionRequestForm, ScanForm
+from volunteer_app.checkins.rules import Action, CheckInError, next_action
+from volunteer_app.checkins.tokens import TokenError, verify_token
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.transactions import reads_first
+from volunteer_app.volunteers import identity
+from volunteer_app.volunteers.identity import Credentials
+from volunteer_app.volunteers.models import Device, Volunteer
+from volunteer_app.volunteers.session import device_key, set_device_cookie, volunteer_required
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +48,7 @@ def _load(token: str) -> tuple[Activity, Volunteer | None]:
     """
     claims = verify_token(current_app.config["SECRET_KEY"], token)
     row = db.session.execute(
-        _load_statement(), {"activity_id": claims.activity_id, "device_key": _device_key() or ""}
+        _load_statement(), {"activity_id": claims.activity_id, "device_key": device_key() or ""}
     ).first()
     if row is None:
         raise TokenError("invalid")
@@ -83,9 +62,16 @@ def _render(activity, form, volunteer, record, *, status=200, notice=None, succe
         record.checked_in_at if record else None, record.checked_out_at if record else None
     )
     window = services.window_for(activity)
+    signed_up = (
+        volunteer is not None
+        and action == Action.CHECK_IN
+        and not success
+        and services.signed_up(activity.id, volunteer.id)
+    )
     return (
         render_template(
             "checkins/scan.html",
+            signed_up=signed_up,
             activity=activity,
             form=form,
             volunteer=volunteer,
@@ -135,13 +121,12 @@ def _gate_notice(activity: Activity, record) -> str | None:
 
 @bp.post("/c/<token>")
 @identity.pin_attempt_limit
+@reads_first
 def scan_submit(token: str):
-    """Check the volunteer in or out; register them first if this device is new."""
-    read_first()  # SQLite: the write lock only from the first write on
+    """Check the volunteer in or out; identify them first if this device is new."""
     form = ScanForm()
-    valid = form.validate_on_submit()  # CSRF and shape first: no database, no write lock yet
+    valid = form.validate_on_submit()  # CSRF and shape first: no database yet
     activity, volunteer = _load(token)
-    now = utcnow()
     if not valid:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(
@@ -152,56 +137,63 @@ def scan_submit(token: str):
             status=400,
             notice=_("Please check the form and try again."),
         )
-    new_device = None
-    end_reading(db.session)
+    now = utcnow()
+    action = Action(form.action.data)
     try:
-        if volunteer is None:
-            volunteer = _register_from_form(form, now)
-            new_device = volunteers.remember_device(
-                volunteer, user_agent=request.user_agent.string, now=now
-            )
-        if form.action.data == Action.CHECK_IN:
-            record = services.check_in(activity, volunteer, now=now)
-            success = _("Check-in successful")
-        else:
-            record = services.check_out(activity, volunteer, now=now)
-            success = _("Check-out successful")
-        commit_keeping_loaded(db.session)  # the answer shows what was just written
+        who, record = identify.identify_and_record(
+            activity,
+            action,
+            now=now,
+            known=volunteer,
+            credentials=None
+            if volunteer
+            else Credentials(
+                phone=form.phone.data or "",
+                pin=form.pin.data or "",
+                name=form.name.data or "",
+                consent=bool(form.consent.data),
+            ),
+            remember=True,
+            user_agent=request.user_agent.string,
+            consent_version=current_app.config["CONSENT_VERSION"],
+        )
     except DomainError as error:
-        identity.commit_failure(error)  # a wrong PIN is counted, everything else rolled back
-        volunteer = current_volunteer()  # the rollback expired what we had loaded
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(activity, form, volunteer, record, status=error.status, notice=error.message)
-    response_body, status = _render(activity, form, volunteer, record, success=success)
-    response = current_app.make_response((response_body, status))
-    if new_device is not None:
-        _set_device_cookie(response, new_device.key)
+    success = _("Check-in successful") if action == Action.CHECK_IN else _("Check-out successful")
+    response = current_app.make_response(
+        _render(activity, form, who.volunteer, record, success=success)
+    )
+    if who.new_device is not None:
+        set_device_cookie(response, who.new_device.key)
     return response
 
 
-def _register_from_form(form: ScanForm, now) -> Volunteer:
-    """A known number proves its PIN; a new one registers with name, consent and a PIN."""
-    phone = normalize_phone(form.phone.data or "")
-    name = (form.name.data or "").strip()
-    volunteer, _used_code = identity.sign_in_or_register(
-        name=normalize_name(name) if name else "",
-        phone=phone,
-        pin=form.pin.data or "",
-        consent=bool(form.consent.data),
-        now=now,
-        consent_version=current_app.config["CONSENT_VERSION"],
-    )
-    return volunteer
-
-
-def _set_device_cookie(response, key: str) -> None:
-    """Remember this browser for the volunteer (signed, HttpOnly, one year by default)."""
-    config = current_app.config
-    response.set_cookie(
-        config["DEVICE_COOKIE_NAME"],
-        _device_signer().sign(key).decode("ascii"),
-        max_age=config["DEVICE_COOKIE_DAYS"] * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=config.get("SESSION_COOKIE_SECURE", False),
-    )
+@bp.route("/me/records/<int:checkin_id>/correction", methods=["GET", "POST"])
+@volunteer_required
+def correction_new(checkin_id: int):
+    """Ask the station to correct one of my records (missing check-out, wrong hours)."""
+    record = own_record_or_404(g.volunteer, checkin_id)
+    form = CorrectionRequestForm()
+    if request.method == "GET":
+        form.proposed_in.data = record.checked_in_at
+        form.proposed_out.data = record.checked_out_at
+    if form.validate_on_submit():
+        try:
+            corrections.request_correction(
+                g.volunteer,
+                record,
+                proposed_in_at=form.proposed_in.data,
+                proposed_out_at=form.proposed_out.data,
+                reason=form.reason.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+            return render_template(
+                "checkins/correction_new.html", form=form, record=record
+            ), error.status
+        flash(_("Your request has been sent to the station."), "success")
+        return redirect(url_for("volunteers.me") + "#corrections")
+    status = 400 if request.method == "POST" else 200
+    return render_template("checkins/correction_new.html", form=form, record=record), status

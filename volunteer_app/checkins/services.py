@@ -14,13 +14,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
-from ..activities.models import Activity
-from ..extensions import db
-from ..volunteers.models import Volunteer
-from . import rules
-from .models import CheckIn, HoursOrigin
-from .review_rules import meets_min_presence
-from .tokens import TokenClaims, TokenError, validate_rotating
+from volunteer_app.activities.models import Activity, Signup
+from volunteer_app.checkins import rules
+from volunteer_app.checkins.models import CheckIn, HoursOrigin
+from volunteer_app.checkins.review_rules import meets_min_presence
+from volunteer_app.checkins.tokens import TokenClaims, TokenError, validate_rotating
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Volunteer
 
 
 def window_for(activity: Activity) -> rules.Window:
@@ -211,7 +211,7 @@ def apply_correction(
     activity's schedule, rounded down to 30 minutes); the origin becomes ``organizer`` so
     reports keep these hours apart from self-scanned ones. Audit-logged with old and new.
     """
-    from ..audit import services as audit
+    from volunteer_app.audit import services as audit
 
     if checked_out_at <= checked_in_at:
         raise rules.CheckInError("correction_times", status=400)
@@ -249,3 +249,17 @@ def apply_correction(
     )
     db.session.flush()
     return record
+
+
+def signed_up(activity_id: int, volunteer_id: int) -> bool:
+    """Whether the volunteer has an active sign-up for the activity."""
+    return (
+        db.session.scalar(
+            select(Signup.id).where(
+                Signup.activity_id == activity_id,
+                Signup.volunteer_id == volunteer_id,
+                Signup.cancelled_at.is_(None),
+            )
+        )
+        is not None
+    )

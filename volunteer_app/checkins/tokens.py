@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 
-from ..errors import DomainError
+from volunteer_app.errors import DomainError
 
 SALT = "checkin.v1"
 _PAYLOAD = re.compile(r"^(?:s([1-9][0-9]{0,17})|r([1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,11}))$")

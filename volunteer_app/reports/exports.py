@@ -29,9 +29,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ..checkins.models import HoursOrigin, HoursStatus
-from ..i18n import utc_to_local
-from ..volunteers.rules import mask_phone
+from volunteer_app.checkins.models import HoursOrigin, HoursStatus
+from volunteer_app.formatting import mask_phone
+from volunteer_app.localtime import utc_to_local
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
-from .periods import Period
+from volunteer_app.reports.periods import Period
 
 
 def to_hours(minutes: int | None) -> float:

@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..activities.models import Activity
-from ..checkins.models import CheckIn
-from ..extensions import db
-from ..volunteers.models import Volunteer
+from volunteer_app.activities.models import Activity
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Volunteer
 
 #: District-wide periods scan activities by start time; the other columns make it covering.
 activities_by_start = Index(

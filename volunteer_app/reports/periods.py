@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError
+from volunteer_app.errors import DomainError
 
 KINDS = ("day", "month", "year", "range", "leifeng")
 #: 学雷锋日: Learn-from-Lei-Feng Day.

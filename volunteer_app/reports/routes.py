@@ -18,13 +18,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select
 
-from ..auth.scoping import activity_or_404
-from ..database import utcnow
-from ..i18n import local_zone, utc_to_local
-from ..stations.models import Unit
-from . import bp, charts, exports, queries
-from .hours import bucket_label, to_hours
-from .periods import (
+from volunteer_app.auth import scoping
+from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.database import utcnow
+from volunteer_app.localtime import local_zone, utc_to_local
+from volunteer_app.reports import bp, charts, exports
+from volunteer_app.reports import dashboard as board_queries
+from volunteer_app.reports import rows as export_rows
+from volunteer_app.reports.hours import bucket_label, to_hours
+from volunteer_app.reports.periods import (
     KINDS,
     Period,
     ReportError,
@@ -34,6 +36,7 @@ from .periods import (
     parse_period,
     year_period,
 )
+from volunteer_app.stations.models import Unit
 
 #: Ranked stations shown on the dashboard (the export lists them all).
 RANKED_ROWS = 20
@@ -66,10 +69,10 @@ def _scope() -> Scope:
         if not raw_unit.isdigit():
             raise ReportError("unit_invalid")
         unit_id = int(raw_unit)
-    unit = queries.unit_or_404(current_user, unit_id)
+    unit = scoping.unit_or_404(current_user, unit_id)
     period = parse_period(request.args, _today())
     start, end = period.bounds(local_zone())
-    return Scope(unit, queries.scope_unit_ids(current_user, unit), period, start, end)
+    return Scope(unit, scoping.scope_unit_ids(current_user, unit), period, start, end)
 
 
 def _offset_minutes(moment: datetime) -> int:
@@ -116,7 +119,7 @@ def dashboard():
     """A unit's dashboard for a period: totals, categories, trend, ranking, drill-down."""
     scope = _scope()
     lang = str(get_locale())
-    board = queries.dashboard(
+    board = board_queries.dashboard(
         scope.unit,
         scope.unit_ids,
         scope.period,
@@ -125,7 +128,7 @@ def dashboard():
         _offset_minutes(scope.start),
         ranked_limit=RANKED_ROWS,
     )
-    latest, activity_total = queries.latest_activities(scope.unit_ids, scope.start, scope.end)
+    latest, activity_total = board_queries.latest_activities(scope.unit_ids, scope.start, scope.end)
     category_names = {
         c.category_id: (c.name_en if lang.startswith("en") else c.name_zh) for c in board.categories
     }
@@ -213,7 +216,7 @@ def attendance_export(activity_id: int, fmt: str):
     day = utc_to_local(activity.starts_at).date().isoformat()
     filename = f"{_('Attendance')}_{activity.title}_{day}"
     activity_id = activity.id
-    rows = partial(queries.attendance_rows, activity_id)
+    rows = partial(export_rows.attendance_rows, activity_id)
     return _send(fmt, filename, _("Attendance"), exports.attendance_export(), rows)
 
 
@@ -223,7 +226,7 @@ def hours_export(fmt: str):
     """Download hours per volunteer for the unit and period."""
     scope = _scope()
     filename = f"{_('Volunteer hours')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(queries.volunteer_hours_rows, scope.unit_ids, scope.start, scope.end)
+    rows = partial(export_rows.volunteer_hours_rows, scope.unit_ids, scope.start, scope.end)
     return _send(fmt, filename, _("Volunteer hours"), exports.hours_export(), rows)
 
 
@@ -233,7 +236,7 @@ def activities_export(fmt: str):
     """Download the activity list of the unit and period."""
     scope = _scope()
     filename = f"{_('Activities')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(queries.activity_rows, scope.unit_ids, scope.start, scope.end)
+    rows = partial(export_rows.activity_rows, scope.unit_ids, scope.start, scope.end)
     export = exports.activities_export(str(get_locale()))
     return _send(fmt, filename, _("Activities"), export, rows)
 
@@ -244,5 +247,5 @@ def checkins_export(fmt: str):
     """Download every check-in of the unit and period (the service record detail)."""
     scope = _scope()
     filename = f"{_('Service records')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(queries.checkin_rows, scope.unit_ids, scope.start, scope.end)
+    rows = partial(export_rows.checkin_rows, scope.unit_ids, scope.start, scope.end)
     return _send(fmt, filename, _("Service records"), exports.checkins_export(), rows)

@@ -36,13 +36,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
 
-from ..activities.models import Activity, ActivityStatus
-from ..checkins.models import CheckIn
-from ..database import side_transaction
-from ..extensions import db
-from ..volunteers.models import Volunteer
-from .models import VolunteerSet
-from .periods import Period
+from volunteer_app.activities.models import Activity, ActivityStatus
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.extensions import db
+from volunteer_app.reports.models import VolunteerSet
+from volunteer_app.reports.periods import Period
+from volunteer_app.transactions import side_transaction
+from volunteer_app.volunteers.models import Volunteer
 
 _ONE_DAY = timedelta(days=1)
 #: Longest wait for writes in flight before filling sets on PostgreSQL; past it the

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import str_enum, utcnow
-from ..extensions import db
+from volunteer_app.database import str_enum, utcnow
+from volunteer_app.extensions import db
 
 
 class UnitLevel(enum.StrEnum):

@@ -15,7 +15,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 
-from ..errors import DomainError
+from volunteer_app.errors import DomainError
 
 SALT = "card.v1"
 _PAYLOAD = re.compile(r"^c([1-9][0-9]{0,17})$")

@@ -19,13 +19,13 @@ from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity
-from ..audit import services as audit
-from ..checkins.models import CheckIn, HoursStatus
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import local_to_utc, utc_to_local
-from .models import Certificate, Volunteer
+from volunteer_app.activities.models import Activity
+from volunteer_app.audit import services as audit
+from volunteer_app.checkins.models import CheckIn, HoursStatus
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.localtime import local_to_utc, utc_to_local
+from volunteer_app.volunteers.models import Certificate, Volunteer
 
 SALT = "certificate.v1"
 _PAYLOAD = re.compile(r"^k([1-9][0-9]{0,17})$")

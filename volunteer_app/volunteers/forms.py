@@ -7,14 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
-    HiddenField,
     PasswordField,
     RadioField,
     StringField,
-    TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 _PIN_KW = {"inputmode": "numeric", "maxlength": 8, "autocomplete": "current-password"}
 
@@ -69,46 +66,7 @@ class FindVolunteerForm(FlaskForm):
     )
 
 
-class StarPresetForm(FlaskForm):
-    """The district admin picks the star thresholds in force."""
-
-    preset = RadioField(_l("Star thresholds"), validators=[DataRequired()])
-
-
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class CorrectionRequestForm(FlaskForm):
-    """The volunteer says what is wrong with a record (times in local wall-clock time)."""
-
-    proposed_in = DateTimeLocalField(
-        _l("Actual check-in time"), format=DATETIME_FORMAT, validators=[Optional()]
-    )
-    proposed_out = DateTimeLocalField(
-        _l("Actual check-out time"), format=DATETIME_FORMAT, validators=[Optional()]
-    )
-    reason = TextAreaField(
-        _l("What is wrong, and why"),
-        validators=[DataRequired(_l("Please give a reason.")), Length(max=500)],
-        render_kw={"maxlength": 500, "rows": 4},
-    )
-
-
-class CorrectionDecisionForm(FlaskForm):
-    """The organizer accepts with the right times, or declines with a reason."""
-
-    checked_in_at = DateTimeLocalField(
-        _l("Check-in time"), format=DATETIME_FORMAT, validators=[Optional()]
-    )
-    checked_out_at = DateTimeLocalField(
-        _l("Check-out time"), format=DATETIME_FORMAT, validators=[Optional()]
-    )
-    reason = TextAreaField(
-        _l("Answer to the volunteer"),
-        validators=[Optional(), Length(max=500)],
-        render_kw={"maxlength": 500, "rows": 3},
-    )
-    decision = HiddenField(validators=[AnyOf(["accept", "decline"])])
 
 
 class RegisterForm(FlaskForm):
@@ -141,3 +99,9 @@ class DeleteAccountForm(FlaskForm):
     confirm = BooleanField(
         _l("I understand that my name, phone number and devices will be erased for good.")
     )
+
+
+class StarPresetForm(FlaskForm):
+    """The district admin picks the star thresholds in force."""
+
+    preset = RadioField(_l("Star thresholds"), validators=[DataRequired()])

@@ -2,9 +2,8 @@
 
 See docs/security.md for the threat model these services answer.
 
-Failed attempts are flushed *before* IdentityError is raised; the route commits them
-(``commit_failure``) instead of rolling back, otherwise a brute-force attempt would
-leave no trace.
+A wrong PIN is counted in a transaction of its own (``count_failure``) before
+IdentityError is raised: the edge rolls the refused request back, and the count stays.
 """
 
 from __future__ import annotations
@@ -12,20 +11,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, request
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..audit import services as audit
-from ..database import without_write_lock
-from ..extensions import db, limiter
-from . import rules
-from .models import Device, PinThrottle, Volunteer
-from .rules import IdentityError, VolunteerError
-from .services import find_by_phone
+from volunteer_app.audit import services as audit
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db, limiter
+from volunteer_app.transactions import begin_writing, side_transaction, without_write_lock
+from volunteer_app.volunteers import rules
+from volunteer_app.volunteers.models import Device, PinThrottle, Volunteer
+from volunteer_app.volunteers.rules import IdentityError, VolunteerError
+from volunteer_app.volunteers.services import find_by_phone, remember_device, volunteer_for_device
 
 
 def _pin_limit_key() -> str:
@@ -52,25 +56,6 @@ def _throttle_key(phone: str) -> str:
     return hmac.new(secret, b"pin-throttle:" + phone.encode(), hashlib.sha256).hexdigest()
 
 
-def _throttle(phone: str, now: datetime) -> PinThrottle:
-    """The throttle row of a number, locked for this transaction (created when absent).
-
-    The row lock (PostgreSQL; SQLite writers are serialised anyway) makes concurrent wrong
-    PINs for one number count one by one; a concurrent first insert is read back instead.
-    """
-    key = _throttle_key(phone)
-    row = db.session.get(PinThrottle, key, with_for_update=True, populate_existing=True)
-    if row is not None:
-        return row
-    row = PinThrottle(key=key, failures=0, updated_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        row = db.session.get(PinThrottle, key, with_for_update=True, populate_existing=True)
-    return row
-
-
 def _secret_matches(volunteer: Volunteer | None, secret: str | None, now: datetime) -> str | None:
     """ "pin" or "code" when ``secret`` is the volunteer's PIN or live one-time code."""
     if volunteer is None or secret is None:
@@ -90,32 +75,75 @@ def _secret_matches(volunteer: Volunteer | None, secret: str | None, now: dateti
     return None
 
 
+def _locked_until(phone: str) -> datetime | None:
+    """The number's lock, read without locking or creating its throttle row."""
+    row = db.session.get(PinThrottle, _throttle_key(phone), populate_existing=True)
+    return row.locked_until if row is not None else None
+
+
+def count_failure(phone: str, now: datetime) -> None:
+    """Count one wrong PIN for a number, in a transaction of its own.
+
+    The count must outlive the refused request, whose own transaction the edge rolls back.
+    The throttle row is created when absent and re-read under a row lock (PostgreSQL;
+    SQLite writers are serialised anyway), so concurrent wrong PINs count one by one.
+    Raises IdentityError("locked") when the number was locked meanwhile.
+    """
+    table = PinThrottle.__table__
+    key = _throttle_key(phone)
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    with side_transaction(write=True) as connection:
+        connection.execute(
+            insert(table)
+            .values(key=key, failures=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = connection.execute(
+            select(table.c.failures, table.c.locked_until)
+            .where(table.c.key == key)
+            .with_for_update()
+        ).one()
+        rules.validate_attempt_allowed(row.locked_until, now)
+        failures, locked_until = rules.compute_failure(row.failures, now)
+        connection.execute(
+            update(table)
+            .where(table.c.key == key)
+            .values(failures=failures, locked_until=locked_until, updated_at=now)
+        )
+
+
+def _clear_failures(phone: str, now: datetime) -> None:
+    """Forget a number's failures after a right PIN (only if there are any)."""
+    row = db.session.get(PinThrottle, _throttle_key(phone))
+    if row is not None and (row.failures or row.locked_until is not None):
+        begin_writing()
+        row.failures, row.locked_until, row.updated_at = 0, None, now
+
+
 def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunteer, bool]:
     """The volunteer whose number and PIN (or one-time code) these are: (volunteer, used_code).
 
     Unknown number, wrong PIN, expired code and "no PIN yet" all raise the same
-    IdentityError("mismatch"); five in a row lock the number ("locked", 429) for everyone.
-    Using a one-time code clears the old PIN: the volunteer must choose a new one.
+    IdentityError("mismatch"), counted by ``count_failure``; five in a row lock the number
+    ("locked", 429) for everyone, even for the right PIN. Using a one-time code clears the
+    old PIN: the volunteer must choose a new one.
 
-    The secret is checked (slow by design) outside SQLite's write lock; the outcome is then
-    counted on the throttle row re-read under its lock, so concurrent attempts count one by one.
+    The secret is checked (slow by design) before anything is written and outside SQLite's
+    write lock; in a ``@reads_first`` view the writing begins only after it.
     """
     secret = rules.normalize_secret(raw_secret)
     rules.validate_attempt_allowed(_locked_until(phone), now)
     volunteer = find_by_phone(phone)
-    with without_write_lock(db.session):
+    with without_write_lock():
         how = _secret_matches(volunteer, secret, now)
-    throttle = _throttle(phone, now)
-    rules.validate_attempt_allowed(throttle.locked_until, now)
     if how is None:
-        throttle.failures, throttle.locked_until = rules.compute_failure(throttle.failures, now)
-        throttle.updated_at = now
-        db.session.flush()
+        count_failure(phone, now)
         raise IdentityError("mismatch")
-    volunteer = find_by_phone(phone)
+    rules.validate_attempt_allowed(_locked_until(phone), now)
     assert volunteer is not None
-    throttle.failures, throttle.locked_until, throttle.updated_at = 0, None, now
+    _clear_failures(phone, now)
     if how == "code":
+        begin_writing()
         volunteer.setup_code_hash = None
         volunteer.setup_code_expires_at = None
         volunteer.pin_hash = None
@@ -130,25 +158,16 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunte
     return volunteer, how == "code"
 
 
-def _locked_until(phone: str) -> datetime | None:
-    """The number's lock, read without locking or creating its throttle row."""
-    row = db.session.get(PinThrottle, _throttle_key(phone))
-    return row.locked_until if row is not None else None
-
-
-def commit_failure(error: Exception) -> None:
-    """After a refused sign-in keep the counted failure; roll back anything else."""
-    if isinstance(error, IdentityError) and error.code == "mismatch":
-        db.session.commit()
-    else:
-        db.session.rollback()
-
-
 def sign_in_or_register(
     *, name: str, phone: str, pin: str, consent: bool, now: datetime, consent_version: str
 ) -> tuple[Volunteer, bool]:
-    """For a new device on the check-in page: a known number must prove its PIN; a new one
-    registers with name, consent and a new PIN. Returns (volunteer, used_code).
+    """For a new device: a known number must prove its PIN; a new one registers with name,
+    consent and a new PIN. Returns (volunteer, used_code).
+
+    Everything is checked (and the new PIN hashed) before the first write. Two first scans
+    of the same new number at once: the unique number decides, and the loser is the
+    winner only with the winner's PIN (not counted as a failure: it is one guess in a
+    race that lasts milliseconds).
     """
     if find_by_phone(phone) is not None:
         return authenticate(phone, pin, now=now)
@@ -157,8 +176,9 @@ def sign_in_or_register(
     if not name:
         raise VolunteerError("name_required")
     new_pin = rules.validate_new_pin(pin)
-    with without_write_lock(db.session):
+    with without_write_lock():
         pin_hash = generate_password_hash(new_pin)
+    begin_writing()
     volunteer = Volunteer(
         name=name,
         phone=phone,
@@ -171,19 +191,41 @@ def sign_in_or_register(
         with db.session.begin_nested():
             db.session.add(volunteer)
     except IntegrityError:
-        # Someone registered this number a moment ago: it is theirs unless the PIN matches.
-        return authenticate(phone, pin, now=now)
+        winner = find_by_phone(phone)
+        if winner is None or _secret_matches(winner, new_pin, now) != "pin":
+            raise IdentityError("mismatch") from None
+        return winner, False
     return volunteer, False
+
+
+def verify_own_pin(volunteer: Volunteer, raw_pin: str | None, *, now: datetime) -> None:
+    """Check the PIN a signed-in volunteer typed to confirm a change (new PIN, deletion).
+
+    Counted on the same throttle as signing in, so a remembered device is no way around the
+    lockout. IdentityError("current_pin_wrong") or ("locked").
+    """
+    rules.validate_attempt_allowed(_locked_until(volunteer.phone), now)
+    with without_write_lock():
+        matches = bool(volunteer.pin_hash) and check_password_hash(
+            volunteer.pin_hash, raw_pin or ""
+        )
+    if not matches:
+        count_failure(volunteer.phone, now)
+        raise IdentityError("current_pin_wrong", status=400)
+    _clear_failures(volunteer.phone, now)
 
 
 def set_pin(
     volunteer: Volunteer, *, new_pin: str, confirm: str, current_pin: str | None, now: datetime
 ) -> None:
     """Choose or change the PIN; changing an existing one needs the current PIN."""
-    if volunteer.pin_hash and not check_password_hash(volunteer.pin_hash, current_pin or ""):
-        raise IdentityError("current_pin_wrong", status=400)
     pin = rules.validate_new_pin(new_pin, confirm)
-    volunteer.pin_hash = generate_password_hash(pin)
+    with without_write_lock():
+        pin_hash = generate_password_hash(pin)
+    if volunteer.pin_hash:
+        verify_own_pin(volunteer, current_pin, now=now)
+    begin_writing()
+    volunteer.pin_hash = pin_hash
     volunteer.pin_set_at = now
     audit.record(
         "volunteer.pin_set", now=now, volunteer_id=volunteer.id, actor_volunteer_id=volunteer.id
@@ -239,3 +281,83 @@ def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Dev
         )
         db.session.flush()
     return device
+
+
+# --- identifying a phone: the scan page, the API's self-scan, sign-in, registration ----
+
+
+class DeviceError(DomainError):
+    """A device key names no signed-in device."""
+
+    status = 401
+    messages = {
+        "device_unknown": _l(
+            "This device is not signed in (any more). Check in with your mobile number and PIN."
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a new device typed: number and PIN, and for a new number a name and consent."""
+
+    phone: str
+    pin: str
+    name: str = ""
+    consent: bool = False
+
+
+@dataclass(frozen=True)
+class Identified:
+    """Who this phone is, and what identifying it made."""
+
+    volunteer: Volunteer
+    #: The device remembered just now; its key goes into the cookie or the API's answer.
+    new_device: Device | None = None
+    #: A one-time code was used: the volunteer must choose a new PIN next.
+    used_code: bool = False
+
+
+def identify(
+    *,
+    credentials: Credentials | None,
+    now: datetime,
+    consent_version: str,
+    known: Volunteer | None = None,
+    device_key: str | None = None,
+    remember: bool = False,
+    user_agent: str = "",
+    register: bool = True,
+) -> Identified:
+    """The volunteer of a remembered device, or of the number and PIN a new device typed.
+
+    ``known`` is the device's volunteer when the caller has loaded it already (the scan
+    page loads it with the activity, in one query); else ``device_key`` names the device,
+    and one that names no live device is DeviceError("device_unknown"). Without either,
+    ``credentials`` are checked by ``sign_in_or_register`` (or, with ``register=False``,
+    by ``authenticate`` alone), and with ``remember`` the new device is remembered. Ends
+    with the writing begun (``transactions.begin_writing``).
+    """
+    if known is None and device_key is not None:
+        known = volunteer_for_device(device_key) if device_key else None
+        if known is None:
+            raise DeviceError("device_unknown")
+    if known is not None:
+        begin_writing()
+        return Identified(known)
+    assert credentials is not None
+    phone = rules.normalize_phone(credentials.phone)
+    if register:
+        volunteer, used_code = sign_in_or_register(
+            name=rules.normalize_name(credentials.name) if credentials.name.strip() else "",
+            phone=phone,
+            pin=credentials.pin,
+            consent=credentials.consent,
+            now=now,
+            consent_version=consent_version,
+        )
+    else:
+        volunteer, used_code = authenticate(phone, credentials.pin, now=now)
+    begin_writing()
+    device = remember_device(volunteer, user_agent=user_agent, now=now) if remember else None
+    return Identified(volunteer, device, used_code)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import str_enum, utcnow
-from ..extensions import db
-
-if TYPE_CHECKING:  # checkins.models imports this module
-    from ..activities.models import Activity
-    from ..auth.models import User
-    from ..checkins.models import CheckIn
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
 
 
 class Volunteer(db.Model):
@@ -85,17 +79,6 @@ class PinThrottle(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Setting(db.Model):
-    """A value an administrator can change at runtime (e.g. the star-level preset)."""
-
-    __tablename__ = "settings"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
 class Certificate(db.Model):
     """A 志愿服务记录证明 as issued: a snapshot, so a verifier sees what was certified.
 
@@ -121,55 +104,3 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set when the holder deleted their account: the name is erased and verification says so.
     withdrawn_at: Mapped[datetime | None]
-
-
-class CorrectionStatus(enum.StrEnum):
-    """Where a correction request stands."""
-
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-
-
-class Correction(db.Model):
-    """A volunteer's request to correct one record (Art. 13), and the organizer's answer."""
-
-    __tablename__ = "corrections"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    #: The times the volunteer says are right (aware UTC); either may be left as recorded.
-    proposed_in_at: Mapped[datetime | None]
-    proposed_out_at: Mapped[datetime | None]
-    reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[CorrectionStatus] = mapped_column(
-        str_enum(CorrectionStatus), default=CorrectionStatus.OPEN
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[datetime | None]
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decision_reason: Mapped[str] = mapped_column(Text, default="")
-    #: Credited minutes before and after the decision (equal when declined).
-    old_minutes: Mapped[int | None]
-    new_minutes: Mapped[int | None]
-
-    record: Mapped[CheckIn] = relationship()
-    decided_by: Mapped[User | None] = relationship()
-
-
-class Signup(db.Model):
-    """A volunteer's sign-up for an upcoming activity; cancelling keeps the row."""
-
-    __tablename__ = "signups"
-    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Set when the volunteer cancels; signing up again clears it.
-    cancelled_at: Mapped[datetime | None]
-
-    activity: Mapped[Activity] = relationship()
-    volunteer: Mapped[Volunteer] = relationship()

@@ -13,14 +13,19 @@ import io
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from ..audit import services as audit
-from ..checkins.models import HoursStatus
-from ..extensions import db
-from ..i18n import utc_to_local
-from . import certificates, corrections, records
-from .models import Certificate, Device, Signup, Volunteer
+from volunteer_app.activities.models import Signup
+from volunteer_app.audit import services as audit
+from volunteer_app.checkins.models import HoursStatus
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.localtime import utc_to_local
+from volunteer_app.transactions import begin_writing
+from volunteer_app.volunteers import certificates, identity, records
+from volunteer_app.volunteers.models import Certificate, Device, Volunteer
+from volunteer_app.volunteers.rules import IdentityError
 
 #: What a deleted volunteer's name becomes (stored data; shown as is in every language).
 DELETED_NAME = "已注销志愿者"
@@ -66,7 +71,7 @@ def export(volunteer: Volunteer) -> dict[str, Any]:
                 "answer": c.decision_reason,
                 "answered_at": _iso(c.decided_at),
             }
-            for c in corrections.for_volunteer(volunteer.id)
+            for c in records.corrections_of(volunteer.id)
         ],
         "certificates": [
             {
@@ -138,8 +143,34 @@ def export_csv(volunteer: Volunteer) -> str:
     return buffer.getvalue()
 
 
-def delete_account(volunteer: Volunteer, *, now: datetime) -> None:
-    """Erase the person and keep their records anonymously (see the module docstring)."""
+class PrivacyError(DomainError):
+    """A deletion was not confirmed."""
+
+    status = 400
+    messages = {
+        "confirm_required": _l("Please tick the box to confirm."),
+        "pin_wrong": _l("The PIN is wrong."),
+    }
+
+
+def delete_account(
+    volunteer: Volunteer, *, confirmed: bool, pin: str | None, now: datetime
+) -> None:
+    """Erase the person and keep their records anonymously (see the module docstring).
+
+    Needs the tick of confirmation and, if the volunteer has a PIN, the PIN (counted on the
+    sign-in lockout like any other PIN attempt).
+    """
+    if not confirmed:
+        raise PrivacyError("confirm_required")
+    if volunteer.pin_hash:
+        try:
+            identity.verify_own_pin(volunteer, pin, now=now)
+        except IdentityError as error:
+            if error.code != "current_pin_wrong":
+                raise
+            raise PrivacyError("pin_wrong") from None
+    begin_writing()
     confirmed = sum(
         r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
     )

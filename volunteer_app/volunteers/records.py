@@ -9,12 +9,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity
-from ..audit import services as audit
-from ..checkins.models import CheckIn, HoursStatus
-from ..extensions import db
-from . import stars
-from .models import Setting, Volunteer
+from volunteer_app.activities.models import Activity
+from volunteer_app.audit import services as audit
+from volunteer_app.checkins.models import CheckIn, Correction, HoursStatus
+from volunteer_app.extensions import db
+from volunteer_app.settings import services as settings
+from volunteer_app.volunteers import stars
+from volunteer_app.volunteers.models import Volunteer
 
 STAR_PRESET_KEY = "star_preset"
 
@@ -52,8 +53,7 @@ def totals(records: list[CheckIn]) -> Totals:
 
 def star_preset() -> str:
     """The star preset in force: the district admin's choice, else the configured default."""
-    row = db.session.get(Setting, STAR_PRESET_KEY)
-    value = row.value if row is not None else current_app.config.get("STAR_PRESET")
+    value = settings.get(STAR_PRESET_KEY) or current_app.config.get("STAR_PRESET")
     return value if value in stars.PRESETS else stars.DEFAULT_PRESET
 
 
@@ -66,23 +66,22 @@ def set_star_preset(preset: str, *, user_id: int, now: datetime) -> None:
     """Choose the star preset (district admins only; the route checks the role)."""
     if preset not in stars.PRESETS:
         raise ValueError(preset)
-    old = star_preset()
-    row = db.session.get(Setting, STAR_PRESET_KEY)
-    if row is None:
-        row = Setting(key=STAR_PRESET_KEY, value=preset)
-        db.session.add(row)
-    row.value, row.updated_at, row.updated_by_id = preset, now, user_id
-    audit.record(
-        "settings.star_preset",
-        now=now,
-        actor_user_id=user_id,
-        old={"preset": old},
-        new={"preset": preset},
-    )
-    db.session.flush()
+    settings.put(STAR_PRESET_KEY, preset, user_id=user_id, now=now, field="preset")
 
 
 def security_events(volunteer_id: int) -> list:
     """Audit entries about the volunteer's identity (codes, PIN, devices), newest first."""
     entries = [e for e in audit.for_volunteer(volunteer_id) if e.action.startswith("volunteer.")]
     return list(reversed(entries))
+
+
+def corrections_of(volunteer_id: int) -> list[Correction]:
+    """A volunteer's requests, newest first, with their records."""
+    return list(
+        db.session.scalars(
+            select(Correction)
+            .options(joinedload(Correction.record).joinedload(CheckIn.activity))
+            .where(Correction.volunteer_id == volunteer_id)
+            .order_by(Correction.created_at.desc(), Correction.id.desc())
+        )
+    )

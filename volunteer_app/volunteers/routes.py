@@ -4,7 +4,6 @@ certificates; and the public certificate verification page."""
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from flask import (
     abort,
@@ -19,40 +18,32 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.security import check_password_hash
 
-from ..auth.routes import _safe_next
-from ..checkins import qr
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import local_to_utc, utc_to_local
-from . import bp, certificates, corrections, identity, privacy, records, services
-from .cards import issue_card
-from .forms import (
+from volunteer_app import qr
+from volunteer_app.auth.scoping import own_certificate_or_404
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.links import public_url, safe_next
+from volunteer_app.localtime import utc_to_local
+from volunteer_app.transactions import reads_first
+from volunteer_app.volunteers import bp, certificates, identity, privacy, records
+from volunteer_app.volunteers.cards import issue_card
+from volunteer_app.volunteers.forms import (
     CertificateForm,
-    CorrectionRequestForm,
     DeleteAccountForm,
     PinForm,
+    RegisterForm,
     SignInForm,
 )
-from .models import Certificate
-from .rules import describe_user_agent, normalize_phone
-from .session import clear_device_cookie, current_device, set_device_cookie
-
-
-def volunteer_required(view):
-    """Load the volunteer of this device into ``g``; unknown devices go to sign-in."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        device = current_device()
-        if device is None:
-            return redirect(url_for("volunteers.sign_in"))
-        g.device, g.volunteer = device, device.volunteer
-        return view(*args, **kwargs)
-
-    return wrapped
+from volunteer_app.volunteers.identity import Credentials
+from volunteer_app.volunteers.models import Certificate
+from volunteer_app.volunteers.rules import describe_user_agent
+from volunteer_app.volunteers.session import (
+    clear_device_cookie,
+    set_device_cookie,
+    volunteer_required,
+)
 
 
 def _no_store(response):
@@ -68,7 +59,7 @@ def me():
     volunteer = g.volunteer
     history = records.history(volunteer.id)
     totals = records.totals(history)
-    volunteer_corrections = corrections.for_volunteer(volunteer.id)
+    volunteer_corrections = records.corrections_of(volunteer.id)
     response = make_response(
         render_template(
             "volunteers/me.html",
@@ -91,6 +82,7 @@ def me():
 
 @bp.route("/me/sign-in", methods=["GET", "POST"])
 @identity.pin_attempt_limit
+@reads_first
 def sign_in():
     """Sign in on a new device with mobile number and PIN (or an organizer's one-time code)."""
     form = SignInForm()
@@ -99,20 +91,24 @@ def sign_in():
         return render_template("volunteers/sign_in.html", form=form), status
     now = utcnow()
     try:
-        phone = normalize_phone(form.phone.data)
-        volunteer, used_code = identity.authenticate(phone, form.pin.data, now=now)
-        device = services.remember_device(volunteer, user_agent=request.user_agent.string, now=now)
-        db.session.commit()
+        who = identity.identify(
+            credentials=Credentials(phone=form.phone.data, pin=form.pin.data),
+            register=False,
+            remember=True,
+            user_agent=request.user_agent.string,
+            now=now,
+            consent_version=current_app.config["CONSENT_VERSION"],
+        )
     except DomainError as error:
-        identity.commit_failure(error)
         form.form_errors.append(error.message)
         return render_template("volunteers/sign_in.html", form=form), error.status
-    if used_code or volunteer.pin_hash is None:
+    volunteer, device = who.volunteer, who.new_device
+    if who.used_code or volunteer.pin_hash is None:
         flash(_("Welcome. Please choose your new PIN now."), "info")
         target = url_for("volunteers.pin")
     else:
         flash(_("You are signed in on this device."), "success")
-        target = _safe_next(request.args.get("next")) or url_for("volunteers.me")
+        target = safe_next(request.args.get("next")) or url_for("volunteers.me")
     response = redirect(target)
     set_device_cookie(response, device.key)
     return response
@@ -120,6 +116,7 @@ def sign_in():
 
 @bp.route("/me/pin", methods=["GET", "POST"])
 @volunteer_required
+@reads_first
 def pin():
     """Choose a PIN (after a one-time code) or change it."""
     form = PinForm()
@@ -133,9 +130,7 @@ def pin():
                 current_pin=form.current_pin.data,
                 now=utcnow(),
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
             return render_template(
                 "volunteers/pin.html", form=form, volunteer=volunteer
@@ -153,7 +148,6 @@ def sign_out_device(device_id: int):
     device = identity.revoke_device(g.volunteer, device_id, now=utcnow())
     if device is None:
         abort(404)
-    db.session.commit()
     if device.id == g.device.id:
         flash(_("This device has been signed out."), "info")
         response = redirect(url_for("volunteers.sign_in"))
@@ -191,9 +185,7 @@ def certificate_new():
             certificate = certificates.issue(
                 g.volunteer, start=form.start.data, end=form.end.data, now=utcnow()
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(error.message)
             return render_template("volunteers/certificate_new.html", form=form), error.status
         return redirect(url_for("volunteers.certificate", certificate_id=certificate.id))
@@ -204,19 +196,14 @@ def certificate_new():
 def verify_url(certificate: Certificate) -> str:
     """The absolute verification URL printed as a QR code on the certificate."""
     code = certificates.sign_code(current_app.config["SECRET_KEY"], certificate.id)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for("volunteers.verify", code=code)
-    return url_for("volunteers.verify", code=code, _external=True)
+    return public_url("volunteers.verify", code=code)
 
 
 @bp.get("/me/certificates/<int:certificate_id>")
 @volunteer_required
 def certificate(certificate_id: int):
     """The printable A4 certificate (only its holder sees it here)."""
-    cert = db.session.get(Certificate, certificate_id)
-    if cert is None or cert.volunteer_id != g.volunteer.id:
-        abort(404)
+    cert = own_certificate_or_404(g.volunteer, certificate_id)
     url = verify_url(cert)
     return _no_store(
         make_response(
@@ -257,49 +244,6 @@ def _labels():
     }
 
 
-def _local_naive(moment):
-    """An aware UTC datetime as the naive local wall-clock value a form field shows."""
-    return utc_to_local(moment).replace(tzinfo=None) if moment else None
-
-
-@bp.route("/me/records/<int:checkin_id>/correction", methods=["GET", "POST"])
-@volunteer_required
-def correction_new(checkin_id: int):
-    """Ask the station to correct one of my records (missing check-out, wrong hours)."""
-    record = corrections.own_record(g.volunteer, checkin_id)
-    if record is None:
-        abort(404)
-    form = CorrectionRequestForm()
-    if request.method == "GET":
-        form.proposed_in.data = _local_naive(record.checked_in_at)
-        form.proposed_out.data = _local_naive(record.checked_out_at)
-    if form.validate_on_submit():
-        try:
-            corrections.request_correction(
-                g.volunteer,
-                record,
-                proposed_in_at=local_to_utc(form.proposed_in.data)
-                if form.proposed_in.data
-                else None,
-                proposed_out_at=local_to_utc(form.proposed_out.data)
-                if form.proposed_out.data
-                else None,
-                reason=form.reason.data,
-                now=utcnow(),
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            return render_template(
-                "volunteers/correction_new.html", form=form, record=record
-            ), error.status
-        flash(_("Your request has been sent to the station."), "success")
-        return redirect(url_for("volunteers.me") + "#corrections")
-    status = 400 if request.method == "POST" else 200
-    return render_template("volunteers/correction_new.html", form=form, record=record), status
-
-
 @bp.get("/me/export.json")
 @volunteer_required
 def export_json():
@@ -325,26 +269,58 @@ def _download(body: str, mimetype: str, filename: str):
 
 @bp.route("/me/delete", methods=["GET", "POST"])
 @volunteer_required
+@reads_first
 def delete_account():
     """Delete my account: personal data goes, the records stay anonymously."""
     form = DeleteAccountForm()
     volunteer = g.volunteer
     if form.validate_on_submit():
-        error = None
-        if not form.confirm.data:
-            error = _("Please tick the box to confirm.")
-        elif volunteer.pin_hash and not check_password_hash(
-            volunteer.pin_hash, form.pin.data or ""
-        ):
-            error = _("The PIN is wrong.")
-        if error is None:
-            privacy.delete_account(volunteer, now=utcnow())
-            db.session.commit()
-            flash(_("Your account has been deleted. Thank you for your service."), "info")
-            response = redirect(url_for("activities.home"))
-            clear_device_cookie(response)
-            return response
-        form.form_errors.append(error)
-        return render_template("volunteers/delete.html", form=form, volunteer=volunteer), 400
+        try:
+            privacy.delete_account(
+                volunteer, confirmed=bool(form.confirm.data), pin=form.pin.data, now=utcnow()
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+            return render_template(
+                "volunteers/delete.html", form=form, volunteer=volunteer
+            ), error.status
+        flash(_("Your account has been deleted. Thank you for your service."), "info")
+        response = redirect(url_for("activities.home"))
+        clear_device_cookie(response)
+        return response
     status = 400 if request.method == "POST" else 200
     return render_template("volunteers/delete.html", form=form, volunteer=volunteer), status
+
+
+@bp.route("/me/register", methods=["GET", "POST"])
+@identity.pin_attempt_limit
+@reads_first
+def register():
+    """Register with name, mobile number, PIN and consent (no check-in needed)."""
+    form = RegisterForm()
+    target = safe_next(request.args.get("next")) or url_for("volunteers.me")
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("volunteers/register.html", form=form), status
+    now = utcnow()
+    try:
+        who = identity.identify(
+            credentials=Credentials(
+                phone=form.phone.data,
+                pin=form.pin.data,
+                name=form.name.data,
+                consent=bool(form.consent.data),
+            ),
+            remember=True,
+            user_agent=request.user_agent.string,
+            now=now,
+            consent_version=current_app.config["CONSENT_VERSION"],
+        )
+    except DomainError as error:
+        form.form_errors.append(error.message)
+        return render_template("volunteers/register.html", form=form), error.status
+    if who.volunteer.pin_hash is None:
+        target = url_for("volunteers.pin")
+    response = redirect(target)
+    set_device_cookie(response, who.new_device.key)
+    return response

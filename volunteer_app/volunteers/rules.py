@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError
+from volunteer_app.errors import DomainError
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
@@ -56,15 +56,6 @@ def normalize_name(raw: str) -> str:
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in text):
         raise VolunteerError("name_invalid")
     return text
-
-
-def mask_phone(phone: str) -> str:
-    """Show a phone number as 138****1234 ("—" for a deleted account's placeholder)."""
-    if phone.startswith("d"):
-        return "—"
-    if len(phone) != 11:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
 
 
 # --- PINs and the lockout that guards them -------------------------------------------------

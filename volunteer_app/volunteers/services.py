@@ -9,8 +9,8 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from .models import Device, Volunteer
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Device, Volunteer
 
 
 def find_by_phone(phone: str) -> Volunteer | None:

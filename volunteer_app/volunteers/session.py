@@ -1,26 +1,44 @@
-"""The volunteer of this browser: the signed device cookie set at check-in or sign-in."""
+"""The volunteer of this browser: the signed device cookie set at check-in or sign-in.
+
+The cookie holds a device's random key (``devices.key``), signed with ``SECRET_KEY``
+(salt ``device.v1``), never a volunteer's id: each device can be listed and signed out.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, request
-from itsdangerous import BadSignature
+from functools import wraps
+
+from flask import current_app, g, redirect, request, url_for
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from .models import Device
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Device
+
+DEVICE_SALT = "device.v1"
 
 
-def current_device() -> Device | None:
-    """The (not signed out) device record this browser's cookie names, with its volunteer."""
-    from ..checkins.routes import _device_signer
+def device_signer() -> Signer:
+    """The signer of device cookies."""
+    return Signer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
 
+
+def device_key() -> str | None:
+    """The device key in this browser's signed cookie (no query); None if absent or forged."""
     raw = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
     if not raw:
         return None
     try:
-        key = _device_signer().unsign(raw).decode("ascii")
+        return device_signer().unsign(raw).decode("ascii")
     except (BadSignature, UnicodeDecodeError):
+        return None
+
+
+def current_device() -> Device | None:
+    """The (not signed out) device record this browser's cookie names, with its volunteer."""
+    key = device_key()
+    if key is None:
         return None
     return db.session.scalar(
         select(Device)
@@ -29,11 +47,31 @@ def current_device() -> Device | None:
     )
 
 
-def set_device_cookie(response, key: str) -> None:
-    """Remember this browser (same cookie as the check-in page)."""
-    from ..checkins.routes import _set_device_cookie
+def volunteer_required(view):
+    """Load the volunteer of this device into ``g``; unknown devices go to sign-in."""
 
-    _set_device_cookie(response, key)
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        device = current_device()
+        if device is None:
+            return redirect(url_for("volunteers.sign_in"))
+        g.device, g.volunteer = device, device.volunteer
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def set_device_cookie(response, key: str) -> None:
+    """Remember this browser for the volunteer (signed, HttpOnly, one year by default)."""
+    config = current_app.config
+    response.set_cookie(
+        config["DEVICE_COOKIE_NAME"],
+        device_signer().sign(key).decode("ascii"),
+        max_age=config["DEVICE_COOKIE_DAYS"] * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=config.get("SESSION_COOKIE_SECURE", False),
+    )
 
 
 def clear_device_cookie(response) -> None:

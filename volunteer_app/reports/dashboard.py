@@ -1,4 +1,4 @@
-"""Report queries: SQL aggregation over a unit's scope and a period.
+"""The dashboard's queries: SQL aggregation over a unit's scope and a period.
 
 Rules that keep them fast at a million check-ins (see docs/benchmarks.md):
 - the database sums and counts; Python only folds the few hundred aggregated groups
@@ -7,88 +7,39 @@ Rules that keep them fast at a million check-ins (see docs/benchmarks.md):
 - an activity counts in a period when it *starts* in it; check-ins and hours of
   cancelled activities are left out of every figure (cancelled activities are counted
   apart);
-- exports stream: ``yield_per`` gives a server-side cursor on PostgreSQL and lazy
-  fetching on SQLite.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import abort
 from sqlalchemy import (
     Select,
-    and_,
-    case,
     distinct,
     func,
     literal_column,
     null,
-    or_,
     select,
     union_all,
 )
 from sqlalchemy.engine import Row
 
-from ..activities.models import Activity, ActivityStatus, Category
-from ..auth.models import User
-from ..auth.scoping import visible_unit_ids
-from ..checkins.models import CheckIn, HoursOrigin, HoursStatus
-from ..database import utcnow
-from ..extensions import db
-from ..i18n import local_zone, utc_to_local
-from ..stations.models import Unit
-from ..volunteers.models import Volunteer
-from . import volunteer_sets
-from .hours import Sums, UnitRow, fill_trend, rank_units, roll_up
-from .models import ActivityStats
-from .periods import Period
+from volunteer_app.activities.models import Activity, ActivityStatus, Category
+from volunteer_app.auth.scoping import subtree_unit_ids
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
+from volunteer_app.localtime import local_zone, utc_to_local
+from volunteer_app.reports import volunteer_sets
+from volunteer_app.reports.hours import Sums, UnitRow, fill_trend, rank_units, roll_up
+from volunteer_app.reports.models import ActivityStats
+from volunteer_app.reports.periods import Period
+from volunteer_app.reports.sql import held_in_period, in_period, sums_columns
+from volunteer_app.stations.models import Unit
 
 #: How many activities the dashboard lists; the export has them all.
 ACTIVITY_LIST_LIMIT = 20
-#: Rows fetched at a time by streaming exports.
-STREAM_BATCH = 2000
-
-
-# --- scope -------------------------------------------------------------------------------
-
-
-def unit_or_404(user: User, unit_id: int | None) -> Unit:
-    """The unit to report on: ``unit_id`` if the user may see it (404 otherwise), else their own."""
-    wanted = unit_id if unit_id is not None else user.unit_id
-    unit = db.session.scalar(
-        select(Unit).where(Unit.id == wanted, Unit.id.in_(visible_unit_ids(user)))
-    )
-    if unit is None:
-        abort(404)
-    return unit
-
-
-def subtree_unit_ids(unit: Unit) -> Select:
-    """A SELECT of the ids of ``unit`` and the units below it (units are three levels deep)."""
-    children = select(Unit.id).where(Unit.parent_id == unit.id)
-    return select(Unit.id).where(
-        or_(Unit.id == unit.id, Unit.parent_id == unit.id, Unit.parent_id.in_(children))
-    )
-
-
-def scope_unit_ids(user: User, unit: Unit) -> Select:
-    """A SELECT of the ids of ``unit`` and the units below it that ``user`` may see.
-
-    Whoever may see a unit sees every unit below it (auth.scoping), so this is the
-    unit's subtree; the filter keeps that true should visibility ever change.
-    """
-    return subtree_unit_ids(unit).where(Unit.id.in_(visible_unit_ids(user)))
-
-
-def _in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
-    return [Activity.unit_id.in_(scope_ids), Activity.starts_at >= start, Activity.starts_at < end]
-
-
-def _held(scope_ids: Select, start: datetime, end: datetime) -> list:
-    return [*_in_period(scope_ids, start, end), Activity.status != ActivityStatus.CANCELLED]
 
 
 def _bucket(bucket: str, offset_minutes: int):
@@ -110,21 +61,6 @@ _STATS_COLUMNS = (
     ActivityStats.organizer_minutes,
     ActivityStats.open_checkins,
 )
-
-
-def _sum_if(condition, value):
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
-def _sums_columns() -> list:
-    return [
-        func.count(CheckIn.id).label("checkins"),
-        _sum_if(CheckIn.status == HoursStatus.CONFIRMED, CheckIn.minutes).label("confirmed"),
-        _sum_if(CheckIn.status == HoursStatus.PENDING, CheckIn.minutes).label("pending"),
-        _sum_if(CheckIn.origin == HoursOrigin.SCAN, CheckIn.minutes).label("scan"),
-        _sum_if(CheckIn.origin == HoursOrigin.ORGANIZER, CheckIn.minutes).label("organizer"),
-        _sum_if(and_(CheckIn.id.is_not(None), CheckIn.checked_out_at.is_(None)), 1).label("open"),
-    ]
 
 
 # --- dashboard ---------------------------------------------------------------------------
@@ -189,7 +125,7 @@ def dashboard(
             *_STATS_COLUMNS,
         )
         .join(ActivityStats, ActivityStats.activity_id == Activity.id)
-        .where(*_held(scope_ids, start, end))
+        .where(*held_in_period(scope_ids, start, end))
         .cte("per_activity")
     )
     rows = per_activity.c
@@ -204,7 +140,7 @@ def dashboard(
     ).all()
     activity_counts = db.session.execute(
         select(Activity.unit_id, Activity.category_id, Activity.status, func.count())
-        .where(*_in_period(scope_ids, start, end))
+        .where(*in_period(scope_ids, start, end))
         .group_by(Activity.unit_id, Activity.category_id, Activity.status)
     ).all()
     zone = local_zone()
@@ -288,7 +224,7 @@ def dashboard(
                 select(Activity.unit_id, func.count(distinct(CheckIn.volunteer_id)))
                 .select_from(Activity)
                 .join(CheckIn, CheckIn.activity_id == Activity.id)
-                .where(*_held(scope_ids, start, end))
+                .where(*held_in_period(scope_ids, start, end))
                 .where(Activity.unit_id.in_({line.unit_id for line in shown}))
                 .group_by(Activity.unit_id)
             ).all()
@@ -314,7 +250,7 @@ def latest_activities(
     """The latest activities of the period with their attendance figures, and how many there are."""
     page = (
         select(Activity.id)
-        .where(*_in_period(scope_ids, start, end))
+        .where(*in_period(scope_ids, start, end))
         .order_by(Activity.starts_at.desc(), Activity.id.desc())
         .limit(limit)
         .subquery()
@@ -327,7 +263,7 @@ def latest_activities(
             Activity.ends_at,
             Activity.status,
             Unit.name.label("unit_name"),
-            *_sums_columns(),
+            *sums_columns(),
         )
         .join(page, page.c.id == Activity.id)
         .join(Unit, Unit.id == Activity.unit_id)
@@ -343,115 +279,9 @@ def latest_activities(
         .order_by(Activity.starts_at.desc(), Activity.id.desc())
     ).all()
     total = db.session.scalar(
-        select(func.count()).select_from(Activity).where(*_in_period(scope_ids, start, end))
+        select(func.count()).select_from(Activity).where(*in_period(scope_ids, start, end))
     )
     return rows, total
 
 
 # --- exports (streamed) ------------------------------------------------------------------
-
-
-def _stream(stmt) -> Iterator[Row]:
-    """Rows of ``stmt`` fetched in batches (a server-side cursor on PostgreSQL)."""
-    return iter(db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH)))
-
-
-def attendance_rows(activity_id: int) -> Iterator[Row]:
-    """Everyone who checked in at an activity, in order of arrival."""
-    return _stream(
-        select(
-            Volunteer.name,
-            Volunteer.phone,
-            CheckIn.checked_in_at,
-            CheckIn.checked_out_at,
-            CheckIn.minutes,
-            CheckIn.origin,
-            CheckIn.status,
-        )
-        .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
-        .where(CheckIn.activity_id == activity_id)
-        .order_by(CheckIn.checked_in_at, CheckIn.id)
-    )
-
-
-def volunteer_hours_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
-    """Hours per volunteer in the scope and period, most confirmed hours first."""
-    confirmed = _sum_if(CheckIn.status == HoursStatus.CONFIRMED, CheckIn.minutes)
-    return _stream(
-        select(
-            Volunteer.name,
-            Volunteer.phone,
-            func.count(CheckIn.id).label("activities"),
-            confirmed.label("confirmed"),
-            _sum_if(CheckIn.status == HoursStatus.PENDING, CheckIn.minutes).label("pending"),
-            _sum_if(CheckIn.origin == HoursOrigin.SCAN, CheckIn.minutes).label("scan"),
-            _sum_if(CheckIn.origin == HoursOrigin.ORGANIZER, CheckIn.minutes).label("organizer"),
-            func.min(Activity.starts_at).label("first_at"),
-            func.max(Activity.starts_at).label("last_at"),
-        )
-        .select_from(Activity)
-        .join(CheckIn, CheckIn.activity_id == Activity.id)
-        .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
-        .where(*_held(scope_ids, start, end))
-        .group_by(Volunteer.id, Volunteer.name, Volunteer.phone)
-        .order_by(confirmed.desc(), Volunteer.id)
-    )
-
-
-def activity_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
-    """Every activity of the scope and period (cancelled ones too), with attendance figures."""
-    return _stream(
-        select(
-            Activity.id,
-            Activity.starts_at,
-            Activity.ends_at,
-            Activity.title,
-            Activity.place,
-            Activity.status,
-            Unit.name.label("unit_name"),
-            Category.name_zh,
-            Category.name_en,
-            func.count(distinct(CheckIn.volunteer_id)).label("volunteers"),
-            *_sums_columns(),
-        )
-        .join(Unit, Unit.id == Activity.unit_id)
-        .join(Category, Category.id == Activity.category_id)
-        .outerjoin(CheckIn, CheckIn.activity_id == Activity.id)
-        .where(*_in_period(scope_ids, start, end))
-        .group_by(
-            Activity.id,
-            Activity.starts_at,
-            Activity.ends_at,
-            Activity.title,
-            Activity.place,
-            Activity.status,
-            Unit.name,
-            Category.name_zh,
-            Category.name_en,
-        )
-        .order_by(Activity.starts_at, Activity.id)
-    )
-
-
-def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
-    """Every check-in of the scope and period, one line each (the big export)."""
-    return _stream(
-        select(
-            Activity.starts_at,
-            Activity.title,
-            Unit.name.label("unit_name"),
-            Volunteer.name,
-            Volunteer.phone,
-            CheckIn.checked_in_at,
-            CheckIn.checked_out_at,
-            CheckIn.minutes,
-            CheckIn.origin,
-            CheckIn.status,
-        )
-        .select_from(Activity)
-        .join(CheckIn, CheckIn.activity_id == Activity.id)
-        .join(Unit, Unit.id == Activity.unit_id)
-        .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
-        .where(*_held(scope_ids, start, end))
-        .order_by(Activity.starts_at, Activity.id, CheckIn.id)
-    )

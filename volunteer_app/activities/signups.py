@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity, ActivityStatus, Category
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import local_to_utc
-from ..stations.models import Unit
-from .models import Signup, Volunteer
+from volunteer_app.activities.models import Activity, ActivityStatus, Category, Signup
+from volunteer_app.checkins.services import signed_up
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.localtime import local_to_utc
+from volunteer_app.stations.models import Unit
+from volunteer_app.volunteers.models import Volunteer
 
 #: How many activities the discovery list shows at most.
 LIST_LIMIT = 100
@@ -167,10 +168,8 @@ def find(activity_id: int, volunteer_id: int) -> Signup | None:
     )
 
 
-def is_signed_up(activity_id: int, volunteer_id: int) -> bool:
-    """Whether the volunteer has an active sign-up."""
-    row = find(activity_id, volunteer_id)
-    return row is not None and row.cancelled_at is None
+#: Whether the volunteer has an active sign-up (the check-in page asks it too).
+is_signed_up = signed_up
 
 
 def sign_up(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signup:

@@ -8,17 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from ..auth.scoping import activity_or_404
-from ..checkins import organizer
-from ..checkins import services as checkin_services
-from ..checkins.rules import Action
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..volunteers.rules import mask_phone
-from . import bp, queued, scans
-from .forms import GroupCheckForm, VolunteerSearchForm, WalkInForm
-from .models import Activity
+from volunteer_app.activities.models import Activity
+from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.checkins import bp, offline, organizer, queued
+from volunteer_app.checkins import services as checkin_services
+from volunteer_app.checkins.forms import GroupCheckForm, VolunteerSearchForm, WalkInForm
+from volunteer_app.checkins.rules import Action
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
 
 #: Refusals worded for the organizer (the volunteer-facing texts say "you").
 ORGANIZER_MESSAGES = {
@@ -37,7 +34,7 @@ def _page(activity: Activity, *, walk_in: WalkInForm | None = None, status: int 
     by_volunteer = {r.volunteer_id: r for r in records}
     return (
         render_template(
-            "activities/checkin.html",
+            "checkins/manual.html",
             activity=activity,
             search=search,
             query=query,
@@ -47,7 +44,6 @@ def _page(activity: Activity, *, walk_in: WalkInForm | None = None, status: int 
             present=[r for r in records if r.checked_out_at is None],
             walk_in=walk_in or WalkInForm(formdata=None),
             has_ended=utcnow() >= activity.ends_at,
-            mask_phone=mask_phone,
             search_limit=organizer.SEARCH_LIMIT,
         ),
         status,
@@ -128,7 +124,7 @@ def group_checkin(activity_id: int):
     form = GroupCheckForm()
     if "ticked_at" in request.form:
         return _queued_tick(activity, form)
-    back = url_for("activities.manual_checkin", activity_id=activity.id, q=request.args.get("q"))
+    back = url_for("checkins.manual_checkin", activity_id=activity.id, q=request.args.get("q"))
     if not form.validate_on_submit():
         flash(_("Please tick at least one volunteer."), "error")
         return redirect(back)
@@ -136,7 +132,6 @@ def group_checkin(activity_id: int):
     outcomes = organizer.check_group(
         activity, current_user, form.volunteer_ids.data, action, now=utcnow()
     )
-    db.session.commit()
     _flash_outcomes(activity, outcomes, action)
     return redirect(back)
 
@@ -146,7 +141,7 @@ def _queued_tick(activity: Activity, form: GroupCheckForm):
     if not form.validate_on_submit() or len(form.volunteer_ids.data) != 1:
         return queued.refuse("bad_record", _("This saved record could not be read."))
     return queued.answer(
-        lambda ticked_at, now: scans.record_queued_tick(
+        lambda ticked_at, now: offline.record_queued_tick(
             activity,
             current_user,
             form.volunteer_ids.data[0],
@@ -176,9 +171,7 @@ def walk_in(activity_id: int):
             outcomes = organizer.check_group(
                 activity, current_user, [volunteer.id], Action.CHECK_IN, now=now
             )
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         form.form_errors.append(error.message)
         return _page(activity, walk_in=form, status=error.status)
     if created:
@@ -186,4 +179,4 @@ def walk_in(activity_id: int):
     else:
         flash(_("This number is already registered, as %(name)s.", name=volunteer.name), "info")
     _flash_outcomes(activity, outcomes, Action.CHECK_IN)
-    return redirect(url_for("activities.manual_checkin", activity_id=activity.id))
+    return redirect(url_for("checkins.manual_checkin", activity_id=activity.id))

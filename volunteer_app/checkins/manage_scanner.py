@@ -12,15 +12,13 @@ from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.scoping import activity_or_404
-from ..checkins import organizer
-from ..checkins.rules import Action
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import format_hours
-from . import bp, queued, scans
-from .forms import CardCodeForm
+from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.checkins import bp, offline, organizer, queued
+from volunteer_app.checkins.forms import CardCodeForm
+from volunteer_app.checkins.rules import Action
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.formatting import format_hours
 
 
 @bp.get("/activities/<int:activity_id>/scanner")
@@ -28,7 +26,7 @@ from .forms import CardCodeForm
 def scanner(activity_id: int):
     """The organizer's scanner page (camera, or a typed card code)."""
     activity = activity_or_404(current_user, activity_id)
-    return render_template("activities/scanner.html", activity=activity, form=CardCodeForm())
+    return render_template("checkins/scanner.html", activity=activity, form=CardCodeForm())
 
 
 @bp.post("/activities/<int:activity_id>/scanner")
@@ -37,7 +35,7 @@ def scan_card(activity_id: int):
     """Check in (or out) the volunteer whose card was scanned; JSON for the page's script."""
     activity = activity_or_404(current_user, activity_id)
     form = CardCodeForm()
-    back = redirect(url_for("activities.scanner", activity_id=activity.id))
+    back = redirect(url_for("checkins.scanner", activity_id=activity.id))
     if not form.validate_on_submit():
         code, message = "empty", _("Please scan or enter a volunteer card code.")
         if form.action.errors or form.scanned_at.errors:
@@ -50,9 +48,7 @@ def scan_card(activity_id: int):
         return _queued_scan(activity, form)
     try:
         result = organizer.scan_card(activity, current_user, form.code.data, now=utcnow())
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         if queued.wants_json():
             return jsonify(ok=False, code=error.code, message=error.message), error.status
         flash(error.message, "error")
@@ -81,7 +77,7 @@ def scan_card(activity_id: int):
 def _queued_scan(activity, form: CardCodeForm):
     """Record a scan the page queued while offline, at its (plausible) scan time; JSON."""
     return queued.answer(
-        lambda scanned_at, now: scans.record_queued_scan(
+        lambda scanned_at, now: offline.record_queued_scan(
             activity,
             current_user,
             form.code.data,

@@ -15,16 +15,17 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..auth.scoping import activity_or_404
-from ..checkins import qr
-from ..checkins.models import CheckIn
-from ..checkins.services import window_for
-from ..checkins.tokens import current_step, issue_rotating_token, step_ends_at
-from ..database import utcnow
-from ..extensions import db
-from ..i18n import format_hours
-from . import bp
-from .models import Activity, ActivityStatus
+from volunteer_app import qr
+from volunteer_app.activities.models import Activity, ActivityStatus
+from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.checkins import bp
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.services import window_for
+from volunteer_app.checkins.tokens import current_step, issue_rotating_token, step_ends_at
+from volunteer_app.database import utcnow
+from volunteer_app.extensions import db
+from volunteer_app.formatting import format_hours
+from volunteer_app.links import public_url
 
 #: How many recent arrivals the projector lists.
 LATEST_COUNT = 8
@@ -32,19 +33,11 @@ LATEST_COUNT = 8
 POLL_MS = 3000
 
 
-def _public_url(endpoint: str, **values) -> str:
-    """An absolute URL, on PUBLIC_BASE_URL when one is configured."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def rotating_url(activity: Activity, now: datetime) -> tuple[str, int]:
     """The check-in URL for the current time step, and that step."""
     step = current_step(now, activity.rotate_seconds)
     token = issue_rotating_token(current_app.config["SECRET_KEY"], activity.id, step)
-    return _public_url("checkins.scan", token=token), step
+    return public_url("checkins.scan", token=token), step
 
 
 def public_name(name: str) -> str:
@@ -94,12 +87,12 @@ def projector(activity_id: int):
     """Full-screen page for a projector or a tablet at the entrance."""
     activity = activity_or_404(current_user, activity_id)
     return render_template(
-        "activities/projector.html",
+        "checkins/projector.html",
         activity=activity,
         state=live_state(activity, utcnow()),
         poll_ms=POLL_MS,
-        live_url=url_for("activities.live", activity_id=activity.id),
-        kiosk_url=_public_url("activities.kiosk", token=issue_kiosk_token(activity.id)),
+        live_url=url_for("checkins.live", activity_id=activity.id),
+        kiosk_url=public_url("checkins.kiosk", token=issue_kiosk_token(activity.id)),
     )
 
 
@@ -149,11 +142,11 @@ def kiosk(token: str):
     """The projector page for a kiosk device, without an organizer session."""
     activity = _kiosk_activity(token)
     return render_template(
-        "activities/projector.html",
+        "checkins/projector.html",
         activity=activity,
         state=live_state(activity, utcnow()),
         poll_ms=POLL_MS,
-        live_url=url_for("activities.kiosk_live", token=token),
+        live_url=url_for("checkins.kiosk_live", token=token),
         kiosk_url=None,
     )
 

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..activities.models import ActivityStatus
-from ..auth.routes import _safe_next
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from . import bp, identity, services, signups
-from .forms import RegisterForm
-from .routes import volunteer_required
-from .rules import mask_phone, normalize_name, normalize_phone
-from .session import current_device, set_device_cookie
+from volunteer_app.activities import bp, signups
+from volunteer_app.activities.models import ActivityStatus
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.volunteers.routes import volunteer_required
+from volunteer_app.volunteers.session import current_device
 
 
 def _int_arg(name: str) -> int | None:
@@ -39,7 +35,7 @@ def discover():
     units, categories = signups.filter_choices(now)
     device = current_device()
     return render_template(
-        "volunteers/discover.html",
+        "activities/discover.html",
         listings=signups.upcoming(now=now, unit_id=unit_id, category_id=category_id, day=day),
         units=units,
         categories=categories,
@@ -61,7 +57,7 @@ def discover_detail(activity_id: int):
     device = current_device()
     now = utcnow()
     return render_template(
-        "volunteers/discover_detail.html",
+        "activities/discover_detail.html",
         activity=activity,
         taken=signups.taken(activity.id),
         signed_up=bool(device) and signups.is_signed_up(activity.id, device.volunteer_id),
@@ -71,7 +67,7 @@ def discover_detail(activity_id: int):
 
 
 def _back(activity_id: int):
-    return redirect(url_for("volunteers.discover_detail", activity_id=activity_id))
+    return redirect(url_for("activities.discover_detail", activity_id=activity_id))
 
 
 def _change_sign_up(activity_id: int, change, done: str, category: str):
@@ -82,9 +78,7 @@ def _change_sign_up(activity_id: int, change, done: str, category: str):
         abort(404)
     try:
         change(activity, g.volunteer, now=utcnow())
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return _back(activity_id)
     flash(done, category)
@@ -110,45 +104,3 @@ def cancel(activity_id: int):
     return _change_sign_up(
         activity_id, signups.cancel, _("Your sign-up has been cancelled."), "info"
     )
-
-
-@bp.route("/me/register", methods=["GET", "POST"])
-@identity.pin_attempt_limit
-def register():
-    """Register with name, mobile number, PIN and consent (no check-in needed)."""
-    form = RegisterForm()
-    target = _safe_next(request.args.get("next")) or url_for("volunteers.me")
-    if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("volunteers/register.html", form=form), status
-    now = utcnow()
-    try:
-        volunteer, _used_code = identity.sign_in_or_register(
-            name=normalize_name(form.name.data),
-            phone=normalize_phone(form.phone.data),
-            pin=form.pin.data,
-            consent=bool(form.consent.data),
-            now=now,
-            consent_version=current_app.config["CONSENT_VERSION"],
-        )
-        device = services.remember_device(volunteer, user_agent=request.user_agent.string, now=now)
-        db.session.commit()
-    except DomainError as error:
-        identity.commit_failure(error)
-        form.form_errors.append(error.message)
-        return render_template("volunteers/register.html", form=form), error.status
-    if volunteer.pin_hash is None:
-        target = url_for("volunteers.pin")
-    response = redirect(target)
-    set_device_cookie(response, device.key)
-    return response
-
-
-@bp.app_context_processor
-def _signup_helpers():
-    """For the organizer's activity page partial and the check-in page."""
-    return {
-        "activity_signups": signups.for_activity,
-        "is_signed_up": signups.is_signed_up,
-        "mask_phone_of": mask_phone,
-    }

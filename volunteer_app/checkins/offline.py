@@ -20,17 +20,16 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..audit import services as audit
-from ..auth.models import User
-from ..checkins import organizer
-from ..checkins import services as checkins
-from ..checkins.rules import Action
-from ..errors import DomainError
-from ..extensions import db
-from ..volunteers.cards import CardError, verify_card
-from ..volunteers.models import Volunteer
-from . import rules
-from .models import Activity
+from volunteer_app.activities.models import Activity
+from volunteer_app.audit import services as audit
+from volunteer_app.auth.models import User
+from volunteer_app.checkins import organizer, rules
+from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.rules import Action
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.cards import CardError, verify_card
+from volunteer_app.volunteers.models import Volunteer
 
 #: Audit actions of queued records, by the page that queued them.
 SOURCES = {"scan": "scan.queued", "tick": "manual.queued"}

@@ -6,20 +6,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from ..activities.models import Activity
-from ..audit import services as audit
-from ..auth.models import User
-from ..auth.scoping import visible_unit_ids
-from ..checkins import services as checkins
-from ..checkins.models import CheckIn
-from ..errors import DomainError
-from ..extensions import db
-from .models import Correction, CorrectionStatus, Volunteer
+from volunteer_app.audit import services as audit
+from volunteer_app.auth.models import User
+from volunteer_app.auth.scoping import scoped_corrections
+from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.models import CheckIn, Correction, CorrectionStatus
+from volunteer_app.errors import DomainError
+from volunteer_app.extensions import db
+from volunteer_app.volunteers.models import Volunteer
 
 REASON_MAX_LENGTH = 500
 
@@ -45,15 +42,6 @@ def validate_reason(reason: str | None) -> str:
     if len(text) > REASON_MAX_LENGTH:
         raise CorrectionError("reason_too_long")
     return text
-
-
-def own_record(volunteer: Volunteer, checkin_id: int) -> CheckIn | None:
-    """One of the volunteer's own records, with its activity; None for anyone else's."""
-    return db.session.scalar(
-        select(CheckIn)
-        .options(joinedload(CheckIn.activity).joinedload(Activity.unit))
-        .where(CheckIn.id == checkin_id, CheckIn.volunteer_id == volunteer.id)
-    )
 
 
 def request_correction(
@@ -106,53 +94,20 @@ def request_correction(
     return correction
 
 
-def _scoped(user: User):
-    return (
-        select(Correction)
-        .join(CheckIn, CheckIn.id == Correction.checkin_id)
-        .join(Activity, Activity.id == CheckIn.activity_id)
-        .where(Activity.unit_id.in_(visible_unit_ids(user)))
-        .options(
-            joinedload(Correction.record).joinedload(CheckIn.activity).joinedload(Activity.unit),
-            joinedload(Correction.record).joinedload(CheckIn.volunteer),
-        )
-    )
-
-
 def for_organizer(user: User) -> tuple[list[Correction], list[Correction]]:
     """(open requests oldest first, the 20 latest answered) of the user's stations."""
     open_ = db.session.scalars(
-        _scoped(user)
+        scoped_corrections(user)
         .where(Correction.status == CorrectionStatus.OPEN)
         .order_by(Correction.created_at, Correction.id)
     )
     decided = db.session.scalars(
-        _scoped(user)
+        scoped_corrections(user)
         .where(Correction.status != CorrectionStatus.OPEN)
         .order_by(Correction.decided_at.desc(), Correction.id.desc())
         .limit(20)
     )
     return list(open_.unique()), list(decided.unique())
-
-
-def correction_or_404(user: User, correction_id: int) -> Correction:
-    """A correction of one of the user's stations' activities; 404 for anyone else's."""
-    correction = db.session.scalar(_scoped(user).where(Correction.id == correction_id))
-    if correction is None:
-        abort(404)
-    return correction
-
-
-def for_volunteer(volunteer_id: int) -> list[Correction]:
-    """A volunteer's requests, newest first, with their records."""
-    return list(
-        db.session.scalars(
-            select(Correction)
-            .options(joinedload(Correction.record).joinedload(CheckIn.activity))
-            .where(Correction.volunteer_id == volunteer_id)
-            .order_by(Correction.created_at.desc(), Correction.id.desc())
-        )
-    )
 
 
 def accept(

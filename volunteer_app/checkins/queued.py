@@ -17,13 +17,12 @@ from flask import jsonify, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..checkins.rules import Action
-from ..database import utcnow
-from ..errors import DomainError
-from ..extensions import db
-from ..i18n import format_hours
-from . import rules
-from .scans import QueuedRecord
+from volunteer_app.checkins import rules
+from volunteer_app.checkins.offline import QueuedRecord
+from volunteer_app.checkins.rules import Action
+from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
+from volunteer_app.formatting import format_hours
 
 #: Records one queued item: (the device's time of the scan or tick, now) → the result.
 Recorder = Callable[[datetime | None, datetime], QueuedRecord]
@@ -45,9 +44,7 @@ def answer(record: Recorder, raw_time: str | None):
     try:
         acted_at = rules.parse_scan_time(raw_time)
         result = record(acted_at, now)
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         message, name = error.message, getattr(error, "volunteer_name", None)
         if name:
             message = _("%(name)s: %(reason)s", name=name, reason=message)

@@ -1,0 +1,46 @@
+"""Every mapped table, imported in one place.
+
+The factory imports this module before the first request so that relationships named by
+string resolve, Alembic sees the whole schema, and ``flask shell`` starts with the models.
+"""
+
+from volunteer_app.activities.models import Activity, ActivityStatus, Category, Signup
+from volunteer_app.api.models import ApiToken
+from volunteer_app.audit.models import AuditEntry
+from volunteer_app.auth.models import Role, User
+from volunteer_app.checkins.models import (
+    CheckIn,
+    Correction,
+    CorrectionStatus,
+    HoursOrigin,
+    HoursStatus,
+)
+from volunteer_app.reports.models import ActivityStats, VolunteerSet
+from volunteer_app.settings.models import Setting
+from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.volunteers.models import Certificate, Device, PinThrottle, Volunteer
+
+__all__ = [
+    "Activity",
+    "ActivityStats",
+    "ActivityStatus",
+    "ApiToken",
+    "AuditEntry",
+    "Category",
+    "Certificate",
+    "CheckIn",
+    "Correction",
+    "CorrectionStatus",
+    "Device",
+    "HoursOrigin",
+    "HoursStatus",
+    "PinThrottle",
+    "Role",
+    "Setting",
+    "Signup",
+    "Unit",
+    "UnitLevel",
+    "User",
+    "Volunteer",
+    "VolunteerSet",
+]

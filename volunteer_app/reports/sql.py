@@ -1,0 +1,43 @@
+"""SQL pieces the dashboard and the exports share: which activities a period holds, and the
+sums of minutes by status and origin.
+
+An activity counts in a period when it *starts* in it; check-ins and hours of cancelled
+activities are left out of every figure (cancelled activities are counted apart).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    func,
+)
+
+from volunteer_app.activities.models import Activity, ActivityStatus
+from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
+
+
+def in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
+    return [Activity.unit_id.in_(scope_ids), Activity.starts_at >= start, Activity.starts_at < end]
+
+
+def held_in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
+    return [*in_period(scope_ids, start, end), Activity.status != ActivityStatus.CANCELLED]
+
+
+def sum_if(condition, value):
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def sums_columns() -> list:
+    return [
+        func.count(CheckIn.id).label("checkins"),
+        sum_if(CheckIn.status == HoursStatus.CONFIRMED, CheckIn.minutes).label("confirmed"),
+        sum_if(CheckIn.status == HoursStatus.PENDING, CheckIn.minutes).label("pending"),
+        sum_if(CheckIn.origin == HoursOrigin.SCAN, CheckIn.minutes).label("scan"),
+        sum_if(CheckIn.origin == HoursOrigin.ORGANIZER, CheckIn.minutes).label("organizer"),
+        sum_if(and_(CheckIn.id.is_not(None), CheckIn.checked_out_at.is_(None)), 1).label("open"),
+    ]
