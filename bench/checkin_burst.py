@@ -63,8 +63,9 @@ def database(kind: str, workdir: Path):
         admin.dispose()
 
 
-#: The report-sum triggers of migration 0005a, dropped by ``--without-stats-triggers`` to
-#: measure what the hot per-activity row costs (an experiment: reports are wrong after it).
+#: The report-sum triggers (volunteer_app/migrations/triggers.py), dropped by
+#: ``--without-stats-triggers`` to measure what the hot per-activity row costs (an
+#: experiment: reports are wrong after it).
 STATS_TRIGGERS = {
     "postgresql": ["DROP TRIGGER checkins_activity_stats ON checkins"],
     "sqlite": [f"DROP TRIGGER checkins_stats_{op}" for op in ("insert", "update", "delete")],

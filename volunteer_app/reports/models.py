@@ -2,7 +2,8 @@
 
 The indexes are declared here, beside the queries that need them, rather than in the
 activities and check-ins areas; ``Index`` objects attach themselves to the table.
-Migration 0005 creates them; 0005a creates ``activity_stats`` and its triggers.
+The initial migration creates them, and ``activity_stats`` with the triggers of
+``migrations/triggers.py``.
 """
 
 from datetime import datetime
@@ -36,12 +37,12 @@ checkins_by_activity = Index(
     CheckIn.checked_out_at,
 )
 
-#: New volunteers of a period: those registered in it (migration 0010).
+#: New volunteers of a period: those registered in it.
 volunteers_by_registration = Index("ix_volunteers_report_created", Volunteer.created_at)
 
 
-#: Most rows per activity in activity_stats (migration 0009's PostgreSQL function uses the
-#: same number); without contention an activity has one.
+#: Most rows per activity in activity_stats (the PostgreSQL trigger function in
+#: migrations/triggers.py uses the same number); without contention an activity has one.
 STATS_SHARDS = 16
 
 
@@ -49,11 +50,11 @@ class ActivityStats(db.Model):
     """Check-in sums of one activity, kept current by database triggers on ``checkins``.
 
     District dashboards over a year or more would otherwise re-add hundreds of
-    thousands of check-ins on every view. Triggers (migration 0005a, SQLite and
-    PostgreSQL) apply every insert, update and delete of a check-in here in the same
-    transaction, whatever code path wrote it, so the sums cannot drift. An activity
+    thousands of check-ins on every view. Triggers (``migrations/triggers.py``, SQLite
+    and PostgreSQL) apply every insert, update and delete of a check-in here in the
+    same transaction, whatever code path wrote it, so the sums cannot drift. An activity
     without check-ins has no row; one with check-ins has one row, and on PostgreSQL up
-    to ``STATS_SHARDS`` when concurrent check-ins found its rows held (migration 0009).
+    to ``STATS_SHARDS`` when concurrent check-ins found its rows held.
     Distinct volunteers cannot be kept this way and are still counted from ``checkins``.
     """
 
@@ -81,8 +82,9 @@ class VolunteerSet(db.Model):
     Distinct volunteers do not add up per activity; counting them among a million
     check-ins took most of a district's three-year dashboard. A set is filled on first
     use (``volunteer_sets.py``) and stays valid while ``filled_version == version``:
-    triggers (migration 0010) bump ``version`` whenever a check-in, an activity or a
-    unit changes in a way that could change the set, whatever code path writes.
+    triggers (``migrations/triggers.py``) bump ``version`` whenever a check-in, an
+    activity or a unit changes in a way that could change the set, whatever code path
+    writes.
     Only periods that have ended are kept, so check-ins of the current day touch none.
     """
 

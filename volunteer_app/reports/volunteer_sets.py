@@ -10,7 +10,7 @@ the rest (a partial month at either end, the current month), counted directly:
     2023-03-15 … 2025-11-26 (today)  →  direct 2023-03-15…03-31, months 2023-04…12,
                                          year 2024, months 2025-01…10, direct 2025-11
 
-Triggers (migration 0010) invalidate a kept set whenever a check-in, activity or unit
+Triggers (migrations/triggers.py) invalidate a kept set whenever a check-in, activity or unit
 change could alter it, in the writing transaction, so a set is never stale when read.
 
 Filling a set takes care not to store one computed from a snapshot that misses a
