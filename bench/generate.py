@@ -92,7 +92,9 @@ def build(scale: float) -> dict[str, list[tuple]]:
     # 50 a held activity on average; a little more so that the cap below is reached
     per_activity = BASE_CHECKINS / BASE_ACTIVITIES * 1.08
     n_stations = STATIONS if scale >= 0.05 else max(10, int(STATIONS * scale * 20))
-    rows: dict[str, list[tuple]] = {k: [] for k in ("units", "categories", "users", "vol", "act")}
+    rows: dict[str, list[tuple]] = {
+        k: [] for k in ("units", "categories", "users", "hh", "vol", "act")
+    }
     rows["chk"] = []
     created = START - timedelta(days=30)
     rows["units"].append((1, "菏泽高新区", "district", None, created))
@@ -119,7 +121,8 @@ def build(scale: float) -> dict[str, list[tuple]]:
     for v in range(1, n_vol + 1):
         at = START + timedelta(seconds=int((v / n_vol) * DAYS * 86400 * 0.95))
         name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
-        rows["vol"].append((v, name, f"13{v:09d}", "bench", at, at))
+        rows["hh"].append((v, f"13{v:09d}", at))
+        rows["vol"].append((v, v, name, "bench", at, at))
     # Activities: spread over three years, busier on 5 March (学雷锋日).
     for a in range(1, n_act + 1):
         day = rng.randrange(DAYS)
@@ -163,7 +166,11 @@ COLUMNS = {
         "users",
         "id, username, display_name, password_hash, role, unit_id, is_active, created_at",
     ),
-    "vol": ("volunteers", "id, name, phone, consent_version, consented_at, created_at"),
+    "hh": ("households", "id, phone, created_at"),
+    "vol": (
+        "volunteers",
+        "id, household_id, name, consent_version, consented_at, created_at",
+    ),
     "act": (
         "activities",
         "id, unit_id, category_id, title, place, description, starts_at, ends_at, capacity, "
@@ -205,7 +212,15 @@ def load(rows: dict[str, list[tuple]], dialect: str) -> None:
                     cur.executemany(sql, [_convert(r, dialect) for r in data[i : i + 50_000]])
             print(f"  {table}: {len(data):,} rows in {time.perf_counter() - started:.1f} s")
         if dialect == "postgresql":
-            for table in ("units", "categories", "users", "volunteers", "activities", "checkins"):
+            for table in (
+                "units",
+                "categories",
+                "users",
+                "households",
+                "volunteers",
+                "activities",
+                "checkins",
+            ):
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
@@ -248,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
                     "devices",
                     "activities",
                     "volunteers",
+                    "households",
                     "users",
                     "categories",
                     "units",

@@ -9,7 +9,7 @@ from volunteer_app.activities.models import Activity, ActivityStatus, Category
 from volunteer_app.auth.models import Role, User
 from volunteer_app.database import utcnow
 from volunteer_app.stations.models import Unit, UnitLevel
-from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.models import Household, Volunteer
 
 _seq = itertools.count(1)
 
@@ -87,13 +87,22 @@ class Factory:
             )
         )
 
-    def volunteer(self, name: str = "李秀英", phone: str | None = None):
-        """A registered volunteer with a unique phone number."""
+    def household(self, phone: str | None = None):
+        """A registered number without a PIN (registered by someone else)."""
+        return self._save(Household(phone=phone or f"139{next(_seq):08d}", created_at=utcnow()))
+
+    def volunteer(self, name: str = "李秀英", phone: str | None = None, **fields):
+        """A registered volunteer; a new number unless ``phone`` names one already registered,
+        whose household they then join (a family sharing one phone)."""
+        existing = (
+            self.db.session.query(Household).filter_by(phone=phone).one_or_none() if phone else None
+        )
         return self._save(
             Volunteer(
+                household=existing or self.household(phone),
                 name=name,
-                phone=phone or f"139{next(_seq):08d}",
                 consent_version="test",
                 consented_at=utcnow(),
+                **fields,
             )
         )

@@ -19,6 +19,8 @@ class DomainError(Exception):
 
     messages: ClassVar[dict[str, LazyString]] = {}
     status: ClassVar[int] = 400
+    #: Extra fields of the API's error object (``{"error": {"code", "message", ...}}``).
+    details: dict | None = None
 
     def __init__(self, code: str, status: int | None = None) -> None:
         if code not in self.messages:
@@ -51,12 +53,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(status: int, message: str | None = None, code: str | None = None):
+def render_error(
+    status: int, message: str | None = None, code: str | None = None, details: dict | None = None
+):
     """Render an error as a page or as ``{"error": {"code", "message"}}`` under /api."""
     title, default_message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400])
     text = message or str(default_message)
     if _wants_json():
-        body = {"error": {"code": code or f"http_{status}", "message": text}}
+        body = {"error": {**(details or {}), "code": code or f"http_{status}", "message": text}}
         return jsonify(body), status
     return render_template("errors/error.html", title=title, message=text, status=status), status
 
@@ -66,7 +70,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return render_error(error.status, error.message, error.code)
+        return render_error(error.status, error.message, error.code, error.details)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):

@@ -41,8 +41,8 @@ def format_hours(minutes: int) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """Show a phone number as 138****1234 ("—" for a deleted account's placeholder)."""
-    if phone.startswith("d"):
+    """Show a phone number as 138****1234 ("—" when there is none: a deleted account)."""
+    if not phone:
         return "—"
     if len(phone) != 11:
         return "*" * len(phone)

@@ -18,7 +18,7 @@ from volunteer_app.checkins.models import (
 from volunteer_app.reports.models import ActivityStats, VolunteerSet
 from volunteer_app.settings.models import Setting
 from volunteer_app.stations.models import Unit, UnitLevel
-from volunteer_app.volunteers.models import Certificate, Device, PinThrottle, Volunteer
+from volunteer_app.volunteers.models import Certificate, Device, Household, PinThrottle, Volunteer
 
 __all__ = [
     "Activity",
@@ -34,6 +34,7 @@ __all__ = [
     "Device",
     "HoursOrigin",
     "HoursStatus",
+    "Household",
     "PinThrottle",
     "Role",
     "Setting",

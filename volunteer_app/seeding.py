@@ -104,10 +104,18 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
     admin = find_user(data["accounts"][0]["username"])
     assert admin is not None and isinstance(admin, User)
 
-    volunteers = {}
+    volunteers = {}  # by (phone, name), and by phone for a phone of one person
     for person in data["volunteers"]:
         phone = normalize_phone(person["phone"])
-        volunteers[phone] = register(person["name"], phone, now=now, consent_version="demo")
+        volunteer = register(
+            person["name"],
+            phone,
+            now=now,
+            consent_version="demo",
+            is_minor=person.get("minor", False),
+        )
+        volunteers.setdefault(phone, volunteer)
+        volunteers[phone, volunteer.name] = volunteer
 
     categories = {c.code: c for c in db.session.scalars(select(Category))}
     for item in data["activities"]:
@@ -137,7 +145,8 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         report.add("activities")
         day = utc_to_local(starts_at).date()
         for visit in item.get("checkins", []):
-            volunteer = volunteers[normalize_phone(visit["phone"])]
+            phone = normalize_phone(visit["phone"])
+            volunteer = volunteers[(phone, visit["name"]) if "name" in visit else phone]
             record = checkins.check_in(activity, volunteer, now=_on(day, visit["in"]))
             if "out" in visit:
                 record = checkins.check_out(activity, volunteer, now=_on(day, visit["out"]))

@@ -54,7 +54,7 @@ def test_first_registration_remembers_the_device_then_one_tap(client, db, scan):
     key = first.json["device_key"]
     assert key and count(db, Device) == 1
     volunteer = db.session.scalar(select(Volunteer))
-    assert volunteer.pin_hash and "8264" not in volunteer.pin_hash
+    assert volunteer.household.pin_hash and "8264" not in volunteer.household.pin_hash
     device = {"Authorization": f"Device {key}"}
     again = client.post("/api/v1/checkin", json={"token": scan.token}, headers=device)
     assert again.status_code == 200 and again.json["already"] is True
@@ -184,7 +184,8 @@ def test_signed_out_device_is_a_stranger_again(client, db, make, scan):
         ({"json": {"token": "T", "consent": "yes"}}, 422, "invalid_body"),
         ({"json": {"token": "T", "remember": 1}}, 422, "invalid_body"),
         ({"json": {"token": "T", "phone": 13812341234, "pin": "2580"}}, 422, "invalid_body"),
-        ({"json": {"token": "T", "volunteer_id": 1}}, 422, "invalid_body"),
+        ({"json": {"token": "T", "volunteer": 1}}, 422, "invalid_body"),
+        ({"json": {"token": "T", "volunteer_id": 0}}, 422, "invalid_body"),
         ({"json": {"token": "T"}}, 422, "identity_required"),
         ({"json": {"token": "T", "phone": "13812341234"}}, 422, "identity_required"),
         ({"json": {"token": "nonsense", "phone": "13812341234", "pin": "2580"}}, 400, "invalid"),

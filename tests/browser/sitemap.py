@@ -47,8 +47,8 @@ def arrange(live) -> dict:
         )
         admin = make.user(role=Role.DISTRICT_ADMIN, unit=district)
         volunteer = make.volunteer("欧阳秀英")
-        volunteer.pin_hash = generate_password_hash(PIN)
-        volunteer.pin_set_at = now
+        volunteer.household.pin_hash = generate_password_hash(PIN)
+        volunteer.household.pin_set_at = now
         confirmed = CheckIn(
             activity=past,
             volunteer=volunteer,

@@ -13,7 +13,7 @@ from volunteer_app import create_app
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
-from volunteer_app.volunteers.models import Device, PinThrottle, Volunteer
+from volunteer_app.volunteers.models import Device, Household, PinThrottle, Volunteer
 
 from ..conftest import FreshContextClient, csrf_token
 
@@ -22,8 +22,8 @@ PIN = "2580"
 
 def with_pin(volunteer, pin: str = PIN):
     """Give a factory-made volunteer a PIN."""
-    volunteer.pin_hash = generate_password_hash(pin)
-    volunteer.pin_set_at = utcnow()
+    volunteer.household.pin_hash = generate_password_hash(pin)
+    volunteer.household.pin_set_at = utcnow()
     return volunteer
 
 
@@ -86,7 +86,7 @@ def test_a_volunteer_without_pin_cannot_be_claimed_by_typing_their_number(app, d
         assert response.status_code in (400, 401)
     assert count(db, Device) == 0 and count(db, CheckIn) == 0
     assert sign_in(client, "13800001002", "2580").status_code == 401
-    assert db.session.scalar(select(Volunteer.pin_hash)) is None
+    assert db.session.scalar(select(Household.pin_hash)) is None
 
 
 def test_new_registration_needs_a_pin(app, db, client, make):
@@ -104,7 +104,7 @@ def test_new_registration_needs_a_pin(app, db, client, make):
     )
     assert response.status_code == 200
     volunteer = db.session.scalar(select(Volunteer))
-    assert volunteer.pin_hash and "8264" not in volunteer.pin_hash
+    assert volunteer.household.pin_hash and "8264" not in volunteer.household.pin_hash
 
 
 def test_unknown_number_and_wrong_pin_look_the_same(app, db, client, make):

@@ -105,10 +105,11 @@ def test_walk_in_registers_and_checks_in(client, make, db, login_as):
         db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "volunteer.walk_in"))
         == "volunteer.walk_in"
     )
-    # the same number again: no second person
+    # the same number under another name: refused, and whose number it is stays unsaid
     response = client.post(url, data={**data, "consent": "y", "name": "别名"})
-    html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "该手机号已登记，姓名为欧阳 建国。" in html
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "该手机号已用其他姓名登记" in html
+    assert "姓名为" not in html
     assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 1
     response = client.post(url, data={**data, "consent": "y", "phone": "12345"})
     assert response.status_code == 400 and "请填写 11 位手机号" in response.get_data(as_text=True)

@@ -136,7 +136,7 @@ def test_organizer_of_a_station_where_they_served_gives_a_one_time_code(
     login_as(stranger_station)
     response = post(client, "/manage/volunteers/code", phone="13800001002", issue="1")
     assert response.status_code == 404 and "王建国" not in response.get_data(as_text=True)
-    assert db.session.get(Volunteer, volunteer.id).setup_code_hash is None
+    assert db.session.get(Volunteer, volunteer.id).household.setup_code_hash is None
     client.post("/logout", data={"csrf_token": csrf_token(client, "/activities")})
 
     login_as(organizer)
@@ -150,7 +150,7 @@ def test_organizer_of_a_station_where_they_served_gives_a_one_time_code(
         select(AuditEntry).where(AuditEntry.action == "volunteer.setup_code_issued")
     )
     assert entry.actor_user_id == organizer.id and entry.volunteer_id == volunteer.id
-    assert code not in (db.session.get(Volunteer, volunteer.id).setup_code_hash or "")
+    assert code not in (db.session.get(Volunteer, volunteer.id).household.setup_code_hash or "")
 
     phone = app.test_client()
     response = sign_in(phone, "13800001002", code)
@@ -168,7 +168,7 @@ def test_an_expired_one_time_code_is_refused(app, db, client, make):
     volunteer = make.volunteer(phone="13800001002")
     organizer = make.user()
     code = identity.issue_setup_code(volunteer, organizer_id=organizer.id, now=utcnow())
-    volunteer.setup_code_expires_at = utcnow() - timedelta(seconds=1)
+    volunteer.household.setup_code_expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert sign_in(client, "13800001002", code).status_code == 401
 

@@ -93,7 +93,7 @@ def test_delete_account_erases_the_person_and_keeps_the_hours(app, db, client, m
 
     gone = db.session.get(Volunteer, volunteer.id)
     assert gone.deleted_at is not None and gone.name == "已注销志愿者"
-    assert "1381234" not in gone.phone and gone.pin_hash is None
+    assert "1381234" not in gone.phone and gone.household is None
     assert db.session.scalar(select(func.count()).select_from(Device)) == 0
     assert client.get("/me").status_code == 302 and other_device.get("/me").status_code == 302
     # The station's totals are unchanged; the record is still there, confirmed.

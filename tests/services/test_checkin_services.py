@@ -103,9 +103,16 @@ def test_organizer_recorded_check_in_has_organizer_origin(make):
 def test_register_twice_returns_the_same_volunteer(db, make):
     now = make.activity().starts_at
     first = register("李秀英", "13812341234", now=now, consent_version="v1")
-    second = register("别人", "13812341234", now=now, consent_version="v1")
-    assert first.id == second.id
-    assert second.name == "李秀英"  # a second registration does not rename anyone
+    again = register("李秀英", "13812341234", now=now, consent_version="v1")
+    assert first.id == again.id and again.name == "李秀英"
+
+
+def test_another_name_on_a_registered_number_is_another_person_of_its_household(db, make):
+    now = make.activity().starts_at
+    parent = register("李秀英", "13812341234", now=now, consent_version="v1")
+    child = register("王小明", "13812341234", now=now, consent_version="v1")
+    assert child.id != parent.id and child.household_id == parent.household_id
+    assert parent.name == "李秀英" and child.phone == parent.phone == "13812341234"
 
 
 def test_attendance_lists_in_arrival_order(make):

@@ -24,7 +24,7 @@ def test_failures_are_counted_per_number_and_reset_by_success(app, db, make):
     db.session.commit()  # failures are counted in transactions of their own: read afresh
     assert db.session.scalar(select(PinThrottle.failures)) == 3
     found, used_code = identity.authenticate("13812341234", "2580", now=now)
-    assert found.id == volunteer.id and used_code is False
+    assert found.id == volunteer.household_id and used_code is False
     assert db.session.scalar(select(PinThrottle.failures)) == 0
 
 

@@ -16,6 +16,7 @@ from volunteer_app.api.schemas import ActivityOut, CheckInOut, CheckInResult, Pa
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.organizer import WalkInError
 from volunteer_app.checkins.rules import CheckInError
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
@@ -188,8 +189,17 @@ def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
             raise ApiRequestError("volunteer_not_found", status=404)
         return volunteer
     phone = normalize_phone(ref.phone or "")
-    volunteer = volunteers.find_by_phone(phone)
-    if volunteer is not None:
+    members = volunteers.members_by_phone(phone)
+    if members:
+        if ref.name:
+            wanted = normalize_name(ref.name).casefold()
+            volunteer = next((m for m in members if m.name.casefold() == wanted), None)
+            if volunteer is None:
+                raise WalkInError("number_taken")
+        elif len(members) == 1:
+            volunteer = members[0]
+        else:  # a phone several people share: the body must name whom
+            raise ApiRequestError("name_required", status=422)
         return volunteer
     if not ref.name:
         raise ApiRequestError("name_required", status=422)

@@ -33,6 +33,7 @@ from volunteer_app.transactions import reads_first
 from volunteer_app.volunteers import identity
 from volunteer_app.volunteers.identity import Credentials, Identified
 from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.services import live_members
 
 #: Longest device key accepted in ``Authorization: Device <key>`` (keys are 32 characters).
 DEVICE_KEY_MAX_LENGTH = 64
@@ -46,7 +47,28 @@ class SelfScanError(DomainError):
         "identity_required": _l(
             "Give your mobile number and PIN, or the key of a remembered device."
         ),
+        "choose_person": _l(
+            "Several volunteers use this phone: give volunteer_id, one of those listed."
+        ),
+        "not_on_this_phone": _l("This volunteer does not use this phone."),
     }
+
+
+def _person(who: Identified, volunteer_id: int | None) -> Volunteer:
+    """The person the scan is for: ``volunteer_id`` of the phone's household, else the one
+    the device shows or the name named; a phone of several people must say who (409 with
+    their ids and names: the holder of the PIN or device may see their own household)."""
+    members = live_members(who.household)
+    if volunteer_id is not None:
+        person = next((m for m in members if m.id == volunteer_id), None)
+        if person is None:
+            raise SelfScanError("not_on_this_phone", status=404)
+        return person
+    if who.volunteer is not None:
+        return who.volunteer
+    error = SelfScanError("choose_person", status=409)
+    error.details = {"people": [{"id": m.id, "name": m.name} for m in members]}
+    raise error
 
 
 def _address_key() -> str:
@@ -87,7 +109,7 @@ def _activity_for(scanned: str, now) -> Activity:
     return activity
 
 
-def _identify(body: SelfScan, key: str | None, now) -> Identified:
+def _identify(body: SelfScan, key: str | None, now, unit_id: int) -> Identified:
     """Who is scanning: the device key's volunteer, or the number and PIN in the body."""
     if key is not None:
         if body.phone is not None or body.pin is not None or body.name is not None:
@@ -106,6 +128,7 @@ def _identify(body: SelfScan, key: str | None, now) -> Identified:
         user_agent=request.user_agent.string,
         now=now,
         consent_version=current_app.config["CONSENT_VERSION"],
+        unit_id=unit_id,
     )
 
 
@@ -130,17 +153,18 @@ def _scan(action: Action):
     body = _body(SelfScan)
     now = utcnow()
     activity = _activity_for(body.token, now)
-    who = _identify(body, device_key(), now)
+    who = _identify(body, device_key(), now, activity.unit_id)
+    person = _person(who, body.volunteer_id)
     try:
-        record, already = identify.record(activity, who.volunteer, action, now=now), False
+        record, already = identify.record(activity, person, action, now=now), False
     except CheckInError as error:
         if error.code not in ("already_checked_in", "already_checked_out"):
             raise
-        record, already = checkins.find_record(activity.id, who.volunteer.id), True
+        record, already = checkins.find_record(activity.id, person.id), True
     body_out = _result(
         record,
         activity,
-        who.volunteer,
+        person,
         already=already,
         device_key=who.new_device.key if who.new_device else None,
         choose_pin=who.used_code,

@@ -202,6 +202,13 @@ class SelfScan(Strict):
         description="Return a device key for the volunteer's own phone. Leave false on a "
         "shared kiosk.",
     )
+    volunteer_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description="On a phone several people share (a parent and children): whom to check "
+        "in or out. Without it such a phone gets 409 choose_person, listing them.",
+    )
 
 
 class SelfScanResult(BaseModel):

@@ -61,3 +61,14 @@ def for_volunteer(volunteer_id: int) -> list[AuditEntry]:
             .order_by(AuditEntry.at, AuditEntry.id)
         )
     )
+
+
+def for_volunteers(volunteer_ids: list[int]) -> list[AuditEntry]:
+    """Entries about any of several volunteers (a household), oldest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.volunteer_id.in_(volunteer_ids))
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )

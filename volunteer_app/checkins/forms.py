@@ -53,6 +53,10 @@ class ScanForm(FlaskForm):
     consent = BooleanField(
         _l("I agree that this station keeps my name, phone number and service record.")
     )
+    #: Registering a child under 14: the consent above is then their guardian's (PIPL).
+    minor = BooleanField(_l("Under 14 (I am their parent or guardian and agree for them)"))
+    #: On a phone several people share: the ticked ones (ids of the household's people).
+    people = SelectMultipleField(coerce=int, validate_choice=False)
 
 
 class AdjustHoursForm(FlaskForm):

@@ -56,6 +56,9 @@ class CheckIn(db.Model):
     #: Set when the hours need an organizer's look before confirmation: the record was
     #: closed at the end because nobody checked out, or presence was below the minimum.
     needs_review: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Made by the volunteer's own scan (the check-in page, the API's self-scan), not by an
+    #: organizer. Never changes afterwards: it says the volunteer came to this unit themselves.
+    self_made: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     activity: Mapped[Activity] = relationship()
     volunteer: Mapped[Volunteer] = relationship()

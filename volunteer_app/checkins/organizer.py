@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from volunteer_app.activities.models import Activity, Signup
@@ -26,7 +27,7 @@ from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
 from volunteer_app.volunteers import services as volunteers
 from volunteer_app.volunteers.cards import CardError, verify_card
-from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.models import Household, Volunteer
 from volunteer_app.volunteers.rules import normalize_name, normalize_phone
 
 #: At most this many search results: enough for a family name, too few to browse everyone.
@@ -52,11 +53,11 @@ def search_volunteers(query: str) -> list[Volunteer]:
             return []
         if len(digits) >= 11:
             try:
-                condition = Volunteer.phone == normalize_phone(digits)
+                condition = Household.phone == normalize_phone(digits)
             except DomainError:
                 return []
         else:
-            condition = Volunteer.phone.like(f"%{digits}")
+            condition = Household.phone.like(f"%{digits}")
     else:
         pattern = text.replace("\\", "").replace("%", "").replace("_", "")
         if not pattern:
@@ -65,7 +66,8 @@ def search_volunteers(query: str) -> list[Volunteer]:
     return list(
         db.session.scalars(
             select(Volunteer)
-            .where(condition)
+            .join(Volunteer.household)
+            .where(condition, Volunteer.deleted_at.is_(None))
             .order_by(Volunteer.name, Volunteer.id)
             .limit(SEARCH_LIMIT)
         )
@@ -118,7 +120,8 @@ def roster(activity: Activity, *, recent: int = ROSTER_RECENT_LIMIT) -> list[Ros
     if not ids:
         return []
     people = db.session.execute(
-        select(Volunteer.id, Volunteer.name, Volunteer.phone)
+        select(Volunteer.id, Volunteer.name, Household.phone)
+        .join(Household, Household.id == Volunteer.household_id)
         .where(Volunteer.id.in_(ids), Volunteer.deleted_at.is_(None))
         .order_by(Volunteer.name, Volunteer.id)
     )
@@ -130,21 +133,44 @@ def roster(activity: Activity, *, recent: int = ROSTER_RECENT_LIMIT) -> list[Ros
     return entries
 
 
+class WalkInError(DomainError):
+    """A walk-in could not be registered."""
+
+    status = 409
+    messages = {
+        "number_taken": _l(
+            "This number is already registered under another name. The volunteer can check in "
+            "by scanning the code with their own phone."
+        ),
+    }
+
+
 def register_walk_in(
     activity: Activity, user: User, *, name: str, phone: str, now: datetime
 ) -> tuple[Volunteer, bool]:
     """Register a volunteer on the spot (the organizer attests their consent).
 
-    Returns the volunteer and whether they were new; an existing number returns its
-    volunteer unchanged.
+    Returns the volunteer and whether they were new. A number already registered gives its
+    person of exactly this name (the one standing there told both); under another name it
+    is refused without saying whose number it is (WalkInError "number_taken").
     """
     name = normalize_name(name)
     phone = normalize_phone(phone)
-    existing = volunteers.find_by_phone(phone)
-    if existing is not None:
+    household = volunteers.household_by_phone(phone)
+    if household is not None:
+        existing = volunteers.member_named(household, name)
+        if existing is None:
+            raise WalkInError("number_taken")
         return existing, False
     consent = "org-" + current_app.config["CONSENT_VERSION"]
-    volunteer = volunteers.register(name, phone, now=now, consent_version=consent[:20])
+    volunteer = volunteers.register(
+        name,
+        phone,
+        now=now,
+        consent_version=consent[:20],
+        registered_unit_id=activity.unit_id,
+        registered_by_id=user.id,
+    )
     db.session.flush()
     audit.record(
         "volunteer.walk_in",

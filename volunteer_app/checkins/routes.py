@@ -3,17 +3,21 @@ out, and a request to correct one of their records."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.auth.scoping import own_record_or_404
-from volunteer_app.checkins import bp, corrections, identify, services
+from volunteer_app.checkins import bp, corrections, services
+from volunteer_app.checkins import identify as checkin_flow
 from volunteer_app.checkins.forms import CorrectionRequestForm, ScanForm
+from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.rules import Action, CheckInError, next_action
 from volunteer_app.checkins.tokens import TokenError, verify_token
 from volunteer_app.database import utcnow
@@ -23,6 +27,7 @@ from volunteer_app.transactions import reads_first
 from volunteer_app.volunteers import identity
 from volunteer_app.volunteers.identity import Credentials
 from volunteer_app.volunteers.models import Device, Volunteer
+from volunteer_app.volunteers.services import live_members
 from volunteer_app.volunteers.session import device_key, set_device_cookie, volunteer_required
 
 
@@ -57,15 +62,62 @@ def _load(token: str) -> tuple[Activity, Volunteer | None]:
     return activity, volunteer
 
 
-def _render(activity, form, volunteer, record, *, status=200, notice=None, success=None):
-    action = next_action(
+@dataclass(frozen=True)
+class PersonAtActivity:
+    """One person of the phone's household, with their record here and their next step."""
+
+    volunteer: Volunteer
+    record: CheckIn | None
+    action: Action
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one person of a household's check-in or check-out."""
+
+    volunteer: Volunteer
+    record: CheckIn | None
+    message: str
+    ok: bool
+
+
+def _action_of(record: CheckIn | None) -> Action:
+    return next_action(
         record.checked_in_at if record else None, record.checked_out_at if record else None
     )
-    window = services.window_for(activity)
+
+
+def _household_here(activity: Activity, volunteer: Volunteer | None) -> list[PersonAtActivity]:
+    """Every person of the phone's household at this activity, when it has more than one."""
+    if volunteer is None or volunteer.household is None:
+        return []
+    members = live_members(volunteer.household)
+    if len(members) < 2:
+        return []
+    records = services.records_of(activity.id, [m.id for m in members])
+    return [PersonAtActivity(m, records.get(m.id), _action_of(records.get(m.id))) for m in members]
+
+
+def _render(
+    activity,
+    form,
+    volunteer,
+    record,
+    *,
+    status=200,
+    notice=None,
+    success=None,
+    outcomes=None,
+    people=None,
+):
+    action = _action_of(record)
+    if people is None and not success:
+        people = _household_here(activity, volunteer)
     signed_up = (
         volunteer is not None
         and action == Action.CHECK_IN
         and not success
+        and not people
         and services.signed_up(activity.id, volunteer.id)
     )
     return (
@@ -77,9 +129,11 @@ def _render(activity, form, volunteer, record, *, status=200, notice=None, succe
             volunteer=volunteer,
             record=record,
             action=action,
-            window=window,
+            window=services.window_for(activity),
             notice=notice,
             success=success,
+            outcomes=outcomes or [],
+            people=people or [],
             Action=Action,
         ),
         status,
@@ -88,7 +142,8 @@ def _render(activity, form, volunteer, record, *, status=200, notice=None, succe
 
 @bp.get("/c/<token>")
 def scan(token: str):
-    """Show the activity and the one button the volunteer needs (签到 or 签退)."""
+    """Show the activity and the one button the volunteer needs (签到 or 签退); for a phone
+    several people share, each of them with their own button."""
     activity, volunteer = _load(token)
     record = services.find_record(activity.id, volunteer.id) if volunteer else None
     form = ScanForm()
@@ -123,7 +178,8 @@ def _gate_notice(activity: Activity, record) -> str | None:
 @identity.pin_attempt_limit
 @reads_first
 def scan_submit(token: str):
-    """Check the volunteer in or out; identify them first if this device is new."""
+    """Check in or out the phone's person (or the ticked people of its household); identify
+    the phone first if this device is new."""
     form = ScanForm()
     valid = form.validate_on_submit()  # CSRF and shape first: no database yet
     activity, volunteer = _load(token)
@@ -140,33 +196,90 @@ def scan_submit(token: str):
     now = utcnow()
     action = Action(form.action.data)
     try:
-        who, record = identify.identify_and_record(
-            activity,
-            action,
-            now=now,
+        who = identity.identify(
             known=volunteer,
-            credentials=None
-            if volunteer
-            else Credentials(
-                phone=form.phone.data or "",
-                pin=form.pin.data or "",
-                name=form.name.data or "",
-                consent=bool(form.consent.data),
-            ),
+            credentials=None if volunteer else _credentials(form),
             remember=True,
             user_agent=request.user_agent.string,
+            now=now,
             consent_version=current_app.config["CONSENT_VERSION"],
+            unit_id=activity.unit_id,
         )
+        people = _chosen(who, form.people.data) if form.people.data else None
+        if people is None and who.volunteer is not None:
+            record = checkin_flow.record(activity, who.volunteer, action, now=now)
     except DomainError as error:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(activity, form, volunteer, record, status=error.status, notice=error.message)
-    success = _("Check-in successful") if action == Action.CHECK_IN else _("Check-out successful")
-    response = current_app.make_response(
-        _render(activity, form, who.volunteer, record, success=success)
-    )
+    if who.volunteer is None and people is None:
+        # A phone several people share signed in without saying who: ask.
+        shown = live_members(who.household)[0]
+        page = _render(
+            activity,
+            ScanForm(formdata=None),
+            shown,
+            services.find_record(activity.id, shown.id),
+            notice=_("Several volunteers use this phone. Tick who is here."),
+        )
+    elif people is not None:
+        outcomes = _record_each(activity, people, action, now=now)
+        page = _render(
+            activity,
+            form,
+            who.volunteer or people[0],
+            None,
+            success=_summary(action, outcomes),
+            outcomes=outcomes,
+        )
+    else:
+        success = (
+            _("Check-in successful") if action == Action.CHECK_IN else _("Check-out successful")
+        )
+        if who.added:
+            success += " · " + _("%(name)s was added to this phone.", name=who.volunteer.name)
+        page = _render(activity, form, who.volunteer, record, success=success)
+    response = current_app.make_response(page)
     if who.new_device is not None:
         set_device_cookie(response, who.new_device.key)
     return response
+
+
+def _credentials(form: ScanForm) -> Credentials:
+    return Credentials(
+        phone=form.phone.data or "",
+        pin=form.pin.data or "",
+        name=form.name.data or "",
+        consent=bool(form.consent.data),
+        minor=bool(form.minor.data),
+    )
+
+
+def _chosen(who, ids: list[int]) -> list[Volunteer]:
+    """The ticked people, who must all belong to the phone's household."""
+    members = {m.id: m for m in live_members(who.household)}
+    if not ids or any(i not in members for i in ids):
+        raise CheckInError("not_on_this_phone", status=400)
+    return [members[i] for i in dict.fromkeys(ids)]
+
+
+def _record_each(activity: Activity, people: list[Volunteer], action: Action, *, now) -> list:
+    """Check each ticked person in or out; one refusal does not stop the others."""
+    outcomes = []
+    for person in people:
+        try:
+            record = checkin_flow.record(activity, person, action, now=now)
+        except CheckInError as error:
+            outcomes.append(Outcome(person, None, error.message, ok=False))
+        else:
+            outcomes.append(Outcome(person, record, "", ok=True))
+    return outcomes
+
+
+def _summary(action: Action, outcomes: list[Outcome]) -> str:
+    done = sum(1 for o in outcomes if o.ok)
+    if action == Action.CHECK_IN:
+        return ngettext("%(num)d checked in", "%(num)d checked in", done)
+    return ngettext("%(num)d checked out", "%(num)d checked out", done)
 
 
 @bp.route("/me/records/<int:checkin_id>/correction", methods=["GET", "POST"])

@@ -36,6 +36,8 @@ class CheckInError(DomainError):
         "not_checked_in": _l("You have not checked in to this activity yet."),
         "already_checked_out": _l("You have already checked out of this activity."),
         "correction_times": _l("The check-out time must be after the check-in time."),
+        "account_deleted": _l("This volunteer's account has been deleted."),
+        "not_on_this_phone": _l("Please tick the volunteers of this phone who are here."),
     }
 
 

@@ -44,6 +44,20 @@ def find_record(activity_id: int, volunteer_id: int) -> CheckIn | None:
     )
 
 
+def records_of(activity_id: int, volunteer_ids: list[int]) -> dict[int, CheckIn]:
+    """The records of several volunteers (a household) at an activity, by volunteer id."""
+    if not volunteer_ids:
+        return {}
+    return {
+        record.volunteer_id: record
+        for record in db.session.scalars(
+            select(CheckIn).where(
+                CheckIn.activity_id == activity_id, CheckIn.volunteer_id.in_(volunteer_ids)
+            )
+        )
+    }
+
+
 def check_in(
     activity: Activity,
     volunteer: Volunteer,
@@ -60,6 +74,8 @@ def check_in(
     of the window reads the record, so that a volunteer who is already in still hears
     "already checked in" after closing time, as the rule orders its checks.
     """
+    if volunteer.deleted_at is not None:
+        raise rules.CheckInError("account_deleted", status=404)
     window = window_for(activity)
     try:
         rules.validate_check_in(
@@ -82,6 +98,7 @@ def check_in(
         "checked_in_at": now,
         "origin": HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
         "recorded_by_id": recorded_by_id,
+        "self_made": recorded_by_id is None,
     }
     statement = _insert_statement(db.session.get_bind().dialect.name)
     row = db.session.connection().execute(statement, params).first()
@@ -103,7 +120,14 @@ def _insert_statement(dialect: str):
     statement on the table (not the ORM entity), run on the session's connection.
     """
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    columns = ("activity_id", "volunteer_id", "checked_in_at", "origin", "recorded_by_id")
+    columns = (
+        "activity_id",
+        "volunteer_id",
+        "checked_in_at",
+        "origin",
+        "recorded_by_id",
+        "self_made",
+    )
     table = CheckIn.__table__
     return (
         insert(table)

@@ -19,10 +19,14 @@ from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
 from volunteer_app.extensions import db
 from volunteer_app.reports.sql import held_in_period, in_period, sum_if, sums_columns
 from volunteer_app.stations.models import Unit
-from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.models import Household, Volunteer
 
 #: Rows fetched at a time by streaming exports.
 STREAM_BATCH = 2000
+
+
+#: A volunteer's number as the exports read it ("" once the person deleted their account).
+PHONE = func.coalesce(Household.phone, "").label("phone")
 
 
 def _stream(stmt) -> Iterator[Row]:
@@ -35,7 +39,7 @@ def attendance_rows(activity_id: int) -> Iterator[Row]:
     return _stream(
         select(
             Volunteer.name,
-            Volunteer.phone,
+            PHONE,
             CheckIn.checked_in_at,
             CheckIn.checked_out_at,
             CheckIn.minutes,
@@ -43,6 +47,7 @@ def attendance_rows(activity_id: int) -> Iterator[Row]:
             CheckIn.status,
         )
         .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
+        .outerjoin(Household, Household.id == Volunteer.household_id)
         .where(CheckIn.activity_id == activity_id)
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     )
@@ -54,7 +59,7 @@ def volunteer_hours_rows(scope_ids: Select, start: datetime, end: datetime) -> I
     return _stream(
         select(
             Volunteer.name,
-            Volunteer.phone,
+            PHONE,
             func.count(CheckIn.id).label("activities"),
             confirmed.label("confirmed"),
             sum_if(CheckIn.status == HoursStatus.PENDING, CheckIn.minutes).label("pending"),
@@ -66,8 +71,9 @@ def volunteer_hours_rows(scope_ids: Select, start: datetime, end: datetime) -> I
         .select_from(Activity)
         .join(CheckIn, CheckIn.activity_id == Activity.id)
         .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
+        .outerjoin(Household, Household.id == Volunteer.household_id)
         .where(*held_in_period(scope_ids, start, end))
-        .group_by(Volunteer.id, Volunteer.name, Volunteer.phone)
+        .group_by(Volunteer.id, Volunteer.name, Household.phone)
         .order_by(confirmed.desc(), Volunteer.id)
     )
 
@@ -115,7 +121,7 @@ def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[
             Activity.title,
             Unit.name.label("unit_name"),
             Volunteer.name,
-            Volunteer.phone,
+            PHONE,
             CheckIn.checked_in_at,
             CheckIn.checked_out_at,
             CheckIn.minutes,
@@ -126,6 +132,7 @@ def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[
         .join(CheckIn, CheckIn.activity_id == Activity.id)
         .join(Unit, Unit.id == Activity.unit_id)
         .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
+        .outerjoin(Household, Household.id == Volunteer.household_id)
         .where(*held_in_period(scope_ids, start, end))
         .order_by(Activity.starts_at, Activity.id, CheckIn.id)
     )

@@ -105,3 +105,18 @@ class StarPresetForm(FlaskForm):
     """The district admin picks the star thresholds in force."""
 
     preset = RadioField(_l("Star thresholds"), validators=[DataRequired()])
+
+
+class MemberForm(FlaskForm):
+    """Add a person (a child, a partner) to the phone: name, and consent for them."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter the name.")), Length(max=200)],
+        render_kw={"maxlength": 50, "autocomplete": "off"},
+    )
+    minor = BooleanField(_l("Under 14 (I am their parent or guardian and agree for them)"))
+    consent = BooleanField(
+        _l("I agree that this station keeps their name, this phone number and their record."),
+        validators=[DataRequired(_l("Please agree to their service record being kept."))],
+    )

@@ -1,6 +1,9 @@
-"""Who a volunteer is on a new device: phone number + PIN, one-time codes, devices.
+"""Who holds this phone: its number and PIN (or a one-time code), the people it carries,
+the devices that remember it.
 
-See docs/security.md for the threat model these services answer.
+A phone is a household (``Household``): one number and PIN, and one or several people
+(``Volunteer``), each with their own records. Whoever proves the PIN manages the household's
+people. See docs/security.md for the threat model these services answer.
 
 A wrong PIN is counted in a transaction of its own (``count_failure``) before
 IdentityError is raised: the edge rolls the refused request back, and the count stays.
@@ -16,10 +19,9 @@ from datetime import datetime
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from volunteer_app.audit import services as audit
@@ -27,9 +29,17 @@ from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db, limiter
 from volunteer_app.transactions import begin_writing, side_transaction, without_write_lock
 from volunteer_app.volunteers import rules
-from volunteer_app.volunteers.models import Device, PinThrottle, Volunteer
+from volunteer_app.volunteers.models import Device, Household, PinThrottle, Volunteer
 from volunteer_app.volunteers.rules import IdentityError, VolunteerError
-from volunteer_app.volunteers.services import find_by_phone, remember_device, volunteer_for_device
+from volunteer_app.volunteers.services import (
+    add_member,
+    create_household,
+    household_by_phone,
+    live_members,
+    member_named,
+    remember_device,
+    volunteer_for_device,
+)
 
 
 def _pin_limit_key() -> str:
@@ -56,21 +66,25 @@ def _throttle_key(phone: str) -> str:
     return hmac.new(secret, b"pin-throttle:" + phone.encode(), hashlib.sha256).hexdigest()
 
 
-def _secret_matches(volunteer: Volunteer | None, secret: str | None, now: datetime) -> str | None:
-    """ "pin" or "code" when ``secret`` is the volunteer's PIN or live one-time code."""
-    if volunteer is None or secret is None:
+def _secret_matches(household: Household | None, secret: str | None, now: datetime) -> str | None:
+    """ "pin" or "code" when ``secret`` is the household's PIN or live one-time code.
+
+    The same work whatever the case: a dummy hash is checked for an unknown number and for
+    a number without a PIN, so the answer's timing says nothing about who is registered.
+    """
+    if household is None or secret is None:
         check_password_hash(_DUMMY_HASH, secret or "")
         return None
-    if volunteer.pin_hash and check_password_hash(volunteer.pin_hash, secret):
+    if household.pin_hash and check_password_hash(household.pin_hash, secret):
         return "pin"
     if (
-        volunteer.setup_code_hash
-        and volunteer.setup_code_expires_at is not None
-        and now < volunteer.setup_code_expires_at
-        and check_password_hash(volunteer.setup_code_hash, secret)
+        household.setup_code_hash
+        and household.setup_code_expires_at is not None
+        and now < household.setup_code_expires_at
+        and check_password_hash(household.setup_code_hash, secret)
     ):
         return "code"
-    if not volunteer.pin_hash:
+    if not household.pin_hash:
         check_password_hash(_DUMMY_HASH, secret)
     return None
 
@@ -112,6 +126,11 @@ def count_failure(phone: str, now: datetime) -> None:
         )
 
 
+def forget_number(phone: str) -> None:
+    """Delete a number's throttle row (when the number itself is deleted)."""
+    db.session.execute(delete(PinThrottle).where(PinThrottle.key == _throttle_key(phone)))
+
+
 def _clear_failures(phone: str, now: datetime) -> None:
     """Forget a number's failures after a right PIN (only if there are any)."""
     row = db.session.get(PinThrottle, _throttle_key(phone))
@@ -120,57 +139,84 @@ def _clear_failures(phone: str, now: datetime) -> None:
         row.failures, row.locked_until, row.updated_at = 0, None, now
 
 
-def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunteer, bool]:
-    """The volunteer whose number and PIN (or one-time code) these are: (volunteer, used_code).
+def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Household, bool]:
+    """The household whose number and PIN (or one-time code) these are: (household, used_code).
 
     Unknown number, wrong PIN, expired code and "no PIN yet" all raise the same
     IdentityError("mismatch"), counted by ``count_failure``; five in a row lock the number
     ("locked", 429) for everyone, even for the right PIN. Using a one-time code clears the
-    old PIN: the volunteer must choose a new one.
+    old PIN and signs out every device of the household: the holder must choose a new PIN.
 
     The secret is checked (slow by design) before anything is written and outside SQLite's
     write lock; in a ``@reads_first`` view the writing begins only after it.
     """
     secret = rules.normalize_secret(raw_secret)
     rules.validate_attempt_allowed(_locked_until(phone), now)
-    volunteer = find_by_phone(phone)
+    household = household_by_phone(phone)
     with without_write_lock():
-        how = _secret_matches(volunteer, secret, now)
+        how = _secret_matches(household, secret, now)
     if how is None:
         count_failure(phone, now)
         raise IdentityError("mismatch")
     rules.validate_attempt_allowed(_locked_until(phone), now)
-    assert volunteer is not None
+    assert household is not None
     _clear_failures(phone, now)
     if how == "code":
         begin_writing()
-        volunteer.setup_code_hash = None
-        volunteer.setup_code_expires_at = None
-        volunteer.pin_hash = None
-        volunteer.pin_set_at = None
+        household.setup_code_hash = None
+        household.setup_code_expires_at = None
+        household.pin_hash = None
+        household.pin_set_at = None
+        sign_out_devices(household, now=now)
         audit.record(
             "volunteer.setup_code_used",
             now=now,
-            volunteer_id=volunteer.id,
-            actor_volunteer_id=volunteer.id,
+            volunteer_id=live_members(household)[0].id,
+            actor_volunteer_id=live_members(household)[0].id,
         )
     db.session.flush()
-    return volunteer, how == "code"
+    return household, how == "code"
 
 
 def sign_in_or_register(
-    *, name: str, phone: str, pin: str, consent: bool, now: datetime, consent_version: str
-) -> tuple[Volunteer, bool]:
-    """For a new device: a known number must prove its PIN; a new one registers with name,
-    consent and a new PIN. Returns (volunteer, used_code).
+    *,
+    name: str,
+    phone: str,
+    pin: str,
+    consent: bool,
+    now: datetime,
+    consent_version: str,
+    minor: bool = False,
+    unit_id: int | None = None,
+) -> Identified:
+    """For a new device: a known number proves its PIN; a new number registers.
 
-    Everything is checked (and the new PIN hashed) before the first write. Two first scans
-    of the same new number at once: the unique number decides, and the loser is the
-    winner only with the winner's PIN (not counted as a failure: it is one guess in a
+    - Known number: after the PIN, ``name`` picks the household's person of that name, or
+      adds a new person to the household (the PIN holder registers a child or a partner on
+      their phone; consent needed). Without a name, a household of one is that person; a
+      household of several says nobody (the page asks who).
+    - New number: name, consent and a new PIN register the household and its first person.
+
+    ``minor``: the person is under 14 and the consent given is their guardian's.
+    ``unit_id``: the station through which the person registers (the activity scanned).
+    Everything is checked (and a new PIN hashed) before the first write. Two first scans of
+    one new number at once: the unique number decides, and the loser joins the winner's
+    household only with the winner's PIN (not counted as a failure: it is one guess in a
     race that lasts milliseconds).
     """
-    if find_by_phone(phone) is not None:
-        return authenticate(phone, pin, now=now)
+    household = household_by_phone(phone)
+    if household is not None:
+        household, used_code = authenticate(phone, pin, now=now)
+        volunteer, added = _person(
+            household,
+            name,
+            consent=consent,
+            minor=minor,
+            now=now,
+            consent_version=consent_version,
+            unit_id=unit_id,
+        )
+        return Identified(household, volunteer, used_code=used_code, added=added)
     if not consent:
         raise VolunteerError("consent_required")
     if not name:
@@ -179,54 +225,93 @@ def sign_in_or_register(
     with without_write_lock():
         pin_hash = generate_password_hash(new_pin)
     begin_writing()
-    volunteer = Volunteer(
-        name=name,
-        phone=phone,
+    household = create_household(phone, now=now, pin_hash=pin_hash)
+    if household.pin_hash != pin_hash and _secret_matches(household, new_pin, now) != "pin":
+        raise IdentityError("mismatch")
+    volunteer = add_member(
+        household,
+        name,
+        now=now,
         consent_version=consent_version,
-        consented_at=now,
-        pin_hash=pin_hash,
-        pin_set_at=now,
+        is_minor=minor,
+        registered_unit_id=unit_id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(volunteer)
-    except IntegrityError:
-        winner = find_by_phone(phone)
-        if winner is None or _secret_matches(winner, new_pin, now) != "pin":
-            raise IdentityError("mismatch") from None
-        return winner, False
-    return volunteer, False
+    return Identified(household, volunteer)
 
 
-def verify_own_pin(volunteer: Volunteer, raw_pin: str | None, *, now: datetime) -> None:
-    """Check the PIN a signed-in volunteer typed to confirm a change (new PIN, deletion).
+def _person(
+    household: Household,
+    name: str,
+    *,
+    consent: bool,
+    minor: bool,
+    now: datetime,
+    consent_version: str,
+    unit_id: int | None,
+) -> tuple[Volunteer | None, bool]:
+    """The household's person a signed-in phone named: (person or None, added just now)."""
+    if not name:
+        members = live_members(household)
+        return (members[0] if len(members) == 1 else None), False
+    existing = member_named(household, name)
+    if existing is not None:
+        return existing, False
+    if not consent:
+        raise VolunteerError("consent_required")
+    begin_writing()
+    volunteer = add_member(
+        household,
+        name,
+        now=now,
+        consent_version=consent_version,
+        is_minor=minor,
+        registered_unit_id=unit_id,
+    )
+    return volunteer, True
+
+
+def verify_own_pin(household: Household, raw_pin: str | None, *, now: datetime) -> None:
+    """Check the PIN a signed-in phone typed to confirm a change (new PIN, deletion).
 
     Counted on the same throttle as signing in, so a remembered device is no way around the
     lockout. IdentityError("current_pin_wrong") or ("locked").
     """
-    rules.validate_attempt_allowed(_locked_until(volunteer.phone), now)
+    rules.validate_attempt_allowed(_locked_until(household.phone), now)
     with without_write_lock():
-        matches = bool(volunteer.pin_hash) and check_password_hash(
-            volunteer.pin_hash, raw_pin or ""
+        matches = bool(household.pin_hash) and check_password_hash(
+            household.pin_hash, raw_pin or ""
         )
     if not matches:
-        count_failure(volunteer.phone, now)
+        count_failure(household.phone, now)
         raise IdentityError("current_pin_wrong", status=400)
-    _clear_failures(volunteer.phone, now)
+    _clear_failures(household.phone, now)
 
 
 def set_pin(
-    volunteer: Volunteer, *, new_pin: str, confirm: str, current_pin: str | None, now: datetime
+    volunteer: Volunteer,
+    *,
+    new_pin: str,
+    confirm: str,
+    current_pin: str | None,
+    now: datetime,
+    keep_device: Device | None = None,
 ) -> None:
-    """Choose or change the PIN; changing an existing one needs the current PIN."""
+    """Choose or change the phone's PIN; changing an existing one needs the current PIN.
+
+    Every other device of the household is signed out (a PIN changed because a phone was
+    lost must shut that phone out); ``keep_device``, the one making the change, stays.
+    """
+    household = volunteer.household
+    assert household is not None
     pin = rules.validate_new_pin(new_pin, confirm)
     with without_write_lock():
         pin_hash = generate_password_hash(pin)
-    if volunteer.pin_hash:
-        verify_own_pin(volunteer, current_pin, now=now)
+    if household.pin_hash:
+        verify_own_pin(household, current_pin, now=now)
     begin_writing()
-    volunteer.pin_hash = pin_hash
-    volunteer.pin_set_at = now
+    household.pin_hash = pin_hash
+    household.pin_set_at = now
+    sign_out_devices(household, now=now, keep=keep_device)
     audit.record(
         "volunteer.pin_set", now=now, volunteer_id=volunteer.id, actor_volunteer_id=volunteer.id
     )
@@ -234,14 +319,17 @@ def set_pin(
 
 
 def issue_setup_code(volunteer: Volunteer, *, organizer_id: int, now: datetime) -> str:
-    """Make an 8-digit one-time code for a volunteer standing in front of an organizer.
+    """Make an 8-digit one-time code for the phone of a volunteer standing in front of an
+    organizer.
 
     Valid for 30 minutes, usable once, stored only as a hash; audit-logged with the
     organizer's id and shown on the volunteer's own page.
     """
+    household = volunteer.household
+    assert household is not None
     code = "".join(secrets.choice("0123456789") for _ in range(rules.SETUP_CODE_LENGTH))
-    volunteer.setup_code_hash = generate_password_hash(code)
-    volunteer.setup_code_expires_at = now + rules.SETUP_CODE_VALIDITY
+    household.setup_code_hash = generate_password_hash(code)
+    household.setup_code_expires_at = now + rules.SETUP_CODE_VALIDITY
     audit.record(
         "volunteer.setup_code_issued",
         now=now,
@@ -252,21 +340,45 @@ def issue_setup_code(volunteer: Volunteer, *, organizer_id: int, now: datetime) 
     return code
 
 
+def _household_devices(household: Household):
+    return select(Device).where(
+        Device.volunteer_id.in_(select(Volunteer.id).where(Volunteer.household_id == household.id))
+    )
+
+
 def devices_of(volunteer: Volunteer) -> list[Device]:
-    """The volunteer's remembered devices, newest first, signed-out ones included."""
+    """The remembered devices of the volunteer's phone, newest first, signed-out ones too."""
+    if volunteer.household is None:
+        return []
     return list(
         db.session.scalars(
-            select(Device)
-            .where(Device.volunteer_id == volunteer.id)
-            .order_by(Device.revoked_at.is_not(None), Device.created_at.desc(), Device.id.desc())
+            _household_devices(volunteer.household).order_by(
+                Device.revoked_at.is_not(None), Device.created_at.desc(), Device.id.desc()
+            )
         )
     )
 
 
+def sign_out_devices(household: Household, *, now: datetime, keep: Device | None = None) -> int:
+    """Sign out every device of the household but ``keep``; returns how many."""
+    devices = [
+        d
+        for d in db.session.scalars(
+            _household_devices(household).where(Device.revoked_at.is_(None))
+        )
+        if keep is None or d.id != keep.id
+    ]
+    for device in devices:
+        device.revoked_at = now
+    return len(devices)
+
+
 def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Device | None:
-    """Sign one of the volunteer's own devices out; None if it is not theirs."""
+    """Sign one of the phone's own devices out; None if it is not one of them."""
+    if volunteer.household is None:
+        return None
     device = db.session.scalar(
-        select(Device).where(Device.id == device_id, Device.volunteer_id == volunteer.id)
+        _household_devices(volunteer.household).where(Device.id == device_id)
     )
     if device is None:
         return None
@@ -281,6 +393,41 @@ def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Dev
         )
         db.session.flush()
     return device
+
+
+def switch_person(device: Device, volunteer_id: int) -> Volunteer | None:
+    """Make the device show another person of its household; None if not one of them."""
+    household = device.volunteer.household
+    if household is None:
+        return None
+    person = next((m for m in live_members(household) if m.id == volunteer_id), None)
+    if person is not None:
+        device.volunteer = person
+        db.session.flush()
+    return person
+
+
+def add_person(
+    device: Device, *, name: str, minor: bool, consent: bool, now: datetime, consent_version: str
+) -> Volunteer:
+    """Add a person to the household of a signed-in phone (VolunteerError on a bad name,
+    no consent, or a name the household already has)."""
+    household = device.volunteer.household
+    assert household is not None
+    name = rules.normalize_name(name)
+    if not consent:
+        raise VolunteerError("consent_required")
+    if member_named(household, name) is not None:
+        raise VolunteerError("name_taken", status=409)
+    person = add_member(household, name, now=now, consent_version=consent_version, is_minor=minor)
+    audit.record(
+        "volunteer.member_added",
+        now=now,
+        volunteer_id=person.id,
+        actor_volunteer_id=device.volunteer_id,
+    )
+    db.session.flush()
+    return person
 
 
 # --- identifying a phone: the scan page, the API's self-scan, sign-in, registration ----
@@ -299,23 +446,30 @@ class DeviceError(DomainError):
 
 @dataclass(frozen=True)
 class Credentials:
-    """What a new device typed: number and PIN, and for a new number a name and consent."""
+    """What a new device typed: number and PIN; a name and consent to register someone."""
 
     phone: str
     pin: str
     name: str = ""
     consent: bool = False
+    #: The person registered is under 14 (the consent is their guardian's).
+    minor: bool = False
 
 
 @dataclass(frozen=True)
 class Identified:
-    """Who this phone is, and what identifying it made."""
+    """Who holds this phone, for whom it acts, and what identifying it made."""
 
-    volunteer: Volunteer
+    household: Household
+    #: The person the phone acts for; None when a household of several signed in without
+    #: saying who (the page asks).
+    volunteer: Volunteer | None
     #: The device remembered just now; its key goes into the cookie or the API's answer.
     new_device: Device | None = None
-    #: A one-time code was used: the volunteer must choose a new PIN next.
+    #: A one-time code was used: the holder must choose a new PIN next.
     used_code: bool = False
+    #: A new person was added to a known household just now.
+    added: bool = False
 
 
 def identify(
@@ -328,15 +482,16 @@ def identify(
     remember: bool = False,
     user_agent: str = "",
     register: bool = True,
+    unit_id: int | None = None,
 ) -> Identified:
-    """The volunteer of a remembered device, or of the number and PIN a new device typed.
+    """The household of a remembered device, or of the number and PIN a new device typed.
 
-    ``known`` is the device's volunteer when the caller has loaded it already (the scan
-    page loads it with the activity, in one query); else ``device_key`` names the device,
-    and one that names no live device is DeviceError("device_unknown"). Without either,
-    ``credentials`` are checked by ``sign_in_or_register`` (or, with ``register=False``,
-    by ``authenticate`` alone), and with ``remember`` the new device is remembered. Ends
-    with the writing begun (``transactions.begin_writing``).
+    ``known`` is the device's person when the caller has loaded them already (the scan page
+    loads them with the activity, in one query); else ``device_key`` names the device, and
+    one that names no live device is DeviceError("device_unknown"). Without either,
+    ``credentials`` are checked by ``sign_in_or_register`` (or, with ``register=False``, by
+    ``authenticate`` alone), and with ``remember`` the new device is remembered, showing the
+    person named (or the household's first). Ends with the writing begun.
     """
     if known is None and device_key is not None:
         known = volunteer_for_device(device_key) if device_key else None
@@ -344,20 +499,29 @@ def identify(
             raise DeviceError("device_unknown")
     if known is not None:
         begin_writing()
-        return Identified(known)
+        assert known.household is not None
+        return Identified(known.household, known)
     assert credentials is not None
     phone = rules.normalize_phone(credentials.phone)
+    name = rules.normalize_name(credentials.name) if credentials.name.strip() else ""
     if register:
-        volunteer, used_code = sign_in_or_register(
-            name=rules.normalize_name(credentials.name) if credentials.name.strip() else "",
+        who = sign_in_or_register(
+            name=name,
             phone=phone,
             pin=credentials.pin,
             consent=credentials.consent,
+            minor=credentials.minor,
             now=now,
             consent_version=consent_version,
+            unit_id=unit_id,
         )
     else:
-        volunteer, used_code = authenticate(phone, credentials.pin, now=now)
+        household, used_code = authenticate(phone, credentials.pin, now=now)
+        members = live_members(household)
+        who = Identified(household, members[0] if len(members) == 1 else None, used_code=used_code)
     begin_writing()
-    device = remember_device(volunteer, user_agent=user_agent, now=now) if remember else None
-    return Identified(volunteer, device, used_code)
+    if not remember:
+        return who
+    shown = who.volunteer or live_members(who.household)[0]
+    device = remember_device(shown, user_agent=user_agent, now=now)
+    return Identified(who.household, who.volunteer, device, who.used_code, who.added)

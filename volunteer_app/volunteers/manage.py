@@ -17,7 +17,7 @@ from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
 from volunteer_app.volunteers import bp, identity, records, stars
 from volunteer_app.volunteers.forms import FindVolunteerForm, StarPresetForm
-from volunteer_app.volunteers.models import Volunteer
+from volunteer_app.volunteers.models import Household, Volunteer
 from volunteer_app.volunteers.rules import normalize_phone
 
 
@@ -29,7 +29,11 @@ def served_volunteer_or_none(user, phone: str) -> Volunteer | None:
         .where(Activity.unit_id.in_(visible_unit_ids(user)))
     )
     return db.session.scalar(
-        select(Volunteer).where(Volunteer.phone == phone, Volunteer.id.in_(served))
+        select(Volunteer)
+        .join(Volunteer.household)
+        .where(Household.phone == phone, Volunteer.id.in_(served))
+        .order_by(Volunteer.id)
+        .limit(1)
     )
 
 

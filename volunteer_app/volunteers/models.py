@@ -1,53 +1,105 @@
-"""Volunteers and the devices that remember them."""
+"""Volunteers, the households (phones) they use, the devices that remember them, certificates."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 
 
-class Volunteer(db.Model):
-    """A person who serves; identified by a mainland mobile number."""
+class Household(db.Model):
+    """A mobile number and the volunteers who use it: one person, a parent and two children,
+    an elderly couple. A phone is a contact, not a person.
 
-    __tablename__ = "volunteers"
+    Whoever holds the phone proves it with the household's PIN (or a one-time code) and then
+    manages its people and checks them in; each person keeps their own name, hours, star
+    level and certificates.
+    """
+
+    __tablename__ = "households"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
     #: 11-digit mainland mobile number; personal data, shown masked to others.
     phone: Mapped[str] = mapped_column(String(11), unique=True)
-    #: Version of the consent text accepted, and when (PIPL).
-    consent_version: Mapped[str] = mapped_column(String(20))
-    consented_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Hash of the volunteer's 4–6 digit PIN; None for people registered by an organizer or
-    #: by the demo seed, who must get a one-time code in person before any new device can
-    #: claim the number (see docs/security.md).
+    #: Hash of the phone's 4–6 digit PIN; None for people registered by an organizer or by
+    #: the demo seed, who must get a one-time code before any new device can claim the number
+    #: (see docs/security.md).
     pin_hash: Mapped[str | None] = mapped_column(String(256))
     pin_set_at: Mapped[datetime | None]
     #: Hash of a one-time code an organizer handed over in person (PIN reset or first PIN).
     setup_code_hash: Mapped[str | None] = mapped_column(String(256))
     setup_code_expires_at: Mapped[datetime | None]
-    #: Set when the volunteer deleted their account: name and phone are then placeholders
-    #: (see volunteers.privacy), the records stay so station totals remain right.
+
+    members: Mapped[list[Volunteer]] = relationship(
+        back_populates="household", order_by="Volunteer.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Household {self.id}>"
+
+
+class Volunteer(db.Model):
+    """A person who serves: their own name, hours, star level and certificates.
+
+    Reached on a phone through their household (its number and PIN); several people may
+    share one household. A person's name is unique within their household.
+    """
+
+    __tablename__ = "volunteers"
+    __table_args__ = (UniqueConstraint("household_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The phone this person uses; None once the person deleted their account.
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    #: Version of the consent text accepted, and when (PIPL); for a minor, the guardian's.
+    consent_version: Mapped[str] = mapped_column(String(20))
+    consented_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Under 14: PIPL asks for a guardian's consent, given when the child was registered.
+    is_minor: Mapped[bool] = mapped_column(default=False, server_default=false())
+    guardian_consented_at: Mapped[datetime | None]
+    #: The unit through which, or by whose organizer, the person was registered (the
+    #: activity's station at a first scan or a walk-in; None for registration on /me).
+    registered_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    #: The organizer who registered the person on their behalf (a walk-in), if any.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Set when the person deleted their account: the name is then a placeholder and the
+    #: household gone (see volunteers.privacy); the records stay so station totals remain.
     deleted_at: Mapped[datetime | None]
 
+    household: Mapped[Household | None] = relationship(back_populates="members", lazy="joined")
     devices: Mapped[list[Device]] = relationship(back_populates="volunteer")
+
+    @hybrid_property
+    def phone(self) -> str:
+        """The household's number ("" once the person deleted their account)."""
+        return self.household.phone if self.household is not None else ""
+
+    @phone.inplace.expression
+    @classmethod
+    def _phone_expression(cls):
+        """In SQL, the household's number (a correlated subquery; join where it matters)."""
+        return select(Household.phone).where(Household.id == cls.household_id).scalar_subquery()
 
     def __repr__(self) -> str:
         return f"<Volunteer {self.id}>"
 
 
 class Device(db.Model):
-    """A browser that remembers a volunteer through a long-lived signed cookie.
+    """A browser that remembers a household through a long-lived signed cookie.
 
-    The cookie carries the device's random key, never the volunteer's id alone, so a
-    device can be listed and signed out without touching the others.
+    The cookie carries the device's random key, never a volunteer's id, so a device can be
+    listed and signed out without touching the others. ``volunteer_id`` is the household
+    member the device shows now (my page, the default for a check-in); whoever holds the
+    phone switches between its members.
     """
 
     __tablename__ = "devices"

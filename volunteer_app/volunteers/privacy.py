@@ -26,11 +26,10 @@ from volunteer_app.transactions import begin_writing
 from volunteer_app.volunteers import certificates, identity, records
 from volunteer_app.volunteers.models import Certificate, Device, Volunteer
 from volunteer_app.volunteers.rules import IdentityError
+from volunteer_app.volunteers.services import live_members
 
 #: What a deleted volunteer's name becomes (stored data; shown as is in every language).
 DELETED_NAME = "已注销志愿者"
-#: Deleted volunteers' phone column: this prefix + the id, unique and never a valid number.
-DELETED_PHONE_PREFIX = "d"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -51,7 +50,12 @@ def export(volunteer: Volunteer) -> dict[str, Any]:
             "registered_at": _iso(volunteer.created_at),
             "consent_version": volunteer.consent_version,
             "consented_at": _iso(volunteer.consented_at),
-            "pin_set_at": _iso(volunteer.pin_set_at),
+            "under_14": volunteer.is_minor,
+            "guardian_consented_at": _iso(volunteer.guardian_consented_at),
+            "pin_set_at": _iso(volunteer.household.pin_set_at) if volunteer.household else None,
+            "people_on_this_phone": [m.name for m in live_members(volunteer.household)]
+            if volunteer.household
+            else [],
         },
         "service_records": [record_row(r) for r in history],
         "sign_ups": [
@@ -163,9 +167,11 @@ def delete_account(
     """
     if not confirmed:
         raise PrivacyError("confirm_required")
-    if volunteer.pin_hash:
+    household = volunteer.household
+    assert household is not None
+    if household.pin_hash:
         try:
-            identity.verify_own_pin(volunteer, pin, now=now)
+            identity.verify_own_pin(household, pin, now=now)
         except IdentityError as error:
             if error.code != "current_pin_wrong":
                 raise
@@ -174,12 +180,34 @@ def delete_account(
     confirmed = sum(
         r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
     )
+    others = [m for m in live_members(household) if m.id != volunteer.id]
+    if others:
+        # The phone stays with its other people; its devices show one of them instead.
+        db.session.execute(
+            update(Device)
+            .where(Device.volunteer_id == volunteer.id)
+            .values(volunteer_id=others[0].id)
+        )
+    else:
+        db.session.execute(
+            delete(Device).where(
+                Device.volunteer_id.in_(
+                    select(Volunteer.id).where(Volunteer.household_id == household.id)
+                )
+            )
+        )
     volunteer.name = DELETED_NAME
-    volunteer.phone = f"{DELETED_PHONE_PREFIX}{volunteer.id}"[:11]
-    volunteer.pin_hash = volunteer.pin_set_at = None
-    volunteer.setup_code_hash = volunteer.setup_code_expires_at = None
+    volunteer.household = None
     volunteer.deleted_at = now
-    db.session.execute(delete(Device).where(Device.volunteer_id == volunteer.id))
+    if not others:
+        identity.forget_number(household.phone)
+        db.session.flush()
+        db.session.execute(
+            update(Volunteer)
+            .where(Volunteer.household_id == household.id)
+            .values(household_id=None)
+        )
+        db.session.delete(household)
     db.session.execute(
         update(Signup)
         .where(Signup.volunteer_id == volunteer.id, Signup.cancelled_at.is_(None))

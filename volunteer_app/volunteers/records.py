@@ -69,9 +69,11 @@ def set_star_preset(preset: str, *, user_id: int, now: datetime) -> None:
     settings.put(STAR_PRESET_KEY, preset, user_id=user_id, now=now, field="preset")
 
 
-def security_events(volunteer_id: int) -> list:
-    """Audit entries about the volunteer's identity (codes, PIN, devices), newest first."""
-    entries = [e for e in audit.for_volunteer(volunteer_id) if e.action.startswith("volunteer.")]
+def security_events(volunteer: Volunteer) -> list:
+    """Audit entries about the identity of the volunteer's phone (codes, PIN, devices, people
+    added), for every person of the household, newest first."""
+    ids = [m.id for m in volunteer.household.members] if volunteer.household else [volunteer.id]
+    entries = [e for e in audit.for_volunteers(ids) if e.action.startswith("volunteer.")]
     return list(reversed(entries))
 
 

@@ -24,6 +24,7 @@ from volunteer_app.auth.scoping import own_certificate_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
+from volunteer_app.forms import ActionForm
 from volunteer_app.links import public_url, safe_next
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.transactions import reads_first
@@ -32,6 +33,7 @@ from volunteer_app.volunteers.cards import issue_card
 from volunteer_app.volunteers.forms import (
     CertificateForm,
     DeleteAccountForm,
+    MemberForm,
     PinForm,
     RegisterForm,
     SignInForm,
@@ -39,6 +41,7 @@ from volunteer_app.volunteers.forms import (
 from volunteer_app.volunteers.identity import Credentials
 from volunteer_app.volunteers.models import Certificate
 from volunteer_app.volunteers.rules import describe_user_agent
+from volunteer_app.volunteers.services import live_members
 from volunteer_app.volunteers.session import (
     clear_device_cookie,
     set_device_cookie,
@@ -69,7 +72,9 @@ def me():
             level=records.star_level(volunteer, totals),
             devices=identity.devices_of(volunteer),
             this_device=g.device,
-            events=records.security_events(volunteer.id)[:10],
+            members=live_members(volunteer.household),
+            member_form=MemberForm(formdata=None),
+            events=records.security_events(volunteer)[:10],
             certificates=certificates.own_certificates(volunteer.id),
             corrections=volunteer_corrections,
             open_correction_ids={
@@ -102,15 +107,17 @@ def sign_in():
     except DomainError as error:
         form.form_errors.append(error.message)
         return render_template("volunteers/sign_in.html", form=form), error.status
-    volunteer, device = who.volunteer, who.new_device
-    if who.used_code or volunteer.pin_hash is None:
+    if who.used_code or who.household.pin_hash is None:
         flash(_("Welcome. Please choose your new PIN now."), "info")
         target = url_for("volunteers.pin")
+    elif who.volunteer is None:
+        flash(_("Several volunteers use this phone. Choose who you are."), "info")
+        target = url_for("volunteers.me") + "#people"
     else:
         flash(_("You are signed in on this device."), "success")
         target = safe_next(request.args.get("next")) or url_for("volunteers.me")
     response = redirect(target)
-    set_device_cookie(response, device.key)
+    set_device_cookie(response, who.new_device.key)
     return response
 
 
@@ -129,6 +136,7 @@ def pin():
                 confirm=form.confirm.data,
                 current_pin=form.current_pin.data,
                 now=utcnow(),
+                keep_device=g.device,
             )
         except DomainError as error:
             form.form_errors.append(error.message)
@@ -155,6 +163,44 @@ def sign_out_device(device_id: int):
         return response
     flash(_("The device has been signed out."), "success")
     return redirect(url_for("volunteers.me") + "#devices")
+
+
+@bp.post("/me/people/<int:volunteer_id>")
+@volunteer_required
+def switch_person(volunteer_id: int):
+    """Show another person of this phone on this device (my page, the default check-in)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    person = identity.switch_person(g.device, volunteer_id)
+    if person is None:
+        abort(404)
+    flash(_("This phone now shows %(name)s.", name=person.name), "success")
+    return redirect(url_for("volunteers.me"))
+
+
+@bp.post("/me/people")
+@volunteer_required
+def add_person():
+    """Add a family member to this phone: their own name, hours and certificates."""
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            person = identity.add_person(
+                g.device,
+                name=form.name.data,
+                minor=bool(form.minor.data),
+                consent=bool(form.consent.data),
+                now=utcnow(),
+                consent_version=current_app.config["CONSENT_VERSION"],
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("%(name)s was added to this phone.", name=person.name), "success")
+            return redirect(url_for("volunteers.me") + "#people")
+    for message in form.form_errors or [e for errors in form.errors.values() for e in errors]:
+        flash(message, "error")
+    return redirect(url_for("volunteers.me") + "#people")
 
 
 @bp.get("/me/card")
@@ -319,7 +365,7 @@ def register():
     except DomainError as error:
         form.form_errors.append(error.message)
         return render_template("volunteers/register.html", form=form), error.status
-    if who.volunteer.pin_hash is None:
+    if who.household.pin_hash is None:
         target = url_for("volunteers.pin")
     response = redirect(target)
     set_device_cookie(response, who.new_device.key)

@@ -26,6 +26,7 @@ class VolunteerError(DomainError):
         "name_too_long": _l("The name is too long (at most 50 characters)."),
         "name_invalid": _l("The name contains characters that are not allowed."),
         "consent_required": _l("Please agree to your service record being kept."),
+        "name_taken": _l("This phone already has a volunteer of this name."),
     }
 
 

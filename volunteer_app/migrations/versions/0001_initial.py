@@ -84,22 +84,55 @@ def upgrade():
     )
     op.create_index(op.f("ix_users_unit_id"), "users", ["unit_id"], unique=False)
 
-    # Volunteers, identified by a mobile number; PIN and setup code sign them in.
+    # A mobile number and the people who use it; the PIN belongs to the phone.
     op.create_table(
-        "volunteers",
+        "households",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("phone", sa.String(length=11), nullable=False),
-        sa.Column("consent_version", sa.String(length=20), nullable=False),
-        sa.Column("consented_at", sa.DateTime(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("pin_hash", sa.String(length=256), nullable=True),
         sa.Column("pin_set_at", sa.DateTime(), nullable=True),
         sa.Column("setup_code_hash", sa.String(length=256), nullable=True),
         sa.Column("setup_code_expires_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
+        sa.UniqueConstraint("phone", name=op.f("uq_households_phone")),
+    )
+
+    # Volunteers: each person with their own name and records, reached through a household.
+    op.create_table(
+        "volunteers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("consent_version", sa.String(length=20), nullable=False),
+        sa.Column("consented_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("is_minor", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("guardian_consented_at", sa.DateTime(), nullable=True),
+        sa.Column("registered_unit_id", sa.Integer(), nullable=True),
+        sa.Column("registered_by_id", sa.Integer(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["households.id"], name=op.f("fk_volunteers_household_id_households")
+        ),
+        sa.ForeignKeyConstraint(
+            ["registered_by_id"], ["users.id"], name=op.f("fk_volunteers_registered_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["registered_unit_id"],
+            ["units.id"],
+            name=op.f("fk_volunteers_registered_unit_id_units"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteers")),
-        sa.UniqueConstraint("phone", name=op.f("uq_volunteers_phone")),
+        sa.UniqueConstraint(
+            "household_id", "name", name=op.f("uq_volunteers_household_id_name")
+        ),
+    )
+    op.create_index(
+        op.f("ix_volunteers_household_id"), "volunteers", ["household_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_volunteers_registered_unit_id"), "volunteers", ["registered_unit_id"], unique=False
     )
     # New volunteers of a report period: those registered in it.
     op.create_index("ix_volunteers_report_created", "volunteers", ["created_at"], unique=False)
@@ -262,6 +295,7 @@ def upgrade():
         ),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("needs_review", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("self_made", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.CheckConstraint("minutes >= 0", name=op.f("ck_checkins_minutes_not_negative")),
         sa.ForeignKeyConstraint(
             ["activity_id"], ["activities.id"], name=op.f("fk_checkins_activity_id_activities")
@@ -468,6 +502,7 @@ def downgrade():
         "api_tokens",
         "devices",
         "volunteers",
+        "households",
         "users",
         "categories",
         "units",
