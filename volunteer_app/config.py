@@ -94,12 +94,17 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: An organizer's sign-in ends on the server after this many hours, or, with "keep me
+    #: signed in", after this many days (auth/sessions.py); the remember cookie lasts as long.
+    ORGANIZER_SESSION_HOURS = _env_int("ORGANIZER_SESSION_HOURS", 12)
+    ORGANIZER_REMEMBER_DAYS = _env_int("ORGANIZER_REMEMBER_DAYS", 14)
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-    #: Failed sign-ins per username before a temporary lockout.
+    #: Failed sign-ins per username before a temporary lockout, counted in the database
+    #: (auth/lockout.py) whatever RATELIMIT_ENABLED says.
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
     #: Largest request body accepted (413 above it). Nothing here uploads files; an API call
     #: or a form is a few kilobytes.

@@ -218,3 +218,17 @@ def without_write_lock(session=None):
             raise RuntimeError("without_write_lock() with unsaved changes")
         session.commit()
     yield
+
+
+def write_aside(statement) -> None:
+    """Run one small write that need not wait for the request's outcome (a "last seen" time).
+
+    In a transaction of its own, so a reading request takes no write lock for the rest of
+    its work; in the request's own transaction when it holds SQLite's write lock already
+    (a side transaction would wait for it), where it commits with the request.
+    """
+    if db.engine.dialect.name == "sqlite" and _holds_write_lock():
+        db.session.execute(statement)
+        return
+    with side_transaction(write=True) as connection:
+        connection.execute(statement)

@@ -78,3 +78,27 @@ class ActiveForm(FlaskForm):
     """Disable or enable an account (the button pressed gives the value)."""
 
     active = StringField(validators=[DataRequired(), AnyOf(["0", "1"])])
+
+
+class OwnPasswordForm(FlaskForm):
+    """An organizer's own new password; the current one proves it is them."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Please enter a password.")),
+            Length(min=8, max=200, message=_l("The password must have at least 8 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(_l("Please enter the new password once more.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Change password"))

@@ -1,4 +1,4 @@
-"""Organizer accounts and roles."""
+"""Organizer accounts and roles, their sessions, and the sign-in lockout."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,7 +24,12 @@ class Role(enum.StrEnum):
 
 
 class User(UserMixin, db.Model):
-    """An organizer account (volunteers have no password; see volunteers.models)."""
+    """An organizer account (volunteers have no password; see volunteers.models).
+
+    Flask-Login knows a signed-in organizer by the key of their session (``UserSession``),
+    never by the account's id: ``auth.sessions`` sets ``session_key`` and ``session_id`` on
+    the instance it signs in or loads.
+    """
 
     __tablename__ = "users"
 
@@ -37,8 +42,26 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The password was chosen by the level above (a new account, a reset): the organizer
+    #: must choose their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship()
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        """The same account (UserMixin would compare session keys)."""
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def get_id(self) -> str:
+        """The key of the session this instance was signed in or loaded through."""
+        key = getattr(self, "session_key", None)
+        if not key:
+            raise RuntimeError("sign organizers in through auth.services.sign_in")
+        return key
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password."""
@@ -50,3 +73,45 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """One sign-in of an organizer in one browser; the session and "remember me" cookies
+    carry its key. Signing out, a new password and disabling the account revoke it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the key. Keys are 256-bit random, so a fast hash is enough (as for API
+    #: tokens); the database never holds a key a cookie could carry.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Signed in with "keep me signed in" (the longer lifetime).
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Updated at most every few minutes (``auth.sessions.TOUCH_INTERVAL``), not per request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The session ends here whatever the cookie says.
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins for one username, known or not (temporary lockout).
+
+    Keyed by an HMAC of the lower-cased username, so unknown usernames are locked exactly
+    like real ones and the usernames strangers typed are not stored.
+    """
+
+    __tablename__ = "login_throttles"
+
+    #: hex HMAC-SHA256 of the lower-cased username, keyed with SECRET_KEY.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Failures counted since ``window_started_at``.
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""Organizer account services."""
+"""Organizer account services: signing in and out, passwords, accounts of the level below."""
 
 from __future__ import annotations
 
@@ -6,14 +6,21 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from volunteer_app.audit import services as audit
-from volunteer_app.auth import rules
+from volunteer_app.auth import lockout, rules, sessions
 from volunteer_app.auth.models import Role, User
+from volunteer_app.auth.rules import LoginError, PasswordError
 from volunteer_app.auth.scoping import scoped_accounts, visible_unit_ids
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.transactions import begin_writing
+
+#: Checked when the username is unknown or the account disabled, so every sign-in costs
+#: exactly one password hash and its time does not tell which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-password")
 
 #: The unit level each role manages.
 ROLE_LEVEL = {
@@ -40,11 +47,69 @@ def find_user(username: str) -> User | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active account for these credentials, or None (same answer for any failure)."""
-    user = find_user(username.strip())
-    if user is None or not user.is_active or not user.check_password(password):
-        return None
+    """The active account for these credentials, or None (same answer for any failure).
+
+    Exactly one password hash is checked whatever the case (a dummy one for an unknown
+    username or a disabled account): the answer takes the same time.
+    """
+    found = find_user(username.strip())
+    user = found if found is not None and found.is_active else None
+    matches = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    return user if matches else None
+
+
+def sign_in(
+    username: str, password: str, *, remember: bool, user_agent: str, now: datetime
+) -> User:
+    """The sign-in decision: refuse a locked username, check the password once, count a
+    failure aside (it outlives the refused request) or forget the failures and open a new
+    session. LoginError("mismatch") for any wrong credentials, ("locked", 429) when locked.
+
+    For a ``@reads_first`` view: everything slow is read and hashed before the writing.
+    """
+    throttle = lockout.current(username)
+    rules.validate_login_allowed(lockout.locked_until(throttle), now)
+    user = authenticate(username, password)
+    if user is None:
+        lockout.count_failure(username, now)
+        raise LoginError("mismatch")
+    begin_writing()
+    lockout.clear(throttle, now)
+    sessions.forget_ended(user, now=now)
+    sessions.start(user, remember=remember, user_agent=user_agent, now=now)
     return user
+
+
+def sign_out_everywhere(user: User, *, now: datetime) -> int:
+    """End every session of ``user``, on every device, "remember me" included."""
+    return sessions.revoke_all(user, now=now)
+
+
+def change_own_password(user: User, *, current: str, new: str, confirm: str, now: datetime) -> None:
+    """An organizer replaces their own password (audited, never the password itself).
+
+    Needs the current password, counted on the sign-in lockout when wrong; ends every other
+    session of the account and keeps this one. Clears a password set by the level above.
+    """
+    rules.validate_new_password(new, confirm, username=user.username, current=current)
+    throttle = lockout.current(user.username)
+    rules.validate_login_allowed(lockout.locked_until(throttle), now)
+    if not check_password_hash(user.password_hash, current):
+        lockout.count_failure(user.username, now)
+        raise PasswordError("current_password_wrong")
+    new_hash = generate_password_hash(new)
+    begin_writing()
+    lockout.clear(throttle, now)
+    user.password_hash = new_hash
+    user.must_change_password = False
+    sessions.revoke_all(user, now=now, keep=getattr(user, "session_id", None))
+    audit.record(
+        "account.change_password",
+        now=now,
+        actor_user_id=user.id,
+        new={"username": user.username},
+    )
+    db.session.flush()
 
 
 def create_user(
@@ -74,7 +139,8 @@ def create_account(
     display_name: str,
     now: datetime,
 ) -> User:
-    """An organizer creates an account for the level below, within their scope (audited)."""
+    """An organizer creates an account for the level below, within their scope (audited);
+    its first sign-in asks for a password of its own."""
     unit = db.session.get(Unit, unit_id)
     in_scope = (
         unit is not None
@@ -85,6 +151,7 @@ def create_account(
     user = create_user(
         username.strip(), password, role=role, unit=unit, display_name=display_name.strip()
     )
+    user.must_change_password = True
     audit.record(
         "account.create",
         now=now,
@@ -111,10 +178,13 @@ def _check_manageable(actor: User, target: User) -> None:
 
 
 def set_active(actor: User, target: User, active: bool, *, now: datetime) -> User:
-    """Disable or re-enable an account of the level below (audited)."""
+    """Disable or re-enable an account of the level below (audited); disabling ends its
+    sessions (its API tokens are refused while it is disabled)."""
     _check_manageable(actor, target)
     old = target.is_active
     target.is_active = active
+    if not active:
+        sessions.revoke_all(target, now=now)
     audit.record(
         "account.enable" if active else "account.disable",
         now=now,
@@ -127,11 +197,16 @@ def set_active(actor: User, target: User, active: bool, *, now: datetime) -> Use
 
 
 def reset_password(actor: User, target: User, password: str, *, now: datetime) -> User:
-    """Give an account of the level below a new initial password (audited, not the password)."""
+    """Give an account of the level below a new initial password (audited, not the password).
+
+    It ends the account's sessions, and the organizer must choose their own at next sign-in.
+    """
     _check_manageable(actor, target)
     if len(password) < 8:
         raise AccountError("password_too_short")
     target.set_password(password)
+    target.must_change_password = True
+    sessions.revoke_all(target, now=now)
     audit.record(
         "account.reset_password",
         now=now,
