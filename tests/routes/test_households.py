@@ -107,7 +107,7 @@ def test_a_remembered_phone_checks_in_the_ticked_people_of_its_household(app, db
 
 
 def test_a_phone_cannot_tick_people_of_another_household(app, db, client, make):
-    mother, son, _daughter, activity = family(make, db)
+    _mother, son, _daughter, activity = family(make, db)
     stranger = make.volunteer("外人", phone="13900000001")
     db.session.commit()
     assert sign_in(client, PHONE, PIN).status_code == 302
