@@ -134,9 +134,7 @@ def test_signing_in_a_shared_phone_without_a_name_asks_who_is_here(app, db, clie
     assert db.session.scalar(select(CheckIn.volunteer_id)) == son.id
 
 
-def test_each_person_has_their_own_page_and_the_phone_switches_between_them(
-    app, db, client, make
-):
+def test_each_person_has_their_own_page_and_the_phone_switches_between_them(app, db, client, make):
     mother, son, _daughter, activity = family(make, db)
     from volunteer_app.checkins import services as checkins
 
