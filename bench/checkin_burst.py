@@ -87,7 +87,7 @@ def prepare(
     from volunteer_app.database import utcnow
     from volunteer_app.extensions import db
     from volunteer_app.seeding import SeedReport, load_categories, load_demo
-    from volunteer_app.volunteers.models import Device, Volunteer
+    from volunteer_app.volunteers.models import Device, Household, Volunteer
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})
     with app.app_context():
@@ -119,13 +119,21 @@ def prepare(
                 activities[(path, level, round_)] = activity.id
         db.session.commit()
         base = db.session.scalar(select(func.coalesce(func.max(Volunteer.id), 0)))
+        house = db.session.scalar(select(func.coalesce(func.max(Household.id), 0)))
+        db.session.execute(
+            insert(Household),
+            [
+                {"id": house + i + 1, "phone": f"1990{i:07d}", "created_at": now}
+                for i in range(n)
+            ],
+        )
         db.session.execute(
             insert(Volunteer),
             [
                 {
                     "id": base + i + 1,
+                    "household_id": house + i + 1,
                     "name": f"志愿者{i}",
-                    "phone": f"1990{i:07d}",
                     "consent_version": "bench",
                     "consented_at": now,
                     "created_at": now,
@@ -147,9 +155,10 @@ def prepare(
         )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(
-                text("SELECT setval('volunteers_id_seq', (SELECT max(id) FROM volunteers))")
-            )
+            for table in ("volunteers", "households"):
+                db.session.execute(
+                    text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+                )
             db.session.commit()
         signer = Signer(SECRET, salt="device.v1")
         info = {
