@@ -67,7 +67,7 @@ def test_adjust_needs_reason_and_becomes_organizer_hours(db, held):
     (entry,) = for_activity(activity.id)
     assert entry.old_value == {"minutes": 120, "origin": "scan", "status": "pending"}
     assert entry.new_value == {"minutes": 150, "origin": "organizer", "status": "pending"}
-    assert entry.reason == "帮忙收拾场地"
+    assert entry.personal_value("reason") == "帮忙收拾场地"
 
 
 def test_adjusting_confirmed_hours_returns_them_to_pending(db, held):
