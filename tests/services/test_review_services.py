@@ -135,7 +135,7 @@ def test_lifecycle_and_duplicate(db, make):
         activities.change_status(activity, user, ActivityStatus.CANCELLED, now=utcnow())
     assert info.value.code == "has_checkins"
     copy = activities.duplicate_activity(
-        activity, user, new_starts_at=activity.starts_at + timedelta(days=7)
+        activity, user, new_starts_at=activity.starts_at + timedelta(days=7), now=utcnow()
     )
     assert copy.status == ActivityStatus.DRAFT and copy.id != activity.id
     assert copy.ends_at - copy.starts_at == activity.ends_at - activity.starts_at
