@@ -173,6 +173,8 @@ def test_after_a_deletion_no_table_holds_the_person(app, db, client, make, login
     html = client.get(page).get_data(as_text=True)
     assert "原因：已注销" in html and TYPED["adjustment reason"] not in html
     assert "已注销志愿者" in html
+    listing = client.get("/manage/corrections").get_data(as_text=True)
+    assert "已注销志愿者" in listing and not any(text in listing for text in TYPED.values())
 
 
 def test_an_erased_walk_in_entry_reads_as_erased(db, make):
