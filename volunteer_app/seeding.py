@@ -141,6 +141,7 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
             ends_at=starts_at + timedelta(minutes=item["minutes"]),
             capacity=item.get("capacity"),
             description=item.get("description", ""),
+            now=now,
         )
         report.add("activities")
         day = utc_to_local(starts_at).date()

@@ -136,7 +136,7 @@ def test_get_activity_and_scoping(client, db, make, api):
 
 def test_walk_in_check_in_then_repeat_is_idempotent(client, db, api):
     url = f"/api/v1/activities/{api.activity.id}/checkins"
-    body = {"phone": "138 1234 1234", "name": "  李秀英 "}
+    body = {"phone": "138 1234 1234", "name": "  李秀英 ", "consent": True}
     first = client.post(url, json=body, headers=api.headers)
     assert first.status_code == 201, first.json
     assert first.json["already"] is False and first.json["phone"] == "138****1234"
@@ -196,6 +196,17 @@ def test_check_out_without_check_in_is_409(client, db, make, api):
         ({"json": {"phone": "x" * 10_000}}, 422, "invalid_body"),
         ({"json": {"phone": "12345"}}, 400, "phone_invalid"),
         ({"json": {"phone": "13812341234"}}, 422, "name_required"),
+        ({"json": {"phone": "13812341234", "name": "李秀英"}}, 422, "consent_required"),
+        (
+            {"json": {"phone": "13812341234", "name": "李秀英", "consent": False}},
+            422,
+            "consent_required",
+        ),
+        (
+            {"json": {"phone": "13812341234", "name": "李秀英", "consent": "yes"}},
+            422,
+            "invalid_body",
+        ),
         ({"json": {"phone": "13812341234", "name": "李\x00"}}, 400, "control_characters"),
         ({"json": {"phone": "13812341234", "name": "李\u202e"}}, 400, "name_invalid"),
         ({"json": {"card": "c1.forged"}}, 400, "invalid"),
@@ -223,14 +234,14 @@ def test_rules_apply_to_the_api_too(client, db, api):
     db.session.commit()
     response = client.post(
         f"/api/v1/activities/{api.activity.id}/checkins",
-        json={"phone": "13812341234", "name": "李秀英"},
+        json={"phone": "13812341234", "name": "李秀英", "consent": True},
         headers=api.headers,
     )
     assert response.status_code == 409 and error_code(response) == "cancelled"
     assert response.json["error"]["message"] == "本次活动已取消。"
     english = client.post(
         f"/api/v1/activities/{api.activity.id}/checkins",
-        json={"phone": "13812341234", "name": "李秀英"},
+        json={"phone": "13812341234", "name": "李秀英", "consent": True},
         headers={**api.headers, "Accept-Language": "en"},
     )
     assert english.json["error"]["message"] == "This activity has been cancelled."

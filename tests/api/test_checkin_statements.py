@@ -1,4 +1,14 @@
-"""The organizer API check-in stays within its SQL statement budget (see tests/statements.py)."""
+"""The organizer API check-in stays within its SQL statement budget (see tests/statements.py).
+
+An organizer's check-in writes two rows: the record and its audit entry
+("checkin.by_organizer", as the desk page writes it). That is one INSERT more than the
+budget of 4 that a volunteer's own scan keeps (tests/routes/test_checkin_statements.py), and
+it cannot be folded into the record's INSERT: the rows belong to two tables, and SQLite has
+no data-modifying common table expression (PostgreSQL's ``WITH … INSERT``) to write both in
+one statement. So the budget here is ``BUDGET + 1``, spent on exactly that INSERT: both go in
+the same flush, in the one write transaction (on SQLite the same ``BEGIN IMMEDIATE``), and
+nothing is read back. A repeat writes neither and reads the record once more instead.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +20,8 @@ from ..statements import BUDGET, check_shape, counting, records
 
 
 @pytest.mark.parametrize("by", ["phone", "card"])
-def test_api_check_in_runs_at_most_four_statements(app, db, client, api, make, by):
+def test_api_check_in_runs_at_most_five_statements(app, db, client, api, make, by):
+    """Four as a self-scan, plus the audit entry's INSERT in the same write (module docstring)."""
     volunteer = make.volunteer(name="张桂兰", phone="13800138000")
     db.session.commit()
     ref = (
@@ -26,8 +37,12 @@ def test_api_check_in_runs_at_most_four_statements(app, db, client, api, make, b
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["already"] is False
-    assert len(log.statements) <= BUDGET, str(log)
-    check_shape(db.engine, log)
+    assert len(log.statements) <= BUDGET + 1, str(log)
+    assert [s.split(" (")[0] for s in log.statements if s.startswith("INSERT")] == [
+        "INSERT INTO checkins",
+        "INSERT INTO audit_entries",
+    ], str(log)
+    check_shape(db.engine, log, writing=("INSERT INTO checkins", "INSERT INTO audit_entries"))
     assert records(db, api.activity) == 1
 
 

@@ -76,7 +76,7 @@ def test_adjust_uses_the_review_service_and_a_repeat_changes_nothing(client, db,
     adjusted = [e for e in for_activity(ended.activity.id) if e.action == "hours.adjust"]
     assert len(adjusted) == 1
     assert adjusted[0].actor_user_id == api.user.id
-    assert adjusted[0].reason == "忘记签退，现场核实服务到结束"
+    assert adjusted[0].personal_value("reason") == "忘记签退，现场核实服务到结束"
     old, new = adjusted[0].old_value, adjusted[0].new_value
     assert (old["minutes"], old["origin"]) == (0, "scan")
     assert (new["minutes"], new["origin"]) == (150, "organizer")

@@ -107,7 +107,10 @@ def test_decline_needs_a_reason_the_volunteer_then_reads(app, db, client, make, 
     mine = phone.get("/me").get_data(as_text=True)
     assert "未采纳" in mine and "签到表显示您 9 点离开。" in mine
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "correction.decline"))
-    assert entry.actor_user_id == organizer.id and entry.reason == "签到表显示您 9 点离开。"
+    assert (
+        entry.actor_user_id == organizer.id
+        and entry.personal_value("reason") == "签到表显示您 9 点离开。"
+    )
 
 
 def test_organizers_of_other_stations_neither_see_nor_answer(app, db, client, make, login_as):

@@ -165,7 +165,10 @@ def test_add_hours_after_the_end_for_someone_without_a_record(client, make, db, 
     assert record.minutes == 120 and record.origin == HoursOrigin.ORGANIZER
     assert record.recorded_by_id == user.id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "hours.add"))
-    assert entry.reason == "无智能手机，队长确认" and entry.new_value["minutes"] == 120
+    assert (
+        entry.personal_value("reason") == "无智能手机，队长确认"
+        and entry.new_value["minutes"] == 120
+    )
     # twice, or for someone who has a record: refused with a clear message
     response = client.post(url, data={"csrf_token": token, "hours": "2", "reason": "再补一次"})
     assert response.status_code == 400 and "已有记录" in response.get_data(as_text=True)

@@ -67,7 +67,7 @@ def test_adjust_needs_reason_and_becomes_organizer_hours(db, held):
     (entry,) = for_activity(activity.id)
     assert entry.old_value == {"minutes": 120, "origin": "scan", "status": "pending"}
     assert entry.new_value == {"minutes": 150, "origin": "organizer", "status": "pending"}
-    assert entry.reason == "帮忙收拾场地"
+    assert entry.personal_value("reason") == "帮忙收拾场地"
 
 
 def test_adjusting_confirmed_hours_returns_them_to_pending(db, held):
@@ -135,7 +135,7 @@ def test_lifecycle_and_duplicate(db, make):
         activities.change_status(activity, user, ActivityStatus.CANCELLED, now=utcnow())
     assert info.value.code == "has_checkins"
     copy = activities.duplicate_activity(
-        activity, user, new_starts_at=activity.starts_at + timedelta(days=7)
+        activity, user, new_starts_at=activity.starts_at + timedelta(days=7), now=utcnow()
     )
     assert copy.status == ActivityStatus.DRAFT and copy.id != activity.id
     assert copy.ends_at - copy.starts_at == activity.ends_at - activity.starts_at

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from volunteer_app.activities import rules, signups
 from volunteer_app.activities.labels import (
+    ACTIVITY_FIELD_LABELS,
     AUDIT_LABELS,
+    AUDIT_REASON_ACTIONS,
     HOURS_STATUS_LABELS,
     ORIGIN_LABELS,
     STATUS_LABELS,
     TRANSITION_LABELS,
 )
-from volunteer_app.activities.models import Activity
+from volunteer_app.activities.models import Activity, Category
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import review
@@ -22,16 +27,57 @@ from volunteer_app.checkins.models import CheckIn
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 from volunteer_app.formatting import format_hours
+from volunteer_app.stations.models import Unit
 from volunteer_app.volunteers.models import Volunteer
+
+#: Longest value of a changed field the change log shows (the description can be long).
+VALUE_SHOWN = 40
 
 
 def _minutes_text(minutes: int | None) -> str:
     return format_hours(minutes) if minutes is not None else "—"
 
 
+def _field_value(name: str, value) -> str:
+    """One field's value of an activity's audit entry, as people read it."""
+    if value is None or value == "":
+        return "—"
+    if name in ("starts_at", "ends_at"):
+        return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
+    if name == "category_id":
+        category = db.session.get(Category, value)
+        return category.display_name(str(get_locale())) if category else str(value)
+    if name == "unit_id":
+        unit = db.session.get(Unit, value)
+        return unit.name if unit else str(value)
+    if name == "allow_static_code":
+        return _("Yes") if value else _("No")
+    text = str(value)
+    return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
+
+
+def _describe_edit(old: dict, new: dict) -> str:
+    """ "Field: old → new" for each field an activity edit changed."""
+    return _("; ").join(
+        _(
+            "%(field)s: %(old)s → %(new)s",
+            field=ACTIVITY_FIELD_LABELS.get(name, name),
+            old=_field_value(name, old.get(name)),
+            new=_field_value(name, new[name]),
+        )
+        for name in new
+    )
+
+
 def describe_change(entry: AuditEntry) -> str:
     """A short "old → new" text for an audit entry."""
     old, new = entry.old_value or {}, entry.new_value or {}
+    if entry.action == "activity.update":
+        return _describe_edit(old, new)
+    if entry.action == "activity.create":
+        if new.get("copied_from"):
+            return _("copy of activity no. %(id)s", id=new["copied_from"])
+        return ""
     if "status" in new and entry.action == "activity.status":
         return f"{STATUS_LABELS.get(old.get('status'), '—')} → {STATUS_LABELS[new['status']]}"
     if "minutes" in new and "minutes" in old:
@@ -43,6 +89,15 @@ def describe_change(entry: AuditEntry) -> str:
     if "minutes" in new:
         return _("%(new)s h", new=_minutes_text(new["minutes"]))
     return ""
+
+
+def audit_reason(entry: AuditEntry) -> str:
+    """The typed reason an entry shows: its text, or "erased" once the volunteer deleted
+    their account (the text lived in the entry's personal values, see audit/models.py)."""
+    if entry.action not in AUDIT_REASON_ACTIONS:
+        return ""
+    text = entry.personal_value("reason")
+    return _("Account deleted") if text is None else text
 
 
 def audit_rows(activity_id: int) -> list[tuple[AuditEntry, User | None, Volunteer | None]]:
@@ -92,6 +147,7 @@ def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
         "audit": audit_rows(activity.id),
         "signups": signups.for_activity(activity.id),
         "describe_change": describe_change,
+        "audit_reason": audit_reason,
         "over_capacity_ids": over,
         "is_full": bool(capacity) and len(records) >= capacity,
         "not_checked_out": [r for r in records if r.checked_out_at is None or r.needs_review],

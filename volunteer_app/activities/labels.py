@@ -43,4 +43,28 @@ AUDIT_LABELS = {
     "volunteer.walk_in": _l("Walk-in registered"),
     "scan.queued": _l("Scan uploaded after being offline"),
     "manual.queued": _l("Check-in by organizer uploaded after being offline"),
+    "activity.create": _l("Activity created"),
+    "activity.update": _l("Activity edited"),
+    "correction.request": _l("Correction requested by the volunteer"),
+    "correction.accept": _l("Correction accepted"),
+    "correction.decline": _l("Correction declined"),
 }
+
+#: The activity's fields as the change log names them ("activity.update").
+ACTIVITY_FIELD_LABELS = {
+    "title": _l("Title"),
+    "category_id": _l("Category"),
+    "unit_id": _l("Station"),
+    "place": _l("Place"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "capacity": _l("Volunteers needed"),
+    "description": _l("Description"),
+    "rotate_seconds": _l("Projector code changes every (seconds)"),
+    "allow_static_code": _l("Poster code accepted"),
+}
+
+#: Actions whose entries carry a typed reason (in the entry's personal values).
+AUDIT_REASON_ACTIONS = frozenset(
+    {"hours.adjust", "hours.add", "correction.request", "correction.accept", "correction.decline"}
+)

@@ -40,6 +40,7 @@ def edit(activity_id: int):
                 **form.activity_fields(),
                 rotate_seconds=form.rotate_seconds.data,
                 allow_static_code=form.allow_static_code.data,
+                now=utcnow(),
             )
         except DomainError as error:
             form.form_errors.append(error.message)
@@ -81,7 +82,7 @@ def duplicate(activity_id: int):
     if form.validate_on_submit():
         try:
             copy = services.duplicate_activity(
-                activity, current_user, new_starts_at=form.starts_at.data
+                activity, current_user, new_starts_at=form.starts_at.data, now=utcnow()
             )
         except DomainError as error:
             form.form_errors.append(error.message)

@@ -69,8 +69,7 @@ def new():
     if form.validate_on_submit():
         try:
             activity = services.create_activity(
-                current_user,
-                **form.activity_fields(),
+                current_user, **form.activity_fields(), now=utcnow()
             )
         except DomainError as error:
             form.form_errors.append(error.message)

@@ -44,6 +44,31 @@ def validate_schedule(starts_at: datetime, ends_at: datetime) -> None:
         raise ActivityError("too_long")
 
 
+#: The fields of an activity that its audit entries record, in the edit form's order.
+AUDITED_FIELDS = (
+    "title",
+    "category_id",
+    "unit_id",
+    "place",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "description",
+    "rotate_seconds",
+    "allow_static_code",
+)
+
+
+def _audit_value(value):
+    """A field's value as the audit log keeps it: times as ISO 8601 UTC, the rest as is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def snapshot(activity: Activity) -> dict:
+    """The audited fields of an activity, as the audit log keeps them."""
+    return {name: _audit_value(getattr(activity, name)) for name in AUDITED_FIELDS}
+
+
 def categories() -> list[Category]:
     """All categories in display order."""
     return list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
@@ -61,8 +86,13 @@ def create_activity(
     capacity: int | None = None,
     description: str = "",
     status: ActivityStatus = ActivityStatus.PUBLISHED,
+    rotate_seconds: int | None = None,
+    allow_static_code: bool | None = None,
+    copied_from: int | None = None,
+    now: datetime,
 ) -> Activity:
-    """Create an activity for a unit the user manages."""
+    """Create an activity for a unit the user manages (audited "activity.create" with every
+    field; ``copied_from`` names the activity a duplicate was made from)."""
     validate_schedule(starts_at, ends_at)
     if db.session.scalar(visible_unit_ids(user).where(Unit.id == unit_id)) is None:
         raise ActivityError("unit_not_allowed")
@@ -79,8 +109,20 @@ def create_activity(
         description=(description or "").strip(),
         status=status,
         created_by_id=user.id,
+        created_at=now,
     )
+    if rotate_seconds is not None:
+        activity.rotate_seconds = rotate_seconds
+    if allow_static_code is not None:
+        activity.allow_static_code = allow_static_code
     db.session.add(activity)
+    db.session.flush()
+    new = {**snapshot(activity), "status": activity.status.value}
+    if copied_from is not None:
+        new["copied_from"] = copied_from
+    audit.record(
+        "activity.create", now=now, actor_user_id=user.id, activity_id=activity.id, new=new
+    )
     db.session.flush()
     return activity
 
@@ -175,14 +217,20 @@ def update_activity(
     description: str,
     rotate_seconds: int | None = None,
     allow_static_code: bool | None = None,
+    now: datetime,
 ) -> Activity:
-    """Change an activity's details; finished and cancelled activities are locked."""
+    """Change an activity's details; finished and cancelled activities are locked.
+
+    Audited ("activity.update") with the old and the new value of each changed field,
+    times as ISO 8601 UTC; a save that changes nothing writes no entry.
+    """
     rules.validate_editable(activity.status.value)
     validate_schedule(starts_at, ends_at)
     if db.session.scalar(visible_unit_ids(user).where(Unit.id == unit_id)) is None:
         raise ActivityError("unit_not_allowed")
     if db.session.get(Category, category_id) is None:
         raise ActivityError("unknown_category")
+    before = snapshot(activity)
     activity.title = title.strip()
     activity.category_id = category_id
     activity.unit_id = unit_id
@@ -195,11 +243,24 @@ def update_activity(
         activity.rotate_seconds = rotate_seconds
     if allow_static_code is not None:
         activity.allow_static_code = allow_static_code
+    after = snapshot(activity)
+    changed = [name for name in AUDITED_FIELDS if before[name] != after[name]]
+    if changed:
+        audit.record(
+            "activity.update",
+            now=now,
+            actor_user_id=user.id,
+            activity_id=activity.id,
+            old={name: before[name] for name in changed},
+            new={name: after[name] for name in changed},
+        )
     db.session.flush()
     return activity
 
 
-def duplicate_activity(activity: Activity, user: User, *, new_starts_at: datetime) -> Activity:
+def duplicate_activity(
+    activity: Activity, user: User, *, new_starts_at: datetime, now: datetime
+) -> Activity:
     """A copy of ``activity`` (same length, place, capacity) on a new date, as a draft."""
     starts_at, ends_at = rules.shift_to_new_start(
         activity.starts_at, activity.ends_at, new_starts_at
@@ -215,8 +276,9 @@ def duplicate_activity(activity: Activity, user: User, *, new_starts_at: datetim
         capacity=activity.capacity,
         description=activity.description,
         status=ActivityStatus.DRAFT,
+        rotate_seconds=activity.rotate_seconds,
+        allow_static_code=activity.allow_static_code,
+        copied_from=activity.id,
+        now=now,
     )
-    copy.rotate_seconds = activity.rotate_seconds
-    copy.allow_static_code = activity.allow_static_code
-    db.session.flush()
     return copy

@@ -80,7 +80,7 @@ def _errors(*codes: int, **descriptions: str) -> dict:
 
 
 VOLUNTEER_EXAMPLES = {
-    "walk-in": {"value": {"phone": "13812341234", "name": "李秀英"}},
+    "walk-in": {"value": {"phone": "13812341234", "name": "李秀英", "consent": True}},
     "card": {"value": {"card": "c42.Xb3kP0oQ5aVn8cT1yR2uE7wIzHs"}},
 }
 RECORD_EXAMPLE = {
@@ -178,7 +178,8 @@ def operations() -> dict[tuple[str, str], dict]:
         },
         ("post", "/api/v1/activities/{activity_id}/checkins"): {
             "operationId": "checkIn",
-            "summary": "Check a volunteer in (by card, or by phone; a new phone needs a name)",
+            "summary": "Check a volunteer in on the organizer's behalf (by card, or by phone; a "
+            "new phone needs a name and consent=true); audited as the desk page's check-ins",
             "parameters": [ACTIVITY_ID],
             "requestBody": checkin_body,
             "responses": {
@@ -192,7 +193,8 @@ def operations() -> dict[tuple[str, str], dict]:
         },
         ("post", "/api/v1/activities/{activity_id}/checkouts"): {
             "operationId": "checkOut",
-            "summary": "Check a volunteer out and credit the hours",
+            "summary": "Check a volunteer out on the organizer's behalf and credit the hours "
+            "(origin organizer; audited as the desk page's check-outs)",
             "parameters": [ACTIVITY_ID],
             "requestBody": checkin_body,
             "responses": {

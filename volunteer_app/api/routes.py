@@ -14,10 +14,11 @@ from volunteer_app.api import bp, queries
 from volunteer_app.api.openapi import build_document
 from volunteer_app.api.schemas import ActivityOut, CheckInOut, CheckInResult, Page, VolunteerRef
 from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.checkins import organizer
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.organizer import WalkInError
-from volunteer_app.checkins.rules import CheckInError
+from volunteer_app.checkins.rules import Action, CheckInError
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -40,6 +41,10 @@ class ApiRequestError(DomainError):
         "invalid_body": _l("The request body is not valid."),
         "volunteer_not_found": _l("No volunteer with this card."),
         "name_required": _l("This number is not registered yet: give the volunteer's name too."),
+        "consent_required": _l(
+            "This number is not registered yet: confirm that the volunteer agrees that the "
+            'station keeps their name, number and record ("consent": true).'
+        ),
     }
 
 
@@ -179,8 +184,9 @@ def list_checkins(activity_id: int):
     return jsonify(_page([_record_out(r, r.volunteer) for r in rows], total, paging))
 
 
-def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
-    """Find the volunteer by card or phone; register a walk-in for a new number with a name."""
+def _volunteer_for(ref: VolunteerRef, activity: Activity, *, now: datetime) -> Volunteer:
+    """Find the volunteer by card or phone; register a walk-in for a new number with a name
+    and the organizer's attestation of the person's consent."""
     if ref.card is not None:
         volunteer = db.session.get(
             Volunteer, verify_card(current_app.config["SECRET_KEY"], ref.card)
@@ -203,13 +209,11 @@ def _volunteer_for(ref: VolunteerRef, *, now: datetime) -> Volunteer:
         return volunteer
     if not ref.name:
         raise ApiRequestError("name_required", status=422)
+    name = normalize_name(ref.name)
+    if not ref.consent:
+        raise ApiRequestError("consent_required", status=422)
     begin_writing()  # registering writes
-    return volunteers.register(
-        normalize_name(ref.name),
-        phone,
-        now=now,
-        consent_version="organizer:" + current_app.config["CONSENT_VERSION"],
-    )
+    return organizer.register_new_walk_in(activity, g.api_user, name=name, phone=phone, now=now)
 
 
 def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, datetime]:
@@ -219,7 +223,7 @@ def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, date
     activity = activity_or_404(g.api_user, activity_id)
     ref = _body(VolunteerRef)
     now = utcnow()
-    volunteer = _volunteer_for(ref, now=now)
+    volunteer = _volunteer_for(ref, activity, now=now)
     begin_writing()
     return activity, volunteer, now
 
@@ -227,10 +231,11 @@ def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, date
 @bp.post("/activities/<int:activity_id>/checkins")
 @reads_first
 def create_checkin(activity_id: int):
-    """Check a volunteer in on the organizer's behalf; a repeat answers 200 with ``already``."""
+    """Check a volunteer in on the organizer's behalf (audited, as on the desk page); a repeat
+    answers 200 with ``already`` and writes nothing."""
     activity, volunteer, now = _activity_and_volunteer(activity_id)
     try:
-        record = checkins.check_in(activity, volunteer, now=now, recorded_by_id=g.api_user.id)
+        record = organizer.record_for(activity, g.api_user, volunteer, Action.CHECK_IN, now=now)
     except CheckInError as error:
         if error.code != "already_checked_in":
             raise
@@ -243,10 +248,11 @@ def create_checkin(activity_id: int):
 @bp.post("/activities/<int:activity_id>/checkouts")
 @reads_first
 def create_checkout(activity_id: int):
-    """Check a volunteer out and credit the hours; a repeat answers 200 with ``already``."""
+    """Check a volunteer out on the organizer's behalf and credit the hours (the organizer's,
+    audited); a repeat answers 200 with ``already`` and writes nothing."""
     activity, volunteer, now = _activity_and_volunteer(activity_id)
     try:
-        record = checkins.check_out(activity, volunteer, now=now)
+        record = organizer.record_for(activity, g.api_user, volunteer, Action.CHECK_OUT, now=now)
     except CheckInError as error:
         if error.code != "already_checked_out":
             raise

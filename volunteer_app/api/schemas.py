@@ -78,7 +78,8 @@ class CheckInResult(CheckInOut):
 
 
 class VolunteerRef(Strict):
-    """Who: a personal card code, or a mainland mobile number (and a name for a walk-in)."""
+    """Who: a personal card code, or a mainland mobile number (and, for a walk-in, a name and
+    the organizer's attestation of the volunteer's consent)."""
 
     card: str | None = Field(
         None, min_length=1, max_length=200, description="Code of the volunteer's QR card."
@@ -90,6 +91,14 @@ class VolunteerRef(Strict):
         max_length=200,
         description="Needed when the number is new: the volunteer is registered as a walk-in.",
         examples=["李秀英"],
+    )
+    consent: bool = Field(
+        False,
+        strict=True,
+        description="Needed with name when the number is new: the organizer attests that the "
+        "volunteer agrees that the station keeps their name, number and record (as the walk-in "
+        "form's checkbox does). Without it a new number is refused (422 consent_required); it "
+        "is ignored for a number already registered.",
     )
 
     @model_validator(mode="after")

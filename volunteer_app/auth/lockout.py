@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,6 +32,11 @@ def throttle_key(username: str) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
     name = username.strip().lower()[:64]
     return hmac.new(secret, b"login-throttle:" + name.encode(), hashlib.sha256).hexdigest()
+
+
+def forget(username: str) -> None:
+    """Delete a username's throttle row: a volunteer's deleted number typed as a username."""
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle_key(username)))
 
 
 def limit() -> tuple[int, timedelta]:

@@ -89,7 +89,7 @@ def request_correction(
             "proposed_in_at": proposed_in_at.isoformat() if proposed_in_at else None,
             "proposed_out_at": proposed_out_at.isoformat() if proposed_out_at else None,
         },
-        reason=text,
+        personal={"reason": text},
     )
     return correction
 
@@ -156,7 +156,7 @@ def decline(correction: Correction, user: User, *, reason: str, now: datetime) -
         checkin_id=correction.checkin_id,
         volunteer_id=correction.volunteer_id,
         new={"correction_id": correction.id},
-        reason=text,
+        personal={"reason": text},
     )
     db.session.flush()
     return correction

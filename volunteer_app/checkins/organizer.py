@@ -162,6 +162,19 @@ def register_walk_in(
         if existing is None:
             raise WalkInError("number_taken")
         return existing, False
+    return register_new_walk_in(activity, user, name=name, phone=phone, now=now), True
+
+
+def register_new_walk_in(
+    activity: Activity, user: User, *, name: str, phone: str, now: datetime
+) -> Volunteer:
+    """Register a new number's person on the organizer's word that they consent (audited).
+
+    The one registration of a walk-in, for the desk page and the API: the caller has
+    checked that the number is new and that the organizer attested the consent. The name
+    goes into the audit entry's personal values, which a deletion of the account erases.
+    """
+    name, phone = normalize_name(name), normalize_phone(phone)
     consent = "org-" + current_app.config["CONSENT_VERSION"]
     volunteer = volunteers.register(
         name,
@@ -178,9 +191,9 @@ def register_walk_in(
         actor_user_id=user.id,
         activity_id=activity.id,
         volunteer_id=volunteer.id,
-        new={"name": name},
+        personal={"name": name},
     )
-    return volunteer, True
+    return volunteer
 
 
 @dataclass(frozen=True)
@@ -195,18 +208,20 @@ class Outcome:
     code: str = ""
 
 
-def check_one(
+def record_for(
     activity: Activity, user: User, volunteer: Volunteer, action: Action, *, now: datetime
-) -> tuple[CheckIn, bool]:
-    """Check one volunteer in or out on their behalf (audited); returns the record and
-    whether the activity is now over capacity. Raises DomainError when the rules refuse."""
+) -> CheckIn:
+    """Check one volunteer in or out on their behalf: origin ``organizer``, recorded by
+    ``user``, and audited ("checkin.by_organizer" / "checkout.by_organizer").
+
+    The one path of every organizer's check-in and check-out: the desk, the card scanner,
+    queued uploads and the API. Raises DomainError when the rules refuse, having written
+    nothing; the audit entry goes in with the next flush (one INSERT, no read).
+    """
     if action == Action.CHECK_IN:
         record = services.check_in(activity, volunteer, now=now, recorded_by_id=user.id)
-        db.session.flush()
-        over = bool(activity.capacity) and services.count_records(activity.id) > activity.capacity
     else:
         record = services.check_out(activity, volunteer, now=now, recorded_by_id=user.id)
-        over = False
     audit.record(
         "checkin.by_organizer" if action == Action.CHECK_IN else "checkout.by_organizer",
         now=now,
@@ -216,6 +231,19 @@ def check_one(
         volunteer_id=volunteer.id,
         new={"minutes": record.minutes} if action == Action.CHECK_OUT else None,
     )
+    return record
+
+
+def check_one(
+    activity: Activity, user: User, volunteer: Volunteer, action: Action, *, now: datetime
+) -> tuple[CheckIn, bool]:
+    """Check one volunteer in or out on their behalf (``record_for``); returns the record and
+    whether the activity is now over capacity. Raises DomainError when the rules refuse."""
+    record = record_for(activity, user, volunteer, action, now=now)
+    over = False
+    if action == Action.CHECK_IN and activity.capacity:
+        db.session.flush()
+        over = services.count_records(activity.id) > activity.capacity
     return record, over
 
 

@@ -121,7 +121,7 @@ def adjust_hours(
             "origin": HoursOrigin.ORGANIZER.value,
             "status": HoursStatus.PENDING.value,
         },
-        reason=reason,
+        personal={"reason": reason},
     )
     db.session.flush()
     return record
@@ -173,7 +173,7 @@ def add_hours(
         volunteer_id=volunteer.id,
         old=None,
         new={"minutes": minutes, "origin": HoursOrigin.ORGANIZER.value},
-        reason=reason,
+        personal={"reason": reason},
     )
     db.session.flush()
     return record

@@ -269,7 +269,7 @@ def apply_correction(
             "origin": record.origin.value,
             "correction_id": correction_id,
         },
-        reason=reason,
+        personal={"reason": reason},
     )
     db.session.flush()
     return record

@@ -1,9 +1,14 @@
 """Personal-data rights (PIPL): export my data, delete my account.
 
 Deleting an account erases the person — name, phone number, PIN, devices, the names on
-certificates — but keeps the service records, attached to an anonymous placeholder, so
-stations' totals and reports stay right. The audit log keeps its entries (they hold ids,
-times and hours, not names or numbers).
+certificates, the texts of their corrections (theirs and the organizers' answers), the
+personal values of the audit log — but keeps the service records, attached to an anonymous
+placeholder, so stations' totals and reports stay right. The audit log keeps its entries:
+they hold ids, times and hours; what they say about the person by name or in free text is
+in ``audit_personal`` (audit/models.py), which is erased here.
+
+A phone other people of the household still use keeps its number, PIN and devices (they
+are theirs too); the last person's deletion removes the number and everything keyed by it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from sqlalchemy import delete, select, update
 
 from volunteer_app.activities.models import Signup
 from volunteer_app.audit import services as audit
-from volunteer_app.checkins.models import HoursStatus
+from volunteer_app.auth import lockout
+from volunteer_app.checkins.models import Correction, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.localtime import utc_to_local
@@ -201,6 +207,7 @@ def delete_account(
     volunteer.deleted_at = now
     if not others:
         identity.forget_number(household.phone)
+        lockout.forget(household.phone)
         db.session.flush()
         db.session.execute(
             update(Volunteer)
@@ -218,6 +225,12 @@ def delete_account(
         .where(Certificate.volunteer_id == volunteer.id)
         .values(holder_name="", withdrawn_at=now)
     )
+    db.session.execute(
+        update(Correction)
+        .where(Correction.volunteer_id == volunteer.id)
+        .values(reason="", decision_reason="")
+    )
+    audit.erase_personal(volunteer.id, now=now)
     audit.record(
         "volunteer.deleted",
         now=now,
