@@ -31,7 +31,11 @@ def arranged(live):
         activity = make.activity(title="社区环境整治志愿服务", place="万福社区东门")
         organizer = make.user(unit=activity.unit)
         db.session.commit()
-        yield {"activity_id": activity.id, "username": organizer.username}
+        yield {
+            "activity_id": activity.id,
+            "checkin_key": activity.checkin_key,
+            "username": organizer.username,
+        }
 
 
 def login(page, username: str) -> None:
@@ -92,7 +96,7 @@ def test_checkin_page_in_english_fits_a_small_phone(browser, live, arranged, sho
     with live.app.app_context():
         from volunteer_app.checkins.tokens import issue_token
 
-        path = "/c/" + issue_token(live.app.config["SECRET_KEY"], arranged["activity_id"])
+        path = "/c/" + issue_token(live.app.config["SECRET_KEY"], arranged["checkin_key"])
     context = browser.new_context(
         viewport={"width": 320, "height": 640},
         is_mobile=True,

@@ -55,7 +55,7 @@ def arranged(live):
             minutes=240,
         )
         db.session.commit()
-        token = issue_token(live.app.config["SECRET_KEY"], now_activity.id)
+        token = issue_token(live.app.config["SECRET_KEY"], now_activity.checkin_key)
         yield {"path": f"/c/{token}", "past_id": past.id, "activity_id": now_activity.id}
 
 

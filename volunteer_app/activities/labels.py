@@ -43,4 +43,6 @@ AUDIT_LABELS = {
     "volunteer.walk_in": _l("Walk-in registered"),
     "scan.queued": _l("Scan uploaded after being offline"),
     "manual.queued": _l("Check-in by organizer uploaded after being offline"),
+    "activity.checkin_code_renewed": _l("Check-in QR code replaced (the old one no longer works)"),
+    "activity.kiosk_link_renewed": _l("Kiosk link replaced (the old links no longer work)"),
 }

@@ -24,7 +24,7 @@ from volunteer_app.localtime import utc_to_local
 
 def checkin_url(activity: Activity) -> str:
     """The absolute URL a volunteer's phone opens from the activity's QR code."""
-    token = issue_token(current_app.config["SECRET_KEY"], activity.id)
+    token = issue_token(current_app.config["SECRET_KEY"], activity.checkin_key)
     return public_url("checkins.scan", token=token)
 
 
