@@ -52,7 +52,7 @@ def arranged(live):
             "starts_at": activity.starts_at,
             "username": organizer.username,
             "ids": [v.id for v in people],
-            "cards": [issue_card(secret, v.id) for v in people],
+            "cards": [issue_card(secret, v.card_key) for v in people],
         }
 
 
