@@ -85,6 +85,19 @@ def test_renewing_the_code_kills_the_old_one_and_shows_the_new(app, client, make
     assert "签到二维码已换新" in page  # the change log on the activity page
 
 
+def test_the_png_of_a_replaced_code_is_not_served_from_a_cache(app, client, make, db, login_as):
+    activity = make.activity()
+    login_as(make.user(unit=activity.unit))
+    db.session.commit()
+    path = f"/activities/{activity.id}/qr.png"
+    first = client.get(path)
+    assert "no-cache" in first.headers["Cache-Control"]
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    renew(client, activity)
+    after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+
+
 def test_renewing_from_the_poster_returns_to_the_poster(app, client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))

@@ -109,7 +109,9 @@ def qr_png(activity_id: int):
     size = min(max(request.args.get("size", default=10, type=int), 2), 40)
     url = checkin_url(activity)
     etag = qr.etag(url, size)
-    headers = {"Cache-Control": "private, max-age=300", "ETag": f'"{etag}"'}
+    # Revalidated at every use (a 304 costs no drawing): a replaced code must never be
+    # served from the browser's cache.
+    headers = {"Cache-Control": "private, no-cache", "ETag": f'"{etag}"'}
     if etag in request.if_none_match:  # the browser has this very code: nothing to draw
         return Response(status=304, headers=headers)
     return Response(qr.render_png(url, box_size=size), mimetype="image/png", headers=headers)
