@@ -57,7 +57,9 @@ def test_scan_check_in_and_out_and_organizer_sees_it(browser, live, arranged, sh
     # The printed PNG and the inline SVG both decode to the same check-in URL.
     png = org_page.request.get(f"/activities/{arranged['activity_id']}/qr.png").body()
     (url,) = decode_qr(png)
-    assert re.fullmatch(re.escape(live.url) + r"/c/s\d+\.[\w-]+", url)
+    assert re.fullmatch(
+        re.escape(live.url) + rf"/c/2s{re.escape(arranged['checkin_key'])}\.[\w-]+", url
+    )
     assert decode_qr(org_page.locator("#qr").screenshot()) == [url]
 
     # A volunteer's phone opens the scanned URL.
