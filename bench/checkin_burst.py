@@ -103,7 +103,7 @@ def prepare(
         admin = find_user("admin")
         _, api_token = create_token(admin, "bench", now=now)
         template = db.session.scalar(select(Activity).where(Activity.ends_at > now))
-        activities = {}
+        activities, keys = {}, {}
         for level in levels:
             for path, round_ in [(p, r) for p in ("api", "form") for r in range(rounds)]:
                 activity = Activity(
@@ -117,15 +117,13 @@ def prepare(
                 db.session.add(activity)
                 db.session.flush()
                 activities[(path, level, round_)] = activity.id
+                keys[(path, level, round_)] = activity.checkin_key
         db.session.commit()
         base = db.session.scalar(select(func.coalesce(func.max(Volunteer.id), 0)))
         house = db.session.scalar(select(func.coalesce(func.max(Household.id), 0)))
         db.session.execute(
             insert(Household),
-            [
-                {"id": house + i + 1, "phone": f"1990{i:07d}", "created_at": now}
-                for i in range(n)
-            ],
+            [{"id": house + i + 1, "phone": f"1990{i:07d}", "created_at": now} for i in range(n)],
         )
         db.session.execute(
             insert(Volunteer),
@@ -164,7 +162,7 @@ def prepare(
         info = {
             "api_token": api_token,
             "activities": activities,
-            "tokens": {k: issue_token(SECRET, v) for k, v in activities.items()},
+            "tokens": {k: issue_token(SECRET, v) for k, v in keys.items()},
             "volunteers": [
                 (f"1990{i:07d}", signer.sign(f"bench-device-{i}").decode()) for i in range(n)
             ],

@@ -73,7 +73,7 @@ def prepare(uri: str) -> dict:
             .order_by(Activity.starts_at)
         )
         assert running is not None, "the demo data has no running activity"
-        return {"scan": "/c/" + issue_token(SECRET, running.id), "activity": running.id}
+        return {"scan": "/c/" + issue_token(SECRET, running.checkin_key), "activity": running.id}
 
 
 def sign_in(phone: Phone, username: str, password: str) -> None:

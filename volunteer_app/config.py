@@ -72,8 +72,10 @@ class Config:
     #: Minimum presence rule: scanned time counts only if the stay covered this share (%) of
     #: the activity's length; shorter stays get 0 h and are marked for review. 0 = off.
     MIN_PRESENCE_PERCENT = _env_int("MIN_PRESENCE_PERCENT", 0)
-    #: A rotating projector code is accepted this much longer on the form's submit, so a
-    #: first-time volunteer has time to type a name and number.
+    #: A rotating projector code is accepted on the check-in form's submit until this long
+    #: after its page was opened (while the code was valid), so a first-time volunteer has
+    #: time to type a name and number. Only with the page's signed opening proof: a direct
+    #: POST, or the API, gets the code's own validity (about 2 × its period).
     ROTATING_SUBMIT_GRACE_SECONDS = _env_int("ROTATING_SUBMIT_GRACE_SECONDS", 300)
 
     #: A volunteer's device is remembered this long (days).

@@ -21,7 +21,9 @@
   const texts = document.getElementById("scanner-messages").dataset;
   const postUrl = root.dataset.postUrl;
   const csrf = form.querySelector("input[name=csrf_token]").value;
-  const CARD = /(?:^|\/)(c[1-9][0-9]*\.[A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
+  // A card code (volunteers/cards.py): 2c<card key>.<mac>; the retired c<id>.<signature>
+  // is still sent, for the server to answer that the card has been replaced.
+  const CARD = /(?:^|\/)((?:2c[A-Za-z0-9_-]{16,43}|c[1-9][0-9]*)\.[A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
   const SAME_CARD_MS = 30000;
   let detect = null;
   let busy = false;
@@ -64,7 +66,8 @@
 
   function line(scan) {
     const what = scan.action === "check_out" ? texts.checkOut : texts.checkIn;
-    const card = texts.card.replace("{code}", scan.code.split(".")[0]);
+    // The start of the card's key tells queued scans apart; the whole code is not shown.
+    const card = texts.card.replace("{code}", scan.code.split(".")[0].slice(0, 8));
     return `${clock(scan.scannedAt, root.dataset.timezone)} · ${what} · ${card}`;
   }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from volunteer_app.activities.models import ActivityStatus
 from volunteer_app.api.services import create_token
 from volunteer_app.checkins.models import CheckIn
+from volunteer_app.codes import new_key
 from volunteer_app.database import utcnow
 from volunteer_app.volunteers.cards import issue_card
 from volunteer_app.volunteers.models import Volunteer
@@ -154,7 +156,7 @@ def test_walk_in_check_in_then_repeat_is_idempotent(client, db, api):
 def test_card_check_in_and_check_out(client, db, make, api, app):
     volunteer = make.volunteer("王建国")
     db.session.commit()
-    card = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    card = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     base = f"/api/v1/activities/{api.activity.id}"
     assert (
         client.post(f"{base}/checkins", json={"card": card}, headers=api.headers).status_code == 201
@@ -222,7 +224,7 @@ def test_bad_bodies_are_4xx_and_store_nothing(client, db, api, kwargs, status, c
 
 
 def test_unknown_card_is_404(client, api, app):
-    card = issue_card(app.config["SECRET_KEY"], 999999)
+    card = issue_card(app.config["SECRET_KEY"], new_key())
     response = client.post(
         f"/api/v1/activities/{api.activity.id}/checkins", json={"card": card}, headers=api.headers
     )
@@ -333,3 +335,28 @@ def test_cli_create_api_token(runner, db, make, client):
     )
     assert user.id
     assert runner.invoke(args=["create-api-token", "nobody"]).exit_code != 0
+
+
+def test_the_api_refuses_replaced_and_version_1_cards(app, client, make, db, api):
+    volunteer = make.volunteer("赵桂兰")
+    db.session.commit()
+    secret = app.config["SECRET_KEY"]
+    old = issue_card(secret, volunteer.card_key)
+    from itsdangerous import Signer
+
+    from volunteer_app.volunteers import cards
+    from volunteer_app.volunteers.cards import V1_SALT
+
+    # a renewed card is unknown (404); a card of version 1 is refused as replaced (400)
+    cards.renew_card(volunteer, now=utcnow())
+    db.session.commit()
+    url = f"/api/v1/activities/{api.activity.id}/checkins"
+    response = client.post(url, json={"card": old}, headers=api.headers)
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "volunteer_not_found"
+    v1 = Signer(secret, salt=V1_SALT).sign(f"c{volunteer.id}").decode()
+    response = client.post(url, json={"card": v1}, headers=api.headers)
+    assert response.status_code == 400 and response.json["error"]["code"] == "replaced"
+    new = issue_card(secret, volunteer.card_key)
+    assert client.post(url, json={"card": new}, headers=api.headers).status_code == 201
+    assert re.fullmatch(r"2c[\w-]{16}\.[\w-]{14}", new)

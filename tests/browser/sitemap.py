@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from volunteer_app.auth.models import Role
 from volunteer_app.checkins import corrections
-from volunteer_app.checkins.manage_projector import issue_kiosk_token
+from volunteer_app.checkins.keys import issue_kiosk_token
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
@@ -87,8 +87,8 @@ def arrange(live) -> dict:
             "certificate": certificate.id,
             "verify": "/v/" + certificates.sign_code(secret, certificate.id),
             "correction": correction.id,
-            "scan": "/c/" + issue_token(secret, running.id),
-            "kiosk": "/k/" + issue_kiosk_token(running.id),
+            "scan": "/c/" + issue_token(secret, running.checkin_key),
+            "kiosk": "/k/" + issue_kiosk_token(secret, running.kiosk_key),
         }
 
 

@@ -31,7 +31,11 @@ def arranged(live):
         activity = make.activity(title="社区环境整治志愿服务", place="万福社区东门")
         organizer = make.user(unit=activity.unit)
         db.session.commit()
-        yield {"activity_id": activity.id, "username": organizer.username}
+        yield {
+            "activity_id": activity.id,
+            "checkin_key": activity.checkin_key,
+            "username": organizer.username,
+        }
 
 
 def login(page, username: str) -> None:
@@ -53,7 +57,9 @@ def test_scan_check_in_and_out_and_organizer_sees_it(browser, live, arranged, sh
     # The printed PNG and the inline SVG both decode to the same check-in URL.
     png = org_page.request.get(f"/activities/{arranged['activity_id']}/qr.png").body()
     (url,) = decode_qr(png)
-    assert re.fullmatch(re.escape(live.url) + r"/c/s\d+\.[\w-]+", url)
+    assert re.fullmatch(
+        re.escape(live.url) + rf"/c/2s{re.escape(arranged['checkin_key'])}\.[\w-]+", url
+    )
     assert decode_qr(org_page.locator("#qr").screenshot()) == [url]
 
     # A volunteer's phone opens the scanned URL.
@@ -92,7 +98,7 @@ def test_checkin_page_in_english_fits_a_small_phone(browser, live, arranged, sho
     with live.app.app_context():
         from volunteer_app.checkins.tokens import issue_token
 
-        path = "/c/" + issue_token(live.app.config["SECRET_KEY"], arranged["activity_id"])
+        path = "/c/" + issue_token(live.app.config["SECRET_KEY"], arranged["checkin_key"])
     context = browser.new_context(
         viewport={"width": 320, "height": 640},
         is_mobile=True,

@@ -46,7 +46,7 @@ def site(live):
         return {
             "username": organizer.username,
             "activity": activity.id,
-            "scan": "/c/" + issue_token(live.app.config["SECRET_KEY"], activity.id),
+            "scan": "/c/" + issue_token(live.app.config["SECRET_KEY"], activity.checkin_key),
         }
 
 

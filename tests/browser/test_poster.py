@@ -30,6 +30,7 @@ def test_poster_prints_to_one_a4_page_and_scans(browser, live, shot):
         organizer = make.user(unit=station)
         db.session.commit()
         activity_id, username = activity.id, organizer.username
+        key = activity.checkin_key
     context = browser.new_context(**_phone(browser, live))
     page = context.new_page()
     login(page, username)
@@ -50,5 +51,5 @@ def test_poster_prints_to_one_a4_page_and_scans(browser, live, shot):
     )
     png = (ARTIFACTS / "poster.png").read_bytes()
     (url,) = decode_qr(png)
-    assert re.fullmatch(re.escape(live.url) + rf"/c/s{activity_id}\.[\w-]+", url)
+    assert re.fullmatch(re.escape(live.url) + rf"/c/2s{re.escape(key)}\.[\w-]+", url)
     context.close()

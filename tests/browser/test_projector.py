@@ -26,6 +26,7 @@ def test_rotating_code_expires_and_arrivals_update(browser, live, shot):
         organizer = make.user(unit=activity.unit)
         db.session.commit()
         activity_id, username = activity.id, organizer.username
+        key = activity.checkin_key
     screen = browser.new_context(
         **{**_phone(browser, live), "viewport": {"width": 1280, "height": 720}}
     )
@@ -35,7 +36,7 @@ def test_rotating_code_expires_and_arrivals_update(browser, live, shot):
     qr = page.locator("#projector-qr")
     (first,) = decode_qr(qr.screenshot())
     assert first == qr.get_attribute("data-url")
-    match = re.fullmatch(re.escape(live.url) + rf"/c/r{activity_id}\.(\d+)\.[\w-]+", first)
+    match = re.fullmatch(re.escape(live.url) + rf"/c/2r{re.escape(key)}\.(\d+)\.[\w-]+", first)
     assert match, first
     step = int(match.group(1))
     shot(page, "projector")

@@ -28,7 +28,7 @@ def test_scanner_reads_a_card_from_the_camera(playwright, live, tmp_path, shot):
         organizer = make.user(unit=activity.unit)
         volunteer = make.volunteer("孙桂芝", phone="13512345678")
         db.session.commit()
-        code = issue_card(live.app.config["SECRET_KEY"], volunteer.id)
+        code = issue_card(live.app.config["SECRET_KEY"], volunteer.card_key)
         activity_id, username, volunteer_id = activity.id, organizer.username, volunteer.id
     png = tmp_path / "card.png"
     qrcode.make(code, box_size=8, border=4).save(png)

@@ -55,7 +55,7 @@ def arranged(live):
             minutes=240,
         )
         db.session.commit()
-        token = issue_token(live.app.config["SECRET_KEY"], now_activity.id)
+        token = issue_token(live.app.config["SECRET_KEY"], now_activity.checkin_key)
         yield {"path": f"/c/{token}", "past_id": past.id, "activity_id": now_activity.id}
 
 
@@ -121,7 +121,9 @@ def test_check_in_my_page_card_and_certificate(browser, live, arranged, shot, tm
 
     page.get_by_role("link", name="我的志愿者卡").tap()
     (card_code,) = decode(Image.open(io.BytesIO(page.locator("#card-qr").screenshot())))
-    assert verify_card(live.app.config["SECRET_KEY"], card_code) == volunteer_id
+    with live.app.app_context():
+        card_key = db.session.get(Volunteer, volunteer_id).card_key
+    assert verify_card(live.app.config["SECRET_KEY"], card_code) == card_key
     shot(page, "volunteer-card")
 
     page.goto("/me")

@@ -28,6 +28,8 @@ from ..conftest import migrate_database, throwaway_postgres
 
 pytestmark = pytest.mark.slow
 VOLUNTEERS = 100
+#: The check-in key of the activity the fixture inserts (its QR code carries it).
+CHECKIN_KEY = "reliabilityKey00"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -63,13 +65,13 @@ def _arrange(uri: str) -> tuple[str, str]:
         conn.execute(
             text(
                 "INSERT INTO activities (unit_id, category_id, title, place, description, "
-                "starts_at, ends_at, status, created_at) VALUES (1, 1, '学雷锋义诊', '广场', '', "
-                ":starts, :ends, 'published', :starts)"
+                "starts_at, ends_at, status, created_at, checkin_key) VALUES (1, 1, '学雷锋义诊', "
+                "'广场', '', :starts, :ends, 'published', :starts, :key)"
             ),
-            {"starts": starts, "ends": starts + timedelta(hours=3)},
+            {"starts": starts, "ends": starts + timedelta(hours=3), "key": CHECKIN_KEY},
         )
     engine.dispose()
-    return uri, "/c/" + issue_token(SECRET, 1)
+    return uri, "/c/" + issue_token(SECRET, CHECKIN_KEY)
 
 
 def records(uri: str) -> list[CheckIn]:

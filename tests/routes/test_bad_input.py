@@ -113,7 +113,7 @@ def test_activity_form_never_breaks(client, db, make, login_as):
 def test_checkin_form_never_breaks(app, client, db, make):
     activity = make.activity()
     db.session.commit()
-    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
 
     @SETTINGS
     @given(

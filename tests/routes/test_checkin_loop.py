@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from volunteer_app.activities.models import ActivityStatus
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.tokens import issue_token
+from volunteer_app.codes import new_key
 from volunteer_app.database import utcnow
 from volunteer_app.volunteers.models import Device, Volunteer
 
@@ -19,7 +20,7 @@ from ..conftest import csrf_token
 
 
 def checkin_path(app, activity) -> str:
-    return "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    return "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
 
 
 def scan(client, path, **fields):
@@ -155,7 +156,7 @@ def test_forged_tokens_get_a_friendly_400(client, make, token):
 
 
 def test_token_of_a_deleted_or_unknown_activity(app, client):
-    response = client.get("/c/" + issue_token(app.config["SECRET_KEY"], 424242))
+    response = client.get("/c/" + issue_token(app.config["SECRET_KEY"], new_key()))
     assert response.status_code == 400
 
 

@@ -34,7 +34,7 @@ def test_volunteer_form_post_runs_at_most_four_statements(app, db, client, retur
     with app.test_request_context():
         cookie = device_signer().sign(device.key).decode("ascii")
     client.set_cookie(app.config["DEVICE_COOKIE_NAME"], cookie)
-    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     token = csrf_token(client, path)
     db.session.commit()  # nothing of the test's own session may fall into the count
 

@@ -21,7 +21,7 @@ PHONE = "13812341234"
 
 
 def scan_path(app, activity) -> str:
-    return "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    return "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
 
 
 def count(db, model) -> int:
@@ -216,7 +216,7 @@ def test_deleting_the_last_person_deletes_the_number(app, db, client, make):
 
 def test_the_api_asks_a_shared_phone_to_say_whom_it_scans_for(app, db, client, make):
     mother, son, _daughter, activity = family(make, db)
-    token = issue_token(app.config["SECRET_KEY"], activity.id)
+    token = issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     body = {"token": token, "phone": PHONE, "pin": PIN}
     response = client.post("/api/v1/checkin", json=body)
     assert response.status_code == 409

@@ -35,7 +35,7 @@ def sign_in(client, phone: str, pin: str):
 
 def scan_new_device(client, app, activity, **fields):
     """Submit the check-in form of an activity as a device the app does not know."""
-    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     token = csrf_token(client, path)
     return client.post(path, data={"csrf_token": token, "action": "check_in", **fields})
 
@@ -202,7 +202,7 @@ def test_per_ip_limit_also_guards_the_check_in_page(app, db, make, limited):
     with_pin(make.volunteer(phone="13812341234"))
     activity = make.activity()
     db.session.commit()
-    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     for phone in ("13700000001", "13700000002"):
         with_pin(make.volunteer(phone=phone))
     db.session.commit()
@@ -220,7 +220,7 @@ def test_the_per_ip_budget_is_shared_between_pages(app, db, make, limited):
     for phone in ("13812341234", "13700000001"):
         with_pin(make.volunteer(phone=phone))
     db.session.commit()
-    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     token = csrf_token(limited, path)
     data = {"csrf_token": token, "action": "check_in", "phone": "13700000001", "pin": "1111"}
     assert limited.post(path, data=data).status_code == 401

@@ -166,7 +166,7 @@ def test_capacity_reached_is_flagged_not_refused(client, make, db, login_as):
 @pytest.mark.parametrize("status", [ActivityStatus.DRAFT, ActivityStatus.CANCELLED])
 def test_volunteer_sees_why_a_draft_or_cancelled_activity_refuses(client, make, db, app, status):
     activity = make.activity(status=status)
-    volunteer_page = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    volunteer_page = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     html = client.get(volunteer_page).get_data(as_text=True)
     expected = "本次活动尚未发布。" if status == ActivityStatus.DRAFT else "本次活动已取消。"
     assert expected in html

@@ -204,10 +204,10 @@ def test_my_card_carries_the_signed_card_code(app, db, client, make):
     # The card's SVG is the rendering of the volunteer's card code.
     from volunteer_app.volunteers.cards import issue_card
 
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     assert qr.render_svg(code) in html
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.render_png(code))))[0].text
-    assert verify_card(app.config["SECRET_KEY"], decoded) == volunteer.id
+    assert verify_card(app.config["SECRET_KEY"], decoded) == volunteer.card_key
 
 
 def test_certificate_is_issued_from_confirmed_hours_and_verifiable(app, db, client, make):

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
 from volunteer_app.checkins.organizer import card_code_from
+from volunteer_app.codes import new_key
 from volunteer_app.volunteers.cards import issue_card
 
 from ..conftest import csrf_token
@@ -21,7 +22,7 @@ def test_scan_checks_in_then_out(client, make, db, login_as, app):
     activity = make.activity()
     user = login_as(make.user(unit=activity.unit))
     volunteer = make.volunteer("李秀英")
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     html = client.get(url).get_data(as_text=True)
     assert "js/scanner.js" in html and "vendor/jsqr/jsQR.js" in html
@@ -43,7 +44,7 @@ def test_forged_unknown_and_empty_cards(client, make, db, login_as, app):
     login_as(make.user(unit=activity.unit))
     url = f"/activities/{activity.id}/scanner"
     token = csrf_token(client, url)
-    for code in ("c1.forged", issue_card(app.config["SECRET_KEY"], 999999), "s1.x"):
+    for code in ("c1.forged", issue_card(app.config["SECRET_KEY"], new_key()), "s1.x"):
         response = client.post(url, data={"csrf_token": token, "code": code}, headers=JSON)
         assert response.status_code == 400 and response.json["code"] == "invalid"
         assert response.json["message"] == "这不是有效的志愿者证二维码。"
@@ -60,7 +61,7 @@ def test_typed_code_form_path(client, make, db, login_as, app):
     login_as(make.user(unit=activity.unit))
     volunteer = make.volunteer("王芳")
     url = f"/activities/{activity.id}/scanner"
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "code": code})
     assert response.status_code == 302
     assert "王芳：签到成功" in client.get(url).get_data(as_text=True)
@@ -77,7 +78,7 @@ def test_scanner_scoping(client, make, db, login_as, app):
     login_as(make.user(unit=mine.unit))
     token = csrf_token(client, f"/activities/{mine.id}/scanner")
     assert client.get(url).status_code == 404
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     response = client.post(url, data={"csrf_token": token, "code": code}, headers=JSON)
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
@@ -105,7 +106,7 @@ def test_queued_scans_keep_their_time_and_count_once(client, make, db, login_as,
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
     volunteer = make.volunteer("赵桂兰")
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     token = csrf_token(client, url)
     arrived = activity.starts_at + timedelta(minutes=2)
@@ -136,7 +137,7 @@ def test_queued_scan_with_implausible_time_uses_server_time(client, make, db, lo
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
     volunteer = make.volunteer("钱建国")
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     before = utcnow()
     response = _queued(
@@ -156,7 +157,7 @@ def test_queued_scan_conflicts_and_bad_input(client, make, db, login_as, app):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
     volunteer = make.volunteer("孙丽")
-    code = issue_card(app.config["SECRET_KEY"], volunteer.id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     token = csrf_token(client, url)
     at = activity.starts_at + timedelta(minutes=1)

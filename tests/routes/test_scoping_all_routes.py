@@ -178,7 +178,7 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
     pages = [
         "/activities",
         f"/activities/{a}",
-        "/c/" + issue_token(app.config["SECRET_KEY"], a),
+        "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key),
         f"/activities/{a}/poster",
         f"/activities/{a}/projector",
         f"/activities/{a}/edit",

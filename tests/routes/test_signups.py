@@ -150,7 +150,7 @@ def test_signed_up_volunteer_checks_in_with_one_tap(app, db, client, make):
     db.session.add(Signup(activity=activity, volunteer=volunteer, created_at=utcnow()))
     db.session.commit()
     sign_in(client, "13812341234", PIN)
-    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
     page = client.get(path).get_data(as_text=True)
     assert "您已报名本次活动" in page and "姓名" not in page
     response = client.post(

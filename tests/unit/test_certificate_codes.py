@@ -51,7 +51,7 @@ def test_card_and_checkin_signatures_are_not_certificate_codes():
     from volunteer_app.checkins.tokens import issue_token
     from volunteer_app.volunteers.cards import issue_card
 
-    for other in (issue_card(KEY, 42), issue_token(KEY, 42)):
+    for other in (issue_card(KEY, "R5tYb8Qw1nX0zKp3"), issue_token(KEY, "q3TzV9kLm0aB7xYc")):
         with pytest.raises(CertificateError):
             verify_code(KEY, other)
 

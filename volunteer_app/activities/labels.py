@@ -48,6 +48,8 @@ AUDIT_LABELS = {
     "correction.request": _l("Correction requested by the volunteer"),
     "correction.accept": _l("Correction accepted"),
     "correction.decline": _l("Correction declined"),
+    "activity.checkin_code_renewed": _l("Check-in QR code replaced (the old one no longer works)"),
+    "activity.kiosk_link_renewed": _l("Kiosk link replaced (the old links no longer work)"),
 }
 
 #: The activity's fields as the change log names them ("activity.update").

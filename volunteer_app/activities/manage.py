@@ -17,8 +17,10 @@ from volunteer_app.activities.labels import STATUS_LABELS
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.activities.routes import _fill_choices, checkin_url
 from volunteer_app.auth.scoping import activity_or_404
+from volunteer_app.checkins import keys
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
+from volunteer_app.forms import ActionForm
 
 
 def _back(activity: Activity, anchor: str = ""):
@@ -91,6 +93,24 @@ def duplicate(activity_id: int):
             return redirect(url_for("activities.detail", activity_id=copy.id))
     status = 400 if request.method == "POST" else 200
     return render_template("activities/duplicate.html", form=form, activity=activity), status
+
+
+@bp.post("/activities/<int:activity_id>/checkin-code/renew")
+@login_required
+def renew_checkin_code(activity_id: int):
+    """Replace the activity's check-in QR code: the old one, printed or shared, stops working."""
+    activity = activity_or_404(current_user, activity_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("Please check the form and try again."), "error")
+        return _back(activity)
+    keys.renew_checkin_key(activity, current_user, now=utcnow())
+    flash(
+        _("The QR code has been replaced. Print the new poster: the old code no longer works."),
+        "success",
+    )
+    if request.form.get("back") == "poster":
+        return redirect(url_for("activities.poster", activity_id=activity.id))
+    return _back(activity, "#checkin-code")
 
 
 @bp.get("/activities/<int:activity_id>/poster")

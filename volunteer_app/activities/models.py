@@ -12,15 +12,22 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from volunteer_app.codes import new_key
 from volunteer_app.database import str_enum, utcnow
 from volunteer_app.extensions import db
 from volunteer_app.stations.models import Unit
 from volunteer_app.volunteers.models import Volunteer
+
+
+def new_kiosk_key() -> str:
+    """A fresh random key for an activity's kiosk link (longer: it is never typed)."""
+    return new_key(16)
 
 
 class ActivityStatus(enum.StrEnum):
@@ -78,6 +85,20 @@ class Activity(db.Model):
     rotate_seconds: Mapped[int] = mapped_column(default=30, server_default=text("30"))
     #: Whether the printed (static) poster code is accepted, or only the projector's codes.
     allow_static_code: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Random key carried by the check-in QR codes (checkins/tokens.py, version 2); renewing
+    #: it kills every code made from the old one. Set on every insert (and for older rows by
+    #: migration 0003); the column is nullable only because SQLite cannot add a NOT NULL
+    #: column to a table without rebuilding it.
+    checkin_key: Mapped[str] = mapped_column(
+        String(43), nullable=True, unique=True, index=True, default=new_key
+    )
+    #: Random key carried by the kiosk link ``/k/…``; renewing it ends every link given out.
+    kiosk_key: Mapped[str] = mapped_column(
+        String(43), nullable=True, unique=True, index=True, default=new_kiosk_key
+    )
+    #: The activity existed before version 2 tokens: its id-based (version 1) codes are still
+    #: accepted until its check-out window ends, unless its code was renewed since.
+    accepts_v1_tokens: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

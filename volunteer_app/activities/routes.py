@@ -24,7 +24,7 @@ from volunteer_app.localtime import utc_to_local
 
 def checkin_url(activity: Activity) -> str:
     """The absolute URL a volunteer's phone opens from the activity's QR code."""
-    token = issue_token(current_app.config["SECRET_KEY"], activity.id)
+    token = issue_token(current_app.config["SECRET_KEY"], activity.checkin_key)
     return public_url("checkins.scan", token=token)
 
 
@@ -108,7 +108,9 @@ def qr_png(activity_id: int):
     size = min(max(request.args.get("size", default=10, type=int), 2), 40)
     url = checkin_url(activity)
     etag = qr.etag(url, size)
-    headers = {"Cache-Control": "private, max-age=300", "ETag": f'"{etag}"'}
+    # Revalidated at every use (a 304 costs no drawing): a replaced code must never be
+    # served from the browser's cache.
+    headers = {"Cache-Control": "private, no-cache", "ETag": f'"{etag}"'}
     if etag in request.if_none_match:  # the browser has this very code: nothing to draw
         return Response(status=304, headers=headers)
     return Response(qr.render_png(url, box_size=size), mimetype="image/png", headers=headers)

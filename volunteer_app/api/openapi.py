@@ -81,7 +81,7 @@ def _errors(*codes: int, **descriptions: str) -> dict:
 
 VOLUNTEER_EXAMPLES = {
     "walk-in": {"value": {"phone": "13812341234", "name": "李秀英", "consent": True}},
-    "card": {"value": {"card": "c42.Xb3kP0oQ5aVn8cT1yR2uE7wIzHs"}},
+    "card": {"value": {"card": "2cR5tYb8Qw1nX0zKp3.Vd4sF7hJk2Lq9w"}},
 }
 RECORD_EXAMPLE = {
     "id": 7, "volunteer_id": 42, "name": "李秀英", "phone": "138****1234",

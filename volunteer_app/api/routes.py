@@ -21,12 +21,11 @@ from volunteer_app.checkins.organizer import WalkInError
 from volunteer_app.checkins.rules import Action, CheckInError
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
-from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
 from volunteer_app.localtime import local_to_utc
 from volunteer_app.transactions import begin_writing, reads_first
 from volunteer_app.volunteers import services as volunteers
-from volunteer_app.volunteers.cards import verify_card
+from volunteer_app.volunteers.cards import card_holder, verify_card
 from volunteer_app.volunteers.models import Volunteer
 from volunteer_app.volunteers.rules import normalize_name, normalize_phone
 
@@ -188,9 +187,7 @@ def _volunteer_for(ref: VolunteerRef, activity: Activity, *, now: datetime) -> V
     """Find the volunteer by card or phone; register a walk-in for a new number with a name
     and the organizer's attestation of the person's consent."""
     if ref.card is not None:
-        volunteer = db.session.get(
-            Volunteer, verify_card(current_app.config["SECRET_KEY"], ref.card)
-        )
+        volunteer = card_holder(verify_card(current_app.config["SECRET_KEY"], ref.card))
         if volunteer is None:
             raise ApiRequestError("volunteer_not_found", status=404)
         return volunteer

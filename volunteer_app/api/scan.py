@@ -14,20 +14,19 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.api import bp
 from volunteer_app.api.routes import _body
 from volunteer_app.api.schemas import SelfScan, SelfScanResult
-from volunteer_app.checkins import identify
+from volunteer_app.checkins import identify, keys
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.rules import Action, CheckInError
 from volunteer_app.checkins.tokens import TokenError, verify_token
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
-from volunteer_app.extensions import db, limiter
+from volunteer_app.extensions import limiter
 from volunteer_app.formatting import mask_phone
 from volunteer_app.transactions import reads_first
 from volunteer_app.volunteers import identity
@@ -100,12 +99,16 @@ def token_of(scanned: str) -> str:
 
 
 def _activity_for(scanned: str, now) -> Activity:
-    """The activity of a QR token that may be used right now (TokenError otherwise)."""
+    """The activity of a QR token that may be used right now (TokenError otherwise).
+
+    No submit grace for a rotating code: there is no page whose opening could prove the
+    code was fresh, so it is accepted for its own validity (about 2 × its period) only.
+    """
     claims = verify_token(current_app.config["SECRET_KEY"], token_of(scanned))
-    activity = db.session.get(Activity, claims.activity_id, options=[joinedload(Activity.unit)])
+    activity = keys.activity_for_token(claims)
     if activity is None:
         raise TokenError("invalid")
-    checkins.validate_token_use(activity, claims, now=now, submitting=True)
+    checkins.validate_token_use(activity, claims, now=now)
     return activity
 
 

@@ -185,8 +185,9 @@ class SelfScan(Strict):
         max_length=500,
         description="What the activity's QR code holds: the token, or the whole check-in URL "
         "(…/c/<token>). Rotating projector codes and static poster codes follow the "
-        "activity's settings.",
-        examples=["s9.Xb3kP0oQ5aVn8cT1yR2uE7wIzHs"],
+        "activity's settings; a rotating code is accepted for about 2 × its period, "
+        "without the page's submit grace.",
+        examples=["2sq3TzV9kLm0aB7xYc.Jh3kP0oQ5aVn8c"],
     )
     phone: str | None = Field(None, min_length=1, max_length=40, examples=["13812341234"])
     pin: str | None = Field(

@@ -57,6 +57,9 @@ class ScanForm(FlaskForm):
     minor = BooleanField(_l("Under 14 (I am their parent or guardian and agree for them)"))
     #: On a phone several people share: the ticked ones (ids of the household's people).
     people = SelectMultipleField(coerce=int, validate_choice=False)
+    #: The signed moment the page of a rotating code was opened (checkins/tokens.py): the
+    #: submit grace applies only with it.
+    opened = HiddenField(validators=[Optional(), Length(max=100)])
 
 
 class AdjustHoursForm(FlaskForm):

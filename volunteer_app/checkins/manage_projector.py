@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from volunteer_app import qr
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.auth.scoping import activity_or_404
-from volunteer_app.checkins import bp
+from volunteer_app.checkins import bp, keys
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.services import window_for
 from volunteer_app.checkins.tokens import current_step, issue_rotating_token, step_ends_at
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 from volunteer_app.formatting import format_hours
+from volunteer_app.forms import ActionForm
 from volunteer_app.links import public_url
 
 #: How many recent arrivals the projector lists.
@@ -36,7 +37,7 @@ POLL_MS = 3000
 def rotating_url(activity: Activity, now: datetime) -> tuple[str, int]:
     """The check-in URL for the current time step, and that step."""
     step = current_step(now, activity.rotate_seconds)
-    token = issue_rotating_token(current_app.config["SECRET_KEY"], activity.id, step)
+    token = issue_rotating_token(current_app.config["SECRET_KEY"], activity.checkin_key, step)
     return public_url("checkins.scan", token=token), step
 
 
@@ -86,14 +87,27 @@ def live_state(activity: Activity, now: datetime, *, with_code: bool = True) -> 
 def projector(activity_id: int):
     """Full-screen page for a projector or a tablet at the entrance."""
     activity = activity_or_404(current_user, activity_id)
+    token = keys.issue_kiosk_token(current_app.config["SECRET_KEY"], activity.kiosk_key)
     return render_template(
         "checkins/projector.html",
         activity=activity,
         state=live_state(activity, utcnow()),
         poll_ms=POLL_MS,
         live_url=url_for("checkins.live", activity_id=activity.id),
-        kiosk_url=public_url("checkins.kiosk", token=issue_kiosk_token(activity.id)),
+        kiosk_url=public_url("checkins.kiosk", token=token),
     )
+
+
+@bp.post("/activities/<int:activity_id>/kiosk-link/renew")
+@login_required
+def renew_kiosk_link(activity_id: int):
+    """Revoke every kiosk link given out for the activity and make a new one."""
+    activity = activity_or_404(current_user, activity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    keys.renew_kiosk_key(activity, current_user, now=utcnow())
+    flash(_("The old kiosk link no longer works. Open the new link on the tablet."), "success")
+    return redirect(url_for("checkins.projector", activity_id=activity.id) + "#kiosk-link")
 
 
 @bp.get("/activities/<int:activity_id>/live.json")
@@ -110,26 +124,14 @@ def live(activity_id: int):
 # Kiosk links -----------------------------------------------------------------------------
 # A tablet left at the entrance should not hold an organizer's session (anyone passing by
 # could open the console). A kiosk link shows only this activity's projector page, and
-# works only until the activity's check-out time is over. Treat it like a key: whoever has
-# it can show the current rotating code anywhere.
-
-KIOSK_SALT = "kiosk.v1"
-
-
-def issue_kiosk_token(activity_id: int) -> str:
-    """A signed token naming one activity's kiosk page."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=KIOSK_SALT).dumps(activity_id)
+# works only until the activity's check-out time is over or an organizer replaces it
+# (format: checkins/keys.py). Treat it like a key: whoever has it can show the current
+# rotating code anywhere; it is never logged.
 
 
 def _kiosk_activity(token: str) -> Activity:
-    """The activity of a kiosk token still in use; 404 for forged, unknown or ended ones."""
-    try:
-        activity_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=KIOSK_SALT).loads(
-            token
-        )
-    except BadSignature:
-        abort(404)
-    activity = db.session.get(Activity, activity_id) if isinstance(activity_id, int) else None
+    """The activity of a kiosk link still in use; 404 for forged, revoked or ended ones."""
+    activity = keys.activity_for_kiosk(current_app.config["SECRET_KEY"], token)
     if activity is None or activity.status not in (ActivityStatus.PUBLISHED,):
         abort(404)
     if utcnow() > window_for(activity).checkout_until:

@@ -28,7 +28,7 @@ from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.rules import Action
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
-from volunteer_app.volunteers.cards import CardError, verify_card
+from volunteer_app.volunteers.cards import volunteer_for_card
 from volunteer_app.volunteers.models import Volunteer
 
 #: Audit actions of queued records, by the page that queued them.
@@ -115,10 +115,7 @@ def record_queued_scan(
 
     CardError for a forged or unknown card; otherwise as ``record_queued``.
     """
-    volunteer_id = verify_card(current_app.config["SECRET_KEY"], organizer.card_code_from(code))
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None:
-        raise CardError("invalid")
+    volunteer = volunteer_for_card(current_app.config["SECRET_KEY"], organizer.card_code_from(code))
     return record_queued(
         activity, user, volunteer, action=action, acted_at=scanned_at, now=now, source="scan"
     )

@@ -26,7 +26,7 @@ from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
 from volunteer_app.volunteers import services as volunteers
-from volunteer_app.volunteers.cards import CardError, verify_card
+from volunteer_app.volunteers.cards import volunteer_for_card
 from volunteer_app.volunteers.models import Household, Volunteer
 from volunteer_app.volunteers.rules import normalize_name, normalize_phone
 
@@ -293,10 +293,7 @@ def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> Ca
 
     CardError for a forged or unknown card; CheckInError when the rules refuse.
     """
-    volunteer_id = verify_card(current_app.config["SECRET_KEY"], card_code_from(code))
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None:
-        raise CardError("invalid")
+    volunteer = volunteer_for_card(current_app.config["SECRET_KEY"], card_code_from(code))
     record = services.find_record(activity.id, volunteer.id)
     action = next_action(
         record.checked_in_at if record else None, record.checked_out_at if record else None

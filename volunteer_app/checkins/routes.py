@@ -14,12 +14,12 @@ from sqlalchemy.orm import contains_eager
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.auth.scoping import own_record_or_404
-from volunteer_app.checkins import bp, corrections, services
+from volunteer_app.checkins import bp, corrections, services, tokens
 from volunteer_app.checkins import identify as checkin_flow
 from volunteer_app.checkins.forms import CorrectionRequestForm, ScanForm
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.rules import Action, CheckInError, next_action
-from volunteer_app.checkins.tokens import TokenError, verify_token
+from volunteer_app.checkins.tokens import TokenClaims, TokenError, verify_token
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -31,35 +31,53 @@ from volunteer_app.volunteers.services import live_members
 from volunteer_app.volunteers.session import device_key, set_device_cookie, volunteer_required
 
 
-@lru_cache(maxsize=1)
-def _load_statement():
-    """The activity (with its unit) and the volunteer of a live device key, built once."""
+@lru_cache(maxsize=2)
+def _load_statement(by_key: bool):
+    """The activity (with its unit) and the volunteer of a live device key, built once per
+    way of naming the activity: by its check-in key (version 2 tokens) or its id (version 1)."""
+    named = Activity.checkin_key if by_key else Activity.id
     return (
         select(Activity, Volunteer)
         .join(Activity.unit)
         .options(contains_eager(Activity.unit))
         .outerjoin(Device, and_(Device.key == bindparam("device_key"), Device.revoked_at.is_(None)))
         .outerjoin(Volunteer, Volunteer.id == Device.volunteer_id)
-        .where(Activity.id == bindparam("activity_id"))
+        .where(named == bindparam("activity"))
     )
 
 
-def _load(token: str) -> tuple[Activity, Volunteer | None]:
+def _load(token: str, opened: str | None = None) -> tuple[Activity, Volunteer | None, TokenClaims]:
     """Verify the token; load its activity (with unit) and this device's volunteer at once.
 
-    One query for both: the signature is checked first, without the database, and the
-    device's volunteer comes along in a left join (absent or signed-out device: None).
-    TokenError when the token is wrong or stale.
+    One query for both: the token's MAC is checked first, without the database; the
+    activity is found by the key the token carries, and the device's volunteer comes along
+    in a left join (absent or signed-out device: None). ``opened`` is the opening proof a
+    submitted form carries. TokenError when the token is wrong, replaced or stale.
     """
-    claims = verify_token(current_app.config["SECRET_KEY"], token)
+    secret_key = current_app.config["SECRET_KEY"]
+    claims = verify_token(secret_key, token)
+    by_key = claims.version == 2
     row = db.session.execute(
-        _load_statement(), {"activity_id": claims.activity_id, "device_key": device_key() or ""}
+        _load_statement(by_key),
+        {
+            "activity": claims.key if by_key else claims.activity_id,
+            "device_key": device_key() or "",
+        },
     ).first()
     if row is None:
         raise TokenError("invalid")
     activity, volunteer = row
-    services.validate_token_use(activity, claims, now=utcnow(), submitting=request.method == "POST")
-    return activity, volunteer
+    services.validate_token_use(
+        activity, claims, now=utcnow(), opened_at=tokens.opened_at(secret_key, token, opened)
+    )
+    return activity, volunteer, claims
+
+
+def _opening_proof(token: str, claims: TokenClaims) -> str | None:
+    """The proof a page of a rotating code carries into its form: opened while valid, now."""
+    if claims.kind != "rotating":
+        return None
+    return tokens.issue_opened(current_app.config["SECRET_KEY"], token, utcnow())
 
 
 @dataclass(frozen=True)
@@ -144,9 +162,10 @@ def _render(
 def scan(token: str):
     """Show the activity and the one button the volunteer needs (签到 or 签退); for a phone
     several people share, each of them with their own button."""
-    activity, volunteer = _load(token)
+    activity, volunteer, claims = _load(token)
     record = services.find_record(activity.id, volunteer.id) if volunteer else None
     form = ScanForm()
+    form.opened.data = _opening_proof(token, claims)
     notice = _gate_notice(activity, record)
     return _render(activity, form, volunteer, record, notice=notice)
 
@@ -182,7 +201,7 @@ def scan_submit(token: str):
     the phone first if this device is new."""
     form = ScanForm()
     valid = form.validate_on_submit()  # CSRF and shape first: no database yet
-    activity, volunteer = _load(token)
+    activity, volunteer, _claims = _load(token, form.opened.data)
     if not valid:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         return _render(
@@ -214,9 +233,11 @@ def scan_submit(token: str):
     if who.volunteer is None and people is None:
         # A phone several people share signed in without saying who: ask.
         shown = live_members(who.household)[0]
+        choose = ScanForm(formdata=None)
+        choose.opened.data = form.opened.data  # the page's opening, not this moment
         page = _render(
             activity,
-            ScanForm(formdata=None),
+            choose,
             shown,
             services.find_record(activity.id, shown.id),
             notice=_("Several volunteers use this phone. Tick who is here."),

@@ -18,7 +18,12 @@ from volunteer_app.activities.models import Activity, Signup
 from volunteer_app.checkins import rules
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
 from volunteer_app.checkins.review_rules import meets_min_presence
-from volunteer_app.checkins.tokens import TokenClaims, TokenError, validate_rotating
+from volunteer_app.checkins.tokens import (
+    TokenClaims,
+    TokenError,
+    validate_rotating,
+    validate_v1,
+)
 from volunteer_app.extensions import db
 from volunteer_app.volunteers.models import Volunteer
 
@@ -202,20 +207,33 @@ def count_records(activity_id: int) -> int:
 
 
 def validate_token_use(
-    activity: Activity, claims: TokenClaims, *, now: datetime, submitting: bool = False
+    activity: Activity, claims: TokenClaims, *, now: datetime, opened_at: datetime | None = None
 ) -> None:
-    """Raise TokenError unless this kind of code is accepted for the activity right now.
+    """Raise TokenError unless this code is accepted for the activity right now.
 
-    Static poster codes: only if the activity allows them. Rotating projector codes:
-    within their validity, with extra grace when the check-in form is submitted.
+    Version 1 codes only while the activity still accepts them and its check-out window is
+    open. Static poster codes: only if the activity allows them. Rotating projector codes:
+    within about two periods, or within the submit grace after ``opened_at`` (the verified
+    moment the volunteer's check-in page was opened while the code was valid).
     """
+    if claims.version == 1:
+        validate_v1(
+            accepted=activity.accepts_v1_tokens,
+            checkout_until=window_for(activity).checkout_until,
+            now=now,
+        )
+    elif claims.key != activity.checkin_key:
+        raise TokenError("invalid")
     if claims.kind == "static":
         if not activity.allow_static_code:
             raise TokenError("static_disabled")
         return
-    grace = current_app.config["ROTATING_SUBMIT_GRACE_SECONDS"] if submitting else 0
     validate_rotating(
-        claims.step or 0, period=activity.rotate_seconds, now=now, grace_seconds=grace
+        claims.step or 0,
+        period=activity.rotate_seconds,
+        now=now,
+        opened_at=opened_at,
+        grace_seconds=current_app.config["ROTATING_SUBMIT_GRACE_SECONDS"],
     )
 
 

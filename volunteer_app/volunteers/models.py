@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from volunteer_app.codes import new_key
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 
@@ -74,6 +75,12 @@ class Volunteer(db.Model):
     #: Set when the person deleted their account: the name is then a placeholder and the
     #: household gone (see volunteers.privacy); the records stay so station totals remain.
     deleted_at: Mapped[datetime | None]
+    #: Random key carried by the person's QR card (volunteers/cards.py); renewing it on
+    #: /me/card makes every earlier card, printed or photographed, stop working. Set on every
+    #: insert (older rows by migration 0003); nullable only as ``Activity.checkin_key`` is.
+    card_key: Mapped[str] = mapped_column(
+        String(43), nullable=True, unique=True, index=True, default=new_key
+    )
 
     household: Mapped[Household | None] = relationship(back_populates="members", lazy="joined")
     devices: Mapped[list[Device]] = relationship(back_populates="volunteer")

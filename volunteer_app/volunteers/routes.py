@@ -28,8 +28,7 @@ from volunteer_app.forms import ActionForm
 from volunteer_app.links import public_url, safe_next
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.transactions import reads_first
-from volunteer_app.volunteers import bp, certificates, identity, privacy, records
-from volunteer_app.volunteers.cards import issue_card
+from volunteer_app.volunteers import bp, cards, certificates, identity, privacy, records
 from volunteer_app.volunteers.forms import (
     CertificateForm,
     DeleteAccountForm,
@@ -207,7 +206,7 @@ def add_person():
 @volunteer_required
 def card():
     """My personal QR card, for an organizer's scanner; printable."""
-    code = issue_card(current_app.config["SECRET_KEY"], g.volunteer.id)
+    code = cards.issue_card(current_app.config["SECRET_KEY"], g.volunteer.card_key)
     return _no_store(
         make_response(
             render_template(
@@ -215,6 +214,19 @@ def card():
             )
         )
     )
+
+
+@bp.post("/me/card/renew")
+@volunteer_required
+def renew_card():
+    """Replace my card (lost or photographed): every earlier card stops working at once."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cards.renew_card(g.volunteer, now=utcnow())
+    flash(
+        _("You have a new card. The old one, printed or photographed, no longer works."), "success"
+    )
+    return redirect(url_for("volunteers.card"))
 
 
 @bp.route("/me/certificates", methods=["GET", "POST"])
@@ -279,6 +291,7 @@ SECURITY_EVENT_LABELS = {
     "volunteer.setup_code_issued": _l("An organizer gave a one-time code"),
     "volunteer.setup_code_used": _l("One-time code used to sign in"),
     "volunteer.device_signed_out": _l("A device was signed out"),
+    "volunteer.card_renewed": _l("Volunteer card replaced (the old card no longer works)"),
 }
 
 
