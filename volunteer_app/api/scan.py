@@ -136,7 +136,8 @@ def _scan(action: Action):
     except CheckInError as error:
         if error.code not in ("already_checked_in", "already_checked_out"):
             raise
-        record, already = checkins.find_record(activity.id, who.volunteer.id), True
+        record = getattr(error, "record", None)
+        record, already = record or checkins.find_record(activity.id, who.volunteer.id), True
     body_out = _result(
         record,
         activity,
