@@ -144,10 +144,7 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunte
     _clear_failures(phone, now)
     if how == "code":
         begin_writing()
-        volunteer.setup_code_hash = None
-        volunteer.setup_code_expires_at = None
-        volunteer.pin_hash = None
-        volunteer.pin_set_at = None
+        _use_code(volunteer)
         audit.record(
             "volunteer.setup_code_used",
             now=now,
@@ -156,6 +153,24 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Volunte
         )
     db.session.flush()
     return volunteer, how == "code"
+
+
+def _use_code(volunteer: Volunteer) -> None:
+    """Spend the one-time code just checked, and the old PIN with it; usable once.
+
+    ``UPDATE … WHERE setup_code_hash = <the code checked>``: of two devices using one code
+    at the same moment, one spends it and the other is refused as a mismatch (not counted
+    as a failure: it is the right code, a millisecond late).
+    """
+    used = db.session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer.id, Volunteer.setup_code_hash == volunteer.setup_code_hash)
+        .values(setup_code_hash=None, setup_code_expires_at=None, pin_hash=None, pin_set_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise IdentityError("mismatch")
+    db.session.refresh(volunteer)
 
 
 def sign_in_or_register(
@@ -264,14 +279,24 @@ def devices_of(volunteer: Volunteer) -> list[Device]:
 
 
 def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Device | None:
-    """Sign one of the volunteer's own devices out; None if it is not theirs."""
+    """Sign one of the volunteer's own devices out; None if it is not theirs.
+
+    ``UPDATE … WHERE revoked_at IS NULL``: signing a device out twice at once is audited
+    once and keeps the first time.
+    """
     device = db.session.scalar(
         select(Device).where(Device.id == device_id, Device.volunteer_id == volunteer.id)
     )
     if device is None:
         return None
-    if device.revoked_at is None:
-        device.revoked_at = now
+    revoked = db.session.execute(
+        update(Device)
+        .where(Device.id == device.id, Device.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(device)
+    if revoked.rowcount == 1:
         audit.record(
             "volunteer.device_signed_out",
             now=now,
