@@ -15,7 +15,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.audit import services as audit
@@ -29,18 +28,6 @@ from volunteer_app.volunteers.models import Volunteer
 
 def _minutes_of(activity: Activity) -> int:
     return int((activity.ends_at - activity.starts_at).total_seconds() // 60)
-
-
-def open_records(activity_id: int) -> list[CheckIn]:
-    """Records at an activity that have no check-out yet."""
-    return list(
-        db.session.scalars(
-            select(CheckIn)
-            .options(joinedload(CheckIn.volunteer))
-            .where(CheckIn.activity_id == activity_id, CheckIn.checked_out_at.is_(None))
-            .order_by(CheckIn.checked_in_at, CheckIn.id)
-        )
-    )
 
 
 def close_open_checkins(
