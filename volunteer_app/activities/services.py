@@ -181,7 +181,16 @@ def checkin_count(activity_id: int) -> int:
 def change_status(
     activity: Activity, user: User, target: ActivityStatus, *, now: datetime
 ) -> Activity:
-    """Publish, finish, cancel or unpublish an activity (LifecycleError if not allowed)."""
+    """Publish, finish, cancel or unpublish an activity (LifecycleError if not allowed).
+
+    The activity's row is locked ``FOR UPDATE`` and re-read first. On PostgreSQL that is
+    the one lock a check-in's ``FOR KEY SHARE`` waits for (``checkins.services.check_in``),
+    so "only while nobody has checked in" holds: a check-in that came first is counted
+    here, one that comes meanwhile waits and then sees the new status and is refused. Two
+    changes at once run one after the other, the second from the first's outcome. On
+    SQLite the writing request holds the write lock from its first statement.
+    """
+    db.session.get(Activity, activity.id, with_for_update=True, populate_existing=True)
     old = activity.status
     rules.validate_transition(
         old.value,
@@ -222,8 +231,13 @@ def update_activity(
     """Change an activity's details; finished and cancelled activities are locked.
 
     Audited ("activity.update") with the old and the new value of each changed field,
-    times as ISO 8601 UTC; a save that changes nothing writes no entry.
+    times as ISO 8601 UTC; a save that changes nothing writes no entry. The row is re-read
+    under ``FOR NO KEY UPDATE`` (PostgreSQL; check-ins go on), so an edit never lands on an
+    activity finished or cancelled at the same moment.
     """
+    db.session.get(
+        Activity, activity.id, with_for_update={"key_share": True}, populate_existing=True
+    )
     rules.validate_editable(activity.status.value)
     validate_schedule(starts_at, ends_at)
     if db.session.scalar(visible_unit_ids(user).where(Unit.id == unit_id)) is None:

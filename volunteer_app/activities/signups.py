@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -175,10 +175,14 @@ is_signed_up = signed_up
 def sign_up(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signup:
     """Sign the volunteer up (again, if they had cancelled), or raise SignupError.
 
-    The activity row is locked first on PostgreSQL (SQLite writers are serialised), so two
-    last-place sign-ups at once cannot both pass the capacity check.
+    The activity's row is locked and re-read first on PostgreSQL (SQLite's writing
+    requests hold the write lock from their first statement), so two last-place sign-ups
+    at once cannot both pass the capacity check, and a sign-up sees a cancellation or
+    a change of capacity made at the same moment.
     """
-    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    db.session.get(
+        Activity, activity.id, with_for_update={"key_share": True}, populate_existing=True
+    )
     row = find(activity.id, volunteer.id)
     validate_sign_up(
         status=activity.status.value,
@@ -202,7 +206,11 @@ def sign_up(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signu
 
 
 def cancel(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signup:
-    """Cancel the volunteer's sign-up before the activity starts."""
+    """Cancel the volunteer's sign-up before the activity starts.
+
+    ``UPDATE … WHERE cancelled_at IS NULL``: of two cancels at once one cancels, and the
+    other hears ``not_signed_up``; the time of the first stays.
+    """
     row = find(activity.id, volunteer.id)
     validate_cancel(
         starts_at=activity.starts_at,
@@ -210,8 +218,15 @@ def cancel(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signup
         signed_up=row is not None and row.cancelled_at is None,
     )
     assert row is not None
-    row.cancelled_at = now
-    db.session.flush()
+    result = db.session.execute(
+        update(Signup)
+        .where(Signup.id == row.id, Signup.cancelled_at.is_(None))
+        .values(cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(row)
+    if result.rowcount != 1:
+        raise SignupError("not_signed_up")
     return row
 
 

@@ -101,10 +101,10 @@ def keep_hours(activity_id: int, checkin_id: int):
     ):
         return jsonify(_hours_out(record, HoursResult, changed=False))
     try:
-        review.keep_hours(record, g.api_user, now=utcnow())
+        changed = review.keep_hours(record, g.api_user, now=utcnow())
     except HoursError as error:
         _refuse(error)
-    return jsonify(_hours_out(record, HoursResult, changed=True))
+    return jsonify(_hours_out(record, HoursResult, changed=changed))
 
 
 @bp.post("/activities/<int:activity_id>/hours/close")

@@ -237,7 +237,7 @@ def create_checkin(activity_id: int):
         if error.code != "already_checked_in":
             raise
         # Nothing was written but a walk-in registered just now, which is kept.
-        record = checkins.find_record(activity.id, volunteer.id)
+        record = getattr(error, "record", None) or checkins.find_record(activity.id, volunteer.id)
         return jsonify(_record_out(record, volunteer, CheckInResult, already=True)), 200
     return jsonify(_record_out(record, volunteer, CheckInResult, already=False)), 201
 

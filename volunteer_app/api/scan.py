@@ -163,7 +163,8 @@ def _scan(action: Action):
     except CheckInError as error:
         if error.code not in ("already_checked_in", "already_checked_out"):
             raise
-        record, already = checkins.find_record(activity.id, person.id), True
+        record = getattr(error, "record", None)
+        record, already = record or checkins.find_record(activity.id, person.id), True
     body_out = _result(
         record,
         activity,

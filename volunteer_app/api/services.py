@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from volunteer_app.api.models import ApiToken
 from volunteer_app.auth.models import User
@@ -78,12 +78,21 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 
 def revoke(user: User, token_id: int, *, now: datetime) -> ApiToken:
-    """Revoke one of the user's own tokens (another user's id is "not found")."""
+    """Revoke one of the user's own tokens (another user's id is "not found").
+
+    ``UPDATE … WHERE revoked_at IS NULL``: a repeat, even at the same moment, keeps the
+    time of the first revocation.
+    """
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
     if token is None:
         raise ApiTokenError("not_found", status=404)
-    if token.revoked_at is None:
-        token.revoked_at = now
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(token)
     return token

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from volunteer_app.audit import services as audit
@@ -179,10 +179,22 @@ def _check_manageable(actor: User, target: User) -> None:
 
 def set_active(actor: User, target: User, active: bool, *, now: datetime) -> User:
     """Disable or re-enable an account of the level below (audited); disabling ends its
-    sessions (its API tokens are refused while it is disabled)."""
+    sessions (its API tokens are refused while it is disabled).
+
+    ``UPDATE … WHERE is_active <> active``: only a real change is made and audited, so two
+    organizers disabling one account at the same moment write one entry.
+    """
     _check_manageable(actor, target)
-    old = target.is_active
-    target.is_active = active
+    changed = db.session.execute(
+        update(User)
+        .where(User.id == target.id, User.is_active != active)
+        .values(is_active=active)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(target)
+    if changed.rowcount != 1:
+        return target
+    old = not active
     if not active:
         sessions.revoke_all(target, now=now)
     audit.record(

@@ -1,13 +1,19 @@
 """Corrections of a record (Art. 13 of the national rule): the volunteer asks with a reason,
 an organizer of the activity's station accepts (with the right times) or declines (with a
-reason); both see the outcome, and the audit log keeps every step."""
+reason); both see the outcome, and the audit log keeps every step.
+
+A correction is decided once: the decision is written by ``UPDATE … WHERE status = 'open'``,
+so of two organizers answering at the same moment one decides and the other hears
+``already_decided`` (409), whatever the database. A request locks its record first, so a
+double tap cannot open two requests for one record.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from volunteer_app.audit import services as audit
 from volunteer_app.auth.models import User
@@ -55,6 +61,8 @@ def request_correction(
 ) -> Correction:
     """Ask the station to correct one of the volunteer's records."""
     text = validate_reason(reason)
+    # One request at a time per record: a double tap finds the first one open.
+    db.session.get(CheckIn, record.id, with_for_update=True, populate_existing=True)
     begin = proposed_in_at or record.checked_in_at
     end = proposed_out_at or record.checked_out_at
     if end is not None and end <= begin:
@@ -110,6 +118,23 @@ def for_organizer(user: User) -> tuple[list[Correction], list[Correction]]:
     return list(open_.unique()), list(decided.unique())
 
 
+def _decide(correction: Correction, user: User, *, now: datetime, **values) -> None:
+    """Write the decision if the correction is still open, else CorrectionError (409).
+
+    The condition on the status makes the first decision the only one: a second, made at
+    the same moment, changes nothing. Either way ``correction`` then shows what stands.
+    """
+    result = db.session.execute(
+        update(Correction)
+        .where(Correction.id == correction.id, Correction.status == CorrectionStatus.OPEN)
+        .values(decided_at=now, decided_by_id=user.id, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(correction)
+    if result.rowcount != 1:
+        raise CorrectionError("already_decided", status=409)
+
+
 def accept(
     correction: Correction,
     user: User,
@@ -122,18 +147,19 @@ def accept(
     """Accept: set the record's times (hours recomputed, origin organizer) and answer."""
     if correction.status != CorrectionStatus.OPEN:
         raise CorrectionError("already_decided", status=409)
+    if checked_out_at <= checked_in_at:
+        raise CorrectionError("times_invalid")
+    decision = (reason or "").strip()[:REASON_MAX_LENGTH]
+    _decide(correction, user, now=now, status=CorrectionStatus.ACCEPTED, decision_reason=decision)
     record = checkins.apply_correction(
         correction.record,
         checked_in_at=checked_in_at,
         checked_out_at=checked_out_at,
         organizer_id=user.id,
         now=now,
-        reason=(reason or "").strip()[:REASON_MAX_LENGTH] or correction.reason,
+        reason=decision or correction.reason,
         correction_id=correction.id,
     )
-    correction.status = CorrectionStatus.ACCEPTED
-    correction.decided_at, correction.decided_by_id = now, user.id
-    correction.decision_reason = (reason or "").strip()[:REASON_MAX_LENGTH]
     correction.new_minutes = record.minutes
     db.session.flush()
     return correction
@@ -144,10 +170,15 @@ def decline(correction: Correction, user: User, *, reason: str, now: datetime) -
     if correction.status != CorrectionStatus.OPEN:
         raise CorrectionError("already_decided", status=409)
     text = validate_reason(reason)
-    correction.status = CorrectionStatus.DECLINED
-    correction.decided_at, correction.decided_by_id = now, user.id
-    correction.decision_reason = text
-    correction.new_minutes = correction.record.minutes
+    minutes = select(CheckIn.minutes).where(CheckIn.id == correction.checkin_id)
+    _decide(
+        correction,
+        user,
+        now=now,
+        status=CorrectionStatus.DECLINED,
+        decision_reason=text,
+        new_minutes=minutes.scalar_subquery(),
+    )
     audit.record(
         "correction.decline",
         now=now,

@@ -1,22 +1,27 @@
 """Hours review services: close open check-ins, adjust one record, confirm all.
 
 Every change goes into the audit log in the same transaction. Services only flush.
+
+Nothing acknowledged is overwritten: closing writes ``UPDATE … WHERE checked_out_at IS
+NULL RETURNING``, so a check-out that lands at the same moment keeps its time and minutes,
+and exactly the records that statement closed are audited; keeping hours is conditional
+on the review mark; an adjustment and a confirmation lock the rows they change (on SQLite
+a writing request holds the write lock anyway, see ``volunteer_app.transactions``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.audit import services as audit
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import review_rules
 from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
-from volunteer_app.checkins.services import find_record, window_for
+from volunteer_app.checkins.services import checkout_margin, find_record
 from volunteer_app.extensions import db
 from volunteer_app.volunteers.models import Volunteer
 
@@ -25,62 +30,74 @@ def _minutes_of(activity: Activity) -> int:
     return int((activity.ends_at - activity.starts_at).total_seconds() // 60)
 
 
-def open_records(activity_id: int) -> list[CheckIn]:
-    """Records at an activity that have no check-out yet."""
-    return list(
-        db.session.scalars(
-            select(CheckIn)
-            .options(joinedload(CheckIn.volunteer))
-            .where(CheckIn.activity_id == activity_id, CheckIn.checked_out_at.is_(None))
-            .order_by(CheckIn.checked_in_at, CheckIn.id)
-        )
-    )
-
-
 def close_open_checkins(
     activity: Activity, now: datetime, *, actor: User | None = None
 ) -> list[CheckIn]:
-    """Close the activity's open check-ins at its end time: 0 h, marked for review."""
+    """Close the activity's open check-ins at its end time: 0 h, marked for review.
+
+    Returns the records this call closed (a repeat closes none).
+    """
     review_rules.validate_close(status=activity.status.value, now=now, ends_at=activity.ends_at)
-    closed = open_records(activity.id)
-    for record in closed:
-        record.checked_out_at = activity.ends_at
-        record.minutes = 0
-        record.needs_review = True
-        audit.record(
-            "checkin.close_at_end",
-            now=now,
-            actor_user_id=actor.id if actor else None,
-            activity_id=activity.id,
-            checkin_id=record.id,
-            volunteer_id=record.volunteer_id,
-            old={"checked_out_at": None},
-            new={"checked_out_at": activity.ends_at.isoformat(), "minutes": 0},
-            reason="not checked out",
-        )
-    db.session.flush()
-    return closed
+    return _close(
+        CheckIn.activity_id == activity.id,
+        checked_out_at=activity.ends_at,
+        now=now,
+        actor=actor,
+    )
 
 
 def close_all_due(now: datetime) -> int:
     """Close open check-ins of every activity whose check-out time is over (for cron).
 
     Waits until the check-out grace has passed, so a volunteer leaving late can still
-    check out by scanning. Returns the number of records closed.
+    check out by scanning. One statement closes them all, so that it also takes SQLite's
+    write lock as its first (the command line runs outside any request). Returns the
+    number of records closed.
     """
-    activities = db.session.scalars(
-        select(Activity)
-        .where(
-            Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.FINISHED]),
-            Activity.ends_at <= now,
-            Activity.id.in_(select(CheckIn.activity_id).where(CheckIn.checked_out_at.is_(None))),
+    due = select(Activity.id).where(
+        Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.FINISHED]),
+        Activity.ends_at < now - checkout_margin(),
+    )
+    ends_at = select(Activity.ends_at).where(Activity.id == CheckIn.activity_id)
+    closed = _close(
+        CheckIn.activity_id.in_(due.scalar_subquery()),
+        checked_out_at=ends_at.scalar_subquery(),
+        now=now,
+        actor=None,
+    )
+    return len(closed)
+
+
+def _close(where, *, checked_out_at, now: datetime, actor: User | None) -> list[CheckIn]:
+    """Close the open records ``where`` selects, in one conditional UPDATE, and audit each.
+
+    ``checked_out_at IS NULL`` is part of the statement, so a record checked out after it
+    was seen open is left as it is (on PostgreSQL the UPDATE waits for that check-out and
+    re-checks the condition); the audit entries are exactly the rows RETURNING gives back.
+    """
+    closed = list(
+        db.session.scalars(
+            update(CheckIn)
+            .where(where, CheckIn.checked_out_at.is_(None))
+            .values(checked_out_at=checked_out_at, minutes=0, needs_review=True)
+            .returning(CheckIn),
+            execution_options={"populate_existing": True, "synchronize_session": False},
         )
-        .order_by(Activity.id)
-    ).all()
-    closed = 0
-    for activity in activities:
-        if now > window_for(activity).checkout_until:
-            closed += len(close_open_checkins(activity, now))
+    )
+    closed.sort(key=lambda record: (record.checked_in_at, record.id))
+    for record in closed:
+        audit.record(
+            "checkin.close_at_end",
+            now=now,
+            actor_user_id=actor.id if actor else None,
+            activity_id=record.activity_id,
+            checkin_id=record.id,
+            volunteer_id=record.volunteer_id,
+            old={"checked_out_at": None},
+            new={"checked_out_at": record.checked_out_at.isoformat(), "minutes": 0},
+            reason="not checked out",
+        )
+    db.session.flush()
     return closed
 
 
@@ -93,7 +110,7 @@ def adjust_hours(
     are applied one after the other. Adjusting confirmed hours returns them to pending:
     "confirmed" always means that exactly these minutes were confirmed.
     """
-    db.session.refresh(record, with_for_update=True)
+    db.session.get(CheckIn, record.id, with_for_update=True, populate_existing=True)
     activity = record.activity
     review_rules.validate_held(activity.status.value)
     reason = review_rules.validate_adjustment(
@@ -179,12 +196,29 @@ def add_hours(
     return record
 
 
-def keep_hours(record: CheckIn, user: User, *, now: datetime) -> CheckIn:
-    """Clear a record's review mark, keeping its hours as they are (audited)."""
+def keep_hours(record: CheckIn, user: User, *, now: datetime) -> bool:
+    """Clear a record's review mark, keeping its hours as they are (audited).
+
+    Returns whether this call cleared it: the mark is cleared by ``UPDATE … WHERE
+    needs_review``, so of two keeps at the same moment only one is applied and audited.
+    """
     review_rules.validate_held(record.activity.status.value)
-    if record.checked_out_at is None:
-        raise review_rules.HoursError("still_open")
-    record.needs_review = False
+    minutes = db.session.scalar(
+        update(CheckIn)
+        .where(
+            CheckIn.id == record.id,
+            CheckIn.needs_review.is_(True),
+            CheckIn.checked_out_at.is_not(None),
+        )
+        .values(needs_review=False)
+        .returning(CheckIn.minutes)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(record)
+    if minutes is None:
+        if record.checked_out_at is None:
+            raise review_rules.HoursError("still_open")
+        return False
     audit.record(
         "hours.review_keep",
         now=now,
@@ -193,10 +227,10 @@ def keep_hours(record: CheckIn, user: User, *, now: datetime) -> CheckIn:
         checkin_id=record.id,
         volunteer_id=record.volunteer_id,
         old={"needs_review": True},
-        new={"needs_review": False, "minutes": record.minutes},
+        new={"needs_review": False, "minutes": minutes},
     )
     db.session.flush()
-    return record
+    return True
 
 
 def counts(activity_id: int) -> dict[str, int]:
@@ -216,7 +250,16 @@ def confirm_hours(activity: Activity, user: User, *, now: datetime) -> int:
 
     A published activity becomes finished. Each record's confirmation is audited, so a
     volunteer's own history shows it.
+
+    The activity's row is locked first (``FOR NO KEY UPDATE`` on PostgreSQL, which lets
+    check-ins through), so two confirmations, or a confirmation and a change of status,
+    run one after the other and the second sees the first's outcome. The records are
+    locked as they are read: an adjustment in flight finishes first, and its minutes are
+    what is confirmed; only records checked out and not marked for review are confirmed.
     """
+    db.session.get(
+        Activity, activity.id, with_for_update={"key_share": True}, populate_existing=True
+    )
     c = counts(activity.id)
     review_rules.validate_confirmation(
         status=activity.status.value,
@@ -228,10 +271,17 @@ def confirm_hours(activity: Activity, user: User, *, now: datetime) -> int:
     )
     records = db.session.scalars(
         select(CheckIn)
-        .where(CheckIn.activity_id == activity.id, CheckIn.status == HoursStatus.PENDING)
-        .with_for_update()  # an adjustment in flight finishes first; we confirm its minutes
+        .where(
+            CheckIn.activity_id == activity.id,
+            CheckIn.status == HoursStatus.PENDING,
+            CheckIn.checked_out_at.is_not(None),
+            CheckIn.needs_review.is_(False),
+        )
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
+    if not records:
+        raise review_rules.HoursError("nothing_to_confirm")
     for record in records:
         record.status = HoursStatus.CONFIRMED
         audit.record(

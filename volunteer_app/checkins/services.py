@@ -5,7 +5,7 @@ Services only flush; the request (or CLI command) commits once at the edge.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
-from volunteer_app.activities.models import Activity, Signup
+from volunteer_app.activities.models import Activity, ActivityStatus, Signup
 from volunteer_app.checkins import rules
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
 from volunteer_app.checkins.review_rules import meets_min_presence
@@ -30,14 +30,24 @@ from volunteer_app.volunteers.models import Volunteer
 
 def window_for(activity: Activity) -> rules.Window:
     """The configured check-in window of an activity."""
+    return _window(activity.starts_at, activity.ends_at)
+
+
+def _window(starts_at: datetime, ends_at: datetime) -> rules.Window:
     config = current_app.config
     return rules.compute_window(
-        activity.starts_at,
-        activity.ends_at,
+        starts_at,
+        ends_at,
         opens_before=timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"]),
         closes_after=timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"]),
         checkout_grace=timedelta(minutes=config["CHECKOUT_GRACE_MINUTES"]),
     )
+
+
+def checkout_margin() -> timedelta:
+    """How long after its end any activity still takes check-outs (the same for all)."""
+    end = datetime(2000, 1, 1, tzinfo=UTC)
+    return _window(end, end).checkout_until - end
 
 
 def find_record(activity_id: int, volunteer_id: int) -> CheckIn | None:
@@ -70,14 +80,21 @@ def check_in(
     now: datetime,
     recorded_by_id: int | None = None,
 ) -> CheckIn:
-    """Check a volunteer in, or raise CheckInError (e.g. ``already_checked_in``).
+    """Check a volunteer in, or raise CheckInError (e.g. ``already_checked_in``, which
+    then carries the existing record as ``record`` when it was read).
 
     One statement on the happy path: the rules are checked against the activity as if
-    there were no record yet, then ``INSERT … ON CONFLICT (activity, volunteer) DO
-    NOTHING RETURNING`` writes the record. The unique constraint settles concurrent scans
-    without a savepoint: no row back means the volunteer is already in. Only a refusal
-    of the window reads the record, so that a volunteer who is already in still hears
-    "already checked in" after closing time, as the rule orders its checks.
+    there were no record yet, then ``INSERT … SELECT … ON CONFLICT (activity, volunteer)
+    DO NOTHING RETURNING`` writes the record. The unique constraint settles concurrent
+    scans without a savepoint. The SELECT re-reads the activity's status as the row is
+    written, so a check-in never lands on an activity cancelled (or turned back into a
+    draft) since it was loaded: on PostgreSQL it holds the activity's row ``FOR KEY
+    SHARE``, which waits for a cancellation holding it ``FOR UPDATE``
+    (``activities.services.change_status``) and then sees its outcome; on SQLite the
+    INSERT runs under the write lock. No row back means the volunteer is already in, or
+    the status changed: only then is the record (or the activity) read again. Only a
+    refusal of the window reads the record, so that a volunteer who is already in still
+    hears "already checked in" after closing time, as the rule orders its checks.
     """
     if volunteer.deleted_at is not None:
         raise rules.CheckInError("account_deleted", status=404)
@@ -108,7 +125,13 @@ def check_in(
     statement = _insert_statement(db.session.get_bind().dialect.name)
     row = db.session.connection().execute(statement, params).first()
     if row is None:
-        raise rules.CheckInError("already_checked_in")
+        existing = find_record(activity.id, volunteer.id)
+        if existing is None:
+            db.session.refresh(activity)  # the status changed meanwhile: say which
+            rules.validate_status(activity.status.value)
+        error = rules.CheckInError("already_checked_in")
+        error.record = existing  # the caller answers with it without reading it again
+        raise error
     # The row as a persistent record without reading it back: the ORM's own INSERT …
     # RETURNING path costs about as much again as the statement itself.
     record = CheckIn(**row._mapping)
@@ -121,10 +144,15 @@ def check_in(
 def _insert_statement(dialect: str):
     """The check-in INSERT, built once per dialect (building it showed in the profile).
 
-    Both SQLite and PostgreSQL know ``ON CONFLICT … DO NOTHING`` and ``RETURNING``. A Core
-    statement on the table (not the ORM entity), run on the session's connection.
+    Both SQLite and PostgreSQL know ``INSERT … SELECT``, ``ON CONFLICT … DO NOTHING`` and
+    ``RETURNING``. The SELECT yields the new row only while the activity takes check-ins
+    (neither draft nor cancelled); ``FOR KEY SHARE`` is PostgreSQL's (SQLite ignores it),
+    the lock the foreign key takes anyway. A Core statement on the table (not the ORM
+    entity), run on the session's connection.
     """
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = CheckIn.__table__
+    activities = Activity.__table__
     columns = (
         "activity_id",
         "volunteer_id",
@@ -133,10 +161,14 @@ def _insert_statement(dialect: str):
         "recorded_by_id",
         "self_made",
     )
-    table = CheckIn.__table__
+    values = select(*(bindparam(name, type_=table.c[name].type) for name in columns))
+    values = values.where(
+        activities.c.id == bindparam("activity_id"),
+        activities.c.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.FINISHED]),
+    ).with_for_update(read=True, key_share=True, of=activities)
     return (
         insert(table)
-        .values({name: bindparam(name) for name in columns})
+        .from_select(columns, values)
         .on_conflict_do_nothing(index_elements=["activity_id", "volunteer_id"])
         .returning(*table.c)
     )
@@ -252,11 +284,14 @@ def apply_correction(
     The hours follow the same rule as a scan (``rules.compute_minutes``: clipped to the
     activity's schedule, rounded down to 30 minutes); the origin becomes ``organizer`` so
     reports keep these hours apart from self-scanned ones. Audit-logged with old and new.
+    The record is re-read under a row lock first, so the old values logged are the ones
+    replaced, even when a check-out or an adjustment landed just before.
     """
     from volunteer_app.audit import services as audit
 
     if checked_out_at <= checked_in_at:
         raise rules.CheckInError("correction_times", status=400)
+    db.session.get(CheckIn, record.id, with_for_update=True, populate_existing=True)
     activity = record.activity
     old = {
         "checked_in_at": record.checked_in_at.isoformat(),

@@ -163,10 +163,7 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Househo
     _clear_failures(phone, now)
     if how == "code":
         begin_writing()
-        household.setup_code_hash = None
-        household.setup_code_expires_at = None
-        household.pin_hash = None
-        household.pin_set_at = None
+        _use_code(household)
         sign_out_devices(household, now=now)
         audit.record(
             "volunteer.setup_code_used",
@@ -176,6 +173,24 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Househo
         )
     db.session.flush()
     return household, how == "code"
+
+
+def _use_code(household: Household) -> None:
+    """Spend the one-time code just checked, and the old PIN with it; usable once.
+
+    ``UPDATE … WHERE setup_code_hash = <the code checked>``: of two devices using one code
+    at the same moment, one spends it and the other is refused as a mismatch (not counted
+    as a failure: it is the right code, a millisecond late).
+    """
+    used = db.session.execute(
+        update(Household)
+        .where(Household.id == household.id, Household.setup_code_hash == household.setup_code_hash)
+        .values(setup_code_hash=None, setup_code_expires_at=None, pin_hash=None, pin_set_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise IdentityError("mismatch")
+    db.session.refresh(household)
 
 
 def sign_in_or_register(
@@ -374,7 +389,11 @@ def sign_out_devices(household: Household, *, now: datetime, keep: Device | None
 
 
 def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Device | None:
-    """Sign one of the phone's own devices out; None if it is not one of them."""
+    """Sign one of the phone's own devices out; None if it is not one of them.
+
+    ``UPDATE … WHERE revoked_at IS NULL``: signing a device out twice at once is audited
+    once and keeps the first time.
+    """
     if volunteer.household is None:
         return None
     device = db.session.scalar(
@@ -382,8 +401,14 @@ def revoke_device(volunteer: Volunteer, device_id: int, *, now: datetime) -> Dev
     )
     if device is None:
         return None
-    if device.revoked_at is None:
-        device.revoked_at = now
+    revoked = db.session.execute(
+        update(Device)
+        .where(Device.id == device.id, Device.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(device)
+    if revoked.rowcount == 1:
         audit.record(
             "volunteer.device_signed_out",
             now=now,

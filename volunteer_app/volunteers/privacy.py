@@ -163,6 +163,19 @@ class PrivacyError(DomainError):
     }
 
 
+def _claim_deletion(volunteer: Volunteer, now: datetime) -> bool:
+    """Mark the account deleted unless it already is (``UPDATE … WHERE deleted_at IS
+    NULL``); False when another request deleted it first, so it is erased and audited once.
+    """
+    claimed = db.session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer.id, Volunteer.deleted_at.is_(None))
+        .values(deleted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
 def delete_account(
     volunteer: Volunteer, *, confirmed: bool, pin: str | None, now: datetime
 ) -> None:
@@ -183,6 +196,8 @@ def delete_account(
                 raise
             raise PrivacyError("pin_wrong") from None
     begin_writing()
+    if not _claim_deletion(volunteer, now):
+        return  # deleted a moment ago by the same person (a double tap): nothing more to do
     confirmed = sum(
         r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
     )
