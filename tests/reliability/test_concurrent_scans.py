@@ -230,11 +230,15 @@ def _arrange_held_activity(uri: str, records: int) -> dict:
         )
         for i in range(records):
             conn.execute(
+                text("INSERT INTO households (id, phone, created_at) VALUES (:i, :p, :t)"),
+                {"i": i + 1, "p": phone_number(i), "t": starts},
+            )
+            conn.execute(
                 text(
-                    "INSERT INTO volunteers (name, phone, consent_version, consented_at, "
-                    "created_at) VALUES (:n, :p, 'test', :t, :t)"
+                    "INSERT INTO volunteers (household_id, name, consent_version, consented_at, "
+                    "created_at) VALUES (:i, :n, 'test', :t, :t)"
                 ),
-                {"n": f"志愿者{i}", "p": phone_number(i), "t": starts},
+                {"i": i + 1, "n": f"志愿者{i}", "t": starts},
             )
             conn.execute(
                 text(
