@@ -52,7 +52,7 @@ def test_the_api_writes_the_same_entries_as_the_desk_page(client, db, make, api,
     on_page = make.volunteer("李秀英", registered_unit_id=api.activity.unit_id)
     by_api = make.volunteer("张桂兰", registered_unit_id=api.activity.unit_id)
     db.session.commit()
-    card = issue_card(app.config["SECRET_KEY"], by_api.id)
+    card = issue_card(app.config["SECRET_KEY"], by_api.card_key)
     base = f"/api/v1/activities/{api.activity.id}"
     login_as(api.user)
     desk = f"/activities/{api.activity.id}/checkin"

@@ -185,7 +185,10 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_check_in(database):
     with engine.connect() as conn:
         stored = set(
             conn.scalars(
-                text("SELECT v.phone FROM checkins c JOIN volunteers v ON v.id = c.volunteer_id")
+                text(
+                    "SELECT h.phone FROM checkins c JOIN volunteers v ON v.id = c.volunteer_id "
+                    "JOIN households h ON h.id = v.household_id"
+                )
             )
         )
         count = conn.scalar(select(func.count()).select_from(text("checkins")))

@@ -92,6 +92,7 @@ PATHS = {
     "checkins.review:keep_hours": "keep",
     "checkins.manage_hours:keep": "keep",
     "api.hours:keep_hours": "API keep",
+    "checkins.review:_close": "close at end",
     "checkins.review:close_open_checkins": "close at end",
     "checkins.manage_hours:close_checkins": "close at end",
     "api.hours:close_open": "API close at end",
@@ -410,7 +411,7 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     people = {n: person(n, f"1381234{i:04d}") for i, n in enumerate("甲乙丙丁戊己庚辛壬癸子丑")}
     db.session.commit()
     secret = app.config["SECRET_KEY"]
-    scan_path = "/c/" + issue_token(secret, running.id)
+    scan_path = "/c/" + issue_token(secret, running.checkin_key)
     done = set()
 
     def step(name):
@@ -429,7 +430,7 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         response = phone.post(scan_path, data={"csrf_token": token, "action": "check_out"})
         assert response.status_code == 200
     check("self check-out", watch, organizer)
-    kiosk = {"token": issue_token(secret, running.id), "phone": "13812340001", "pin": PIN}
+    kiosk = {"token": issue_token(secret, running.checkin_key), "phone": "13812340001", "pin": PIN}
     with step("API self check-in") as watch:
         assert client.post("/api/v1/checkin", json=kiosk).status_code == 201
     check("API self check-in", watch, organizer)
@@ -458,12 +459,12 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     check("walk-in", watch, organizer)
     scanner = f"/activities/{running.id}/scanner"
     with step("card scan") as watch:
-        code = issue_card(secret, people["戊"].id)
+        code = issue_card(secret, people["戊"].card_key)
         data = {"csrf_token": token, "code": code}
         assert client.post(scanner, data=data, headers=JSON).json["ok"]
     check("card scan", watch, organizer)
     with step("queued scan") as watch:
-        data = {"csrf_token": token, "code": issue_card(secret, people["己"].id)}
+        data = {"csrf_token": token, "code": issue_card(secret, people["己"].card_key)}
         data |= {"action": "check_in", "scanned_at": now.isoformat()}
         assert client.post(scanner, data=data, headers=JSON).json["ok"]
     check("queued scan", watch, organizer)

@@ -193,6 +193,7 @@ def test_a_copy_gets_keys_of_its_own_and_accepts_version_2_only(app, make, db):
         original,
         make.user(unit=original.unit),
         new_starts_at=original.starts_at + timedelta(days=7),
+        now=utcnow(),
     )
     assert copy.checkin_key and copy.checkin_key != original.checkin_key
     assert copy.kiosk_key and copy.kiosk_key != original.kiosk_key

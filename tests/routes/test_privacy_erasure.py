@@ -78,7 +78,7 @@ def test_after_a_deletion_no_table_holds_the_person(app, db, client, make, login
     zhou = with_pin(make.volunteer("周建国", phone=SHARED_PHONE))
     # Her own check-in on her phone (the API's self-scan), remembering the device.
     body = {
-        "token": issue_token(app.config["SECRET_KEY"], running.id),
+        "token": issue_token(app.config["SECRET_KEY"], running.checkin_key),
         "phone": SHARED_PHONE,
         "pin": PIN,
         "volunteer_id": sun.id,

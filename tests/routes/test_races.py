@@ -79,7 +79,7 @@ def phone(app, cookie: str):
 
 
 def scan_path(app, activity) -> str:
-    return "/c/" + issue_token(app.config["SECRET_KEY"], activity.id)
+    return "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
 
 
 def entries(db, action: str) -> list[AuditEntry]:
@@ -635,7 +635,7 @@ def test_one_time_code_used_by_two_devices_at_once_signs_in_one(app, db, make):
     assert results == {"first": 401, "second": 302}
     assert db.session.scalar(select(func.count()).select_from(Device)) == 1
     assert len(entries(db, "volunteer.setup_code_used")) == 1
-    assert db.session.get(Volunteer, volunteer.id).setup_code_hash is None
+    assert db.session.get(Volunteer, volunteer.id).household.setup_code_hash is None
 
 
 def test_a_device_signed_out_twice_at_once_is_audited_once(app, db, make):
