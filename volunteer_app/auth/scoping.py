@@ -10,6 +10,23 @@ Units are three levels deep: the district, its centres (æ‰€), their stations (ç«
 organizer manages their own unit and every unit below it; that one rule gives both the
 units an organizer may see (``visible_unit_ids``) and the units a report on a unit covers
 (``subtree_unit_ids``).
+
+Who is whose
+------------
+An organizer may see and act for a volunteer when the volunteer is *theirs*
+(``visible_volunteer_ids``):
+
+- registered through one of the organizer's units: registered themselves at one of its
+  activities, or registered there by one of its organizers (a walk-in, an import);
+- or the volunteer came to one of its activities on their own: a record they made
+  themselves (their own scan, ``CheckIn.self_made``) or a sign-up (only volunteers sign up).
+
+Nothing an organizer does alone makes a volunteer theirs: a record the organizer made for
+someone (a desk check-in, added hours, an API check-in by card) is not self-made, and a
+walk-in with a number that already exists never changes whom the number's people are
+registered with. Deleted accounts are nobody's. Every page, form and API endpoint that
+takes a volunteer by id, phone, card or name looks them up through this set; any other
+volunteer is "not found", with the message an unknown one gets.
 """
 
 from __future__ import annotations
@@ -19,10 +36,10 @@ from functools import lru_cache, wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
-from volunteer_app.activities.models import Activity
+from volunteer_app.activities.models import Activity, Signup
 from volunteer_app.auth.models import Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
@@ -150,6 +167,56 @@ def correction_or_404(user: User, correction_id: int) -> Correction:
     if correction is None:
         abort(404)
     return correction
+
+
+# --- volunteers: who is whose -------------------------------------------------------------
+
+
+def visible_volunteer_ids(user: User) -> Select:
+    """A SELECT of the ids of the live volunteers ``user`` may see and act for.
+
+    ``registered_unit_id`` and the EXISTS over a volunteer's own records and sign-ups use
+    the indexes on those columns; a district admin sees every live volunteer.
+    """
+    live = Volunteer.deleted_at.is_(None)
+    if user.role == Role.DISTRICT_ADMIN:
+        return select(Volunteer.id).where(live)
+    units = visible_unit_ids(user)
+    activities = select(Activity.id).where(Activity.unit_id.in_(units))
+    came_themselves = exists().where(
+        CheckIn.volunteer_id == Volunteer.id,
+        CheckIn.self_made.is_(True),
+        CheckIn.activity_id.in_(activities),
+    )
+    signed_up = exists().where(
+        Signup.volunteer_id == Volunteer.id, Signup.activity_id.in_(activities)
+    )
+    return select(Volunteer.id).where(
+        live, or_(Volunteer.registered_unit_id.in_(units), came_themselves, signed_up)
+    )
+
+
+def scoped_volunteers(user: User) -> Select:
+    """A SELECT of the volunteers ``user`` may see and act for."""
+    return select(Volunteer).where(Volunteer.id.in_(visible_volunteer_ids(user)))
+
+
+def may_act_for(user: User, volunteer: Volunteer) -> bool:
+    """Whether ``volunteer`` is one of ``user``'s (see the module docstring)."""
+    return volunteer_in_scope(user, volunteer.id) is not None
+
+
+def volunteer_in_scope(user: User, volunteer_id: int) -> Volunteer | None:
+    """The volunteer ``volunteer_id`` if ``user`` may see them, else None."""
+    return db.session.scalar(scoped_volunteers(user).where(Volunteer.id == volunteer_id))
+
+
+def volunteer_or_404(user: User, volunteer_id: int) -> Volunteer:
+    """The volunteer ``volunteer_id`` if ``user`` may see them; 404 otherwise."""
+    volunteer = volunteer_in_scope(user, volunteer_id)
+    if volunteer is None:
+        abort(404)
+    return volunteer
 
 
 # --- organizer accounts --------------------------------------------------------------------
