@@ -122,6 +122,7 @@ AREAS = (
     "checkins",
     "health",
     "reports",
+    "stations",
     "volunteers",
 )
 

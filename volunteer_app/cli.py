@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app volunteer_app seed | create-user | urls | close-checkins``."""
+"""Command-line tools: ``flask --app volunteer_app create-district | seed | create-user | urls |
+close-checkins``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ DEMO_LOGINS = (("admin", "district admin"), ("wanfu", "万福街道"), ("lvling"
 
 def register_commands(app: Flask) -> None:
     """Attach the CLI commands to the app."""
+    app.cli.add_command(create_district_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(urls_command)
@@ -31,6 +33,23 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(check_config_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(close_checkins_command)
+
+
+@click.command("create-district")
+@click.argument("name")
+@click.option("--admin", "admin_username", required=True, help="Username of the district admin.")
+@click.password_option(help="The admin's password (asked twice, hidden, when not given).")
+def create_district_command(name: str, admin_username: str, password: str) -> None:
+    """Set up an empty database: the district NAME and its first district admin."""
+    from volunteer_app.stations.services import create_district
+
+    try:
+        district, admin = create_district(name, admin_username, password, now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created the district {district.name} and its admin {admin.username}.")
+    click.echo("Sign in, then add centres and stations under Units (/units).")
 
 
 @click.command("seed")

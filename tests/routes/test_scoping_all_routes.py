@@ -98,6 +98,7 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "device_id": lambda other: other.device.id,
     "certificate_id": lambda other: other.certificate.id,
     "correction_id": lambda other: other.correction.id,
+    "unit_id": lambda other: other.activity.unit_id,
 }
 
 

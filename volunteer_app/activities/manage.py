@@ -34,6 +34,9 @@ def edit(activity_id: int):
     activity = activity_or_404(current_user, activity_id)
     form = ActivityEditForm(obj=activity)
     _fill_choices(form)
+    if activity.unit.is_archived:  # it stays where its history is; no other may take it
+        label = _("%(name)s (archived)", name=activity.unit.name)
+        form.unit_id.choices = [(activity.unit_id, label), *form.unit_id.choices]
     if form.validate_on_submit():
         try:
             services.update_activity(

@@ -32,6 +32,7 @@ class ActivityError(DomainError):
         "ends_before_start": _l("The end time must be after the start time."),
         "too_long": _l("An activity can last at most 7 days. Please check the dates."),
         "unit_not_allowed": _l("You cannot create activities for this station."),
+        "unit_archived": _l("This unit is archived and takes no new activities."),
         "unknown_category": _l("Please choose a category."),
     }
 
@@ -69,6 +70,20 @@ def snapshot(activity: Activity) -> dict:
     return {name: _audit_value(getattr(activity, name)) for name in AUDITED_FIELDS}
 
 
+def _check_unit(user: User, unit_id: int, *, current_unit_id: int | None = None) -> None:
+    """Refuse a unit the user does not manage, and an archived one (it takes no new
+    activities) unless the activity is already there (editing its history)."""
+    row = db.session.execute(
+        select(Unit.id, Unit.archived_at).where(
+            Unit.id == unit_id, Unit.id.in_(visible_unit_ids(user))
+        )
+    ).first()
+    if row is None:
+        raise ActivityError("unit_not_allowed")
+    if row.archived_at is not None and unit_id != current_unit_id:
+        raise ActivityError("unit_archived")
+
+
 def categories() -> list[Category]:
     """All categories in display order."""
     return list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
@@ -94,8 +109,7 @@ def create_activity(
     """Create an activity for a unit the user manages (audited "activity.create" with every
     field; ``copied_from`` names the activity a duplicate was made from)."""
     validate_schedule(starts_at, ends_at)
-    if db.session.scalar(visible_unit_ids(user).where(Unit.id == unit_id)) is None:
-        raise ActivityError("unit_not_allowed")
+    _check_unit(user, unit_id)
     if db.session.get(Category, category_id) is None:
         raise ActivityError("unknown_category")
     activity = Activity(
@@ -240,8 +254,7 @@ def update_activity(
     )
     rules.validate_editable(activity.status.value)
     validate_schedule(starts_at, ends_at)
-    if db.session.scalar(visible_unit_ids(user).where(Unit.id == unit_id)) is None:
-        raise ActivityError("unit_not_allowed")
+    _check_unit(user, unit_id, current_unit_id=activity.unit_id)
     if db.session.get(Category, category_id) is None:
         raise ActivityError("unknown_category")
     before = snapshot(activity)

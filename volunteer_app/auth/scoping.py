@@ -82,10 +82,16 @@ def _visible_unit_ids(role: Role) -> Select:
 
 
 def visible_units(user: User) -> list[Unit]:
-    """The units ``user`` may hold activities for, by level and name."""
+    """The units ``user`` may hold activities for, by level and name: the form pickers'.
+
+    Archived units are left out (they take no new activities); pages that show history,
+    reports and the unit tree reach them through ``visible_unit_ids``.
+    """
     return list(
         db.session.scalars(
-            select(Unit).where(Unit.id.in_(visible_unit_ids(user))).order_by(Unit.level, Unit.name)
+            select(Unit)
+            .where(Unit.id.in_(visible_unit_ids(user)), Unit.archived_at.is_(None))
+            .order_by(Unit.level, Unit.name)
         )
     )
 
