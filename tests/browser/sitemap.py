@@ -78,6 +78,8 @@ def arrange(live) -> dict:
         secret = live.app.config["SECRET_KEY"]
         return {
             "admin": admin.username,
+            "centre": centre.id,
+            "station": station.id,
             "phone": volunteer.phone,
             "running": running.id,
             "past": past.id,
@@ -148,6 +150,10 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         ("/manage/stars", "stars"),
         ("/reports/", "reports"),
         ("/account/api-tokens", "api-tokens"),
+        ("/units", "units"),
+        (f"/units/{w['centre']}", "unit-centre"),
+        (f"/units/{w['station']}", "unit-station"),
+        (f"/units/{w['station']}/edit", "unit-edit"),
     ]
 
 
