@@ -1,6 +1,7 @@
 """The unit pages: the tree, a unit's page and its forms, scoping, archived units."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -202,3 +203,45 @@ def test_the_activity_services_refuse_an_archived_unit(make, db, network):
             now=utcnow(),
         )
     assert caught.value.code == "unit_archived"
+
+
+# --- races (tests/races.py) -----------------------------------------------------------------
+
+
+def test_two_archives_at_once_archive_once(app, db, make, network):
+    from ..races import Race
+    from .test_races import _post_as
+
+    n = network
+    other_admin = make.user("admin2", role=Role.DISTRICT_ADMIN, unit=n["d"])
+    db.session.commit()
+    page = f"/units/{n['s2'].id}"
+    race = Race(app, db)
+    first, second = (SimpleNamespace(username=u.username) for u in (n["admin"], other_admin))
+    race.actor("first", _post_as(app, first, page, f"{page}/archive"))
+    race.actor("second", _post_as(app, second, page, f"{page}/archive"))
+    results = race.run(hold="first")
+    assert {r.status_code for r in results.values()} == {200}
+    assert actions(db) == ["unit.archive"]
+    assert db.session.get(Unit, n["s2"].id).is_archived
+
+
+def test_two_renames_at_once_log_what_each_replaced(app, db, make, network):
+    from ..races import Race
+    from .test_races import _post_as
+
+    n = network
+    other_admin = make.user("admin2", role=Role.DISTRICT_ADMIN, unit=n["d"])
+    db.session.commit()
+    url = f"/units/{n['s2'].id}/edit"
+    race = Race(app, db)
+    first, second = (SimpleNamespace(username=u.username) for u in (n["admin"], other_admin))
+    race.actor("first", _post_as(app, first, url, url, name="万福中心小学"))
+    race.actor("second", _post_as(app, second, url, url, name="万福小学"))
+    race.run(hold="first")
+    first, second = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "unit.rename").order_by(AuditEntry.id)
+    ).all()
+    assert first.old_value["name"] == "万福中心校"
+    assert second.old_value["name"] == first.new_value["name"]
+    assert db.session.get(Unit, n["s2"].id).name == second.new_value["name"]
