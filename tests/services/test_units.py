@@ -334,3 +334,24 @@ def test_archiving_keeps_the_unit_and_is_audited_once(db, network):
     with pytest.raises(UnitError) as district:
         services.archive_unit(n["admin"], n["d"], now=NOW)
     assert district.value.code == "district_fixed"
+
+
+def test_an_archived_unit_gets_no_new_organizers(db, network):
+    from volunteer_app.auth.rules import AccountRuleError
+    from volunteer_app.auth.scoping import visible_units
+    from volunteer_app.auth.services import create_account
+
+    n = network
+    services.archive_unit(n["admin"], n["s2"], now=NOW)
+    assert n["s2"] not in visible_units(n["wanfu"]) and n["s1"] in visible_units(n["wanfu"])
+    with pytest.raises(AccountRuleError) as caught:
+        create_account(
+            n["wanfu"],
+            username="wangzz",
+            password=PASSWORD,
+            role=Role.STATION_ORGANIZER,
+            unit_id=n["s2"].id,
+            display_name="王站长",
+            now=NOW,
+        )
+    assert caught.value.code == "unit_not_allowed"

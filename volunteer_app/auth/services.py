@@ -144,6 +144,7 @@ def create_account(
     unit = db.session.get(Unit, unit_id)
     in_scope = (
         unit is not None
+        and unit.archived_at is None  # an archived unit gets no new organizers
         and db.session.scalar(visible_unit_ids(actor).where(Unit.id == unit_id)) is not None
     )
     rules.validate_account_creation(actor.role.value, role.value, unit_in_scope=in_scope)
