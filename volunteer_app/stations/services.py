@@ -81,7 +81,7 @@ def unit_tree(actor: User, *, now: datetime) -> UnitTree:
     live stations, active organizer accounts, live volunteers registered there, and this
     local year's activities (cancelled ones aside) and confirmed minutes.
 
-    Six statements whatever the size of the tree: the units, then one grouped count per
+    Five statements whatever the size of the tree: the units, then one grouped count per
     figure.
     """
     visible = visible_unit_ids(actor)
