@@ -413,3 +413,44 @@ def test_a_merge_with_someone_not_mine_is_not_found(app, db, client, make, login
     assert "没有找到这位志愿者" in theirs.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Volunteer, world.elsewhere.id).deleted_at is None
+
+
+def test_two_records_merged_into_each_other_at_once_leave_one_person(app, db, make):
+    """A into B and B into A at once: one merge wins, the other finds nobody to merge."""
+    from ..races import Race
+    from .test_races import organizer
+
+    world = World(make, db)
+    first, second = world.registered, world.scanned
+    world.record(first, world.theirs, minutes=60, status=HoursStatus.CONFIRMED)
+    users = [world.organizer, make.user(unit=world.a)]
+    db.session.commit()
+    before = totals(db, first.id)[1] + totals(db, second.id)[1]
+    race = Race(app, db)
+
+    def merging(user, kept, duplicate):
+        def run(go):
+            client = organizer(app, user)
+            token = csrf_token(client, f"/volunteers/{kept.id}")
+            go()
+            data = {"csrf_token": token, "other": duplicate.id, "reason": "重复", "confirm": "y"}
+            return client.post(f"/volunteers/{kept.id}/merge", data=data).status_code
+
+        return run
+
+    race.actor("first", merging(users[0], first, second))
+    race.actor("second", merging(users[1], second, first))
+    results = race.run(hold="first")
+    assert sorted(results.values()) == [302, 404], results
+    db.session.expire_all()
+    live = [v for v in (first, second) if db.session.get(Volunteer, v.id).deleted_at is None]
+    assert len(live) == 1
+    assert totals(db, live[0].id)[1] == before
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "volunteer.merge")
+        )
+        == 1
+    )
