@@ -454,3 +454,41 @@ def test_two_records_merged_into_each_other_at_once_leave_one_person(app, db, ma
     assert totals(db, live[0])[1] == before
     merges = select(func.count()).where(AuditEntry.action == "volunteer.merge")
     assert db.session.scalar(merges) == 1
+
+
+def test_two_name_corrections_at_once_log_what_each_replaced(app, db, make):
+    """The second correction reads the name the first saved, so the log is a chain."""
+    from ..factories import Factory
+    from ..races import Race
+    from .test_races import english
+
+    world = World(make, db)
+    second_user = make.user(unit=world.a)
+    db.session.commit()
+    person, phone = world.registered.id, world.registered.phone
+    usernames = [world.organizer.username, second_user.username]
+    race = Race(app, db)
+
+    def editing(username, name):
+        def run(go):
+            client = english(app.test_client())
+            token = csrf_token(client, "/login")
+            data = {"username": username, "password": Factory.PASSWORD, "csrf_token": token}
+            assert client.post("/login", data=data).status_code == 302
+            token = csrf_token(client, f"/volunteers/{person}")
+            go()
+            data = {"csrf_token": token, "name": name, "phone": phone, "reason": "写错了"}
+            return client.post(f"/volunteers/{person}/edit", data=data).status_code
+
+        return run
+
+    race.actor("first", editing(usernames[0], "李秀兰"))
+    race.actor("second", editing(usernames[1], "李秀芳"))
+    assert race.run(hold="first") == {"first": 302, "second": 302}
+    db.session.expire_all()
+    edits = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "volunteer.edit").order_by(AuditEntry.id)
+    )
+    chain = [(e.personal.data["old_name"], e.personal.data["new_name"]) for e in edits]
+    assert chain[0][0] == "李秀英" and chain[0][1] == chain[1][0]
+    assert db.session.get(Volunteer, person).name == chain[1][1]
