@@ -250,6 +250,23 @@ def test_the_detail_view_shows_only_what_is_at_my_stations(app, db, client, make
     assert "waiting for the station" in html or "等待站点处理" in html
     facts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", html))
     assert facts["证明"] == "1" and facts["已确认时长（小时）"] == "2"
+    assert facts["站点"] == "万福一站"
+
+
+def test_the_last_activity_is_a_date_in_beijing(app, db, client, make, login_as):
+    from datetime import UTC, datetime
+
+    world = World(make, db)
+    # 17:00 UTC on 4 March is 01:00 on 5 March in Beijing.
+    late = make.activity(world.a, title="夜间", starts_at=datetime(2026, 3, 4, 17, 0, tzinfo=UTC))
+    world.record(world.registered, late, minutes=60)
+    db.session.commit()
+    login_as(world.organizer)
+    html = client.get("/volunteers", query_string={"q": "李秀英"}).get_data(as_text=True)
+    assert "2026-03-05" in html and "2026-03-04" not in html
+    response = client.get("/volunteers.xlsx", query_string={"q": "李秀英"})
+    row = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))[1]
+    assert row[7] == datetime(2026, 3, 5, 1, 0)
 
 
 def post_edit(client, volunteer, **data):

@@ -154,6 +154,7 @@ def _detail(volunteer: Volunteer, edit_form=None, merge_form=None, status: int =
             pending=sum(r.minutes for r in records_ if r.status != HoursStatus.CONFIRMED),
             corrections=queries.corrections_here(current_user, volunteer.id),
             certificates=queries.certificate_count(volunteer.id),
+            station=queries.station_name(volunteer),
             star=stars.compute_star_level(queries.confirmed_minutes(volunteer.id), _thresholds()),
             household=queries.household_view(current_user, volunteer),
             candidates=queries.same_name_candidates(current_user, volunteer),

@@ -189,6 +189,13 @@ def confirmed_minutes(volunteer_id: int) -> int:
     )
 
 
+def station_name(volunteer: Volunteer) -> str | None:
+    """The name of the unit the volunteer was registered through, if any."""
+    if volunteer.registered_unit_id is None:
+        return None
+    return db.session.scalar(select(Unit.name).where(Unit.id == volunteer.registered_unit_id))
+
+
 def certificate_count(volunteer_id: int) -> int:
     """How many certificates the volunteer was issued."""
     return db.session.scalar(
