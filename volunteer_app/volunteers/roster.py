@@ -88,7 +88,6 @@ def roster():
             "volunteers/roster.html",
             form=form,
             page=page,
-            thresholds=thresholds,
             args=_query_args(),
             star_of=lambda minutes: stars.compute_star_level(minutes, thresholds).stars,
         ),
