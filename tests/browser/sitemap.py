@@ -148,6 +148,8 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/manage/corrections/{w['correction']}", "correction-decide"),
         ("/manage/volunteers/code", "one-time-code"),
         ("/manage/stars", "stars"),
+        ("/volunteers", "roster"),
+        (f"/volunteers/{w['other']}", "roster-detail"),
         ("/reports/", "reports"),
         ("/account/api-tokens", "api-tokens"),
         ("/units", "units"),

@@ -103,6 +103,9 @@ PATHS = {
     "api.hours:confirm_hours": "API confirm",
     "checkins.review:add_hours": "add hours",
     "checkins.manage_hours:add_hours": "add hours",
+    # two records of one person merged from the roster: each record moves, audited
+    "volunteers.roster_services:merge": "merge",
+    "volunteers.roster:roster_merge": "merge",
     # demo data into an empty database (module docstring)
     "seeding:load_demo": "not audited: demo seed",
     "cli:seed_command": "not audited: demo seed",
@@ -295,6 +298,7 @@ STEPS = {
     "confirm": ("hours.confirm", "organizer", None),
     "API confirm": ("hours.confirm", "organizer", None),
     "add hours": ("hours.add", "organizer", "organizer"),
+    "merge": ("checkin.merge", "organizer", None),
 }
 #: Other entries a step writes besides the one per record.
 ALSO = {
@@ -303,6 +307,7 @@ ALSO = {
     "queued tick": {"manual.queued"},
     "confirm": {"activity.status"},  # a published activity becomes finished
     "API confirm": {"activity.status"},
+    "merge": {"volunteer.merge"},
 }
 
 
@@ -554,5 +559,18 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         assert result.exit_code == 0 and "Closed 1" in result.output, result.output
     check("cron close", watch, organizer)
     assert db.session.get(CheckIn, late.id).checked_out_at is not None
+
+    # Two records of one person merged on the roster: the other's records move.
+    kept, twice = person("寅", "13912349998"), person("寅", "13912349999")
+    record(twice, long_ago, checked_out_at=long_ago.ends_at, minutes=180)
+    record(twice, other, checked_out_at=other.ends_at, minutes=60)
+    db.session.commit()
+    with step("merge") as watch:
+        url = f"/volunteers/{kept.id}"
+        data = {"csrf_token": csrf_token(client, url), "other": twice.id, "confirm": "y"}
+        data["reason"] = "同一人登记两次"
+        assert client.post(f"{url}/merge", data=data).status_code == 302
+    check("merge", watch, organizer)
+    assert len(watch.changed) == 2
 
     assert done == set(STEPS)

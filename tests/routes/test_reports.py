@@ -229,13 +229,14 @@ def test_csv_streams_past_the_first_batch(app, world, monkeypatch):
 
     from flask.testing import FlaskClient
 
-    from volunteer_app.reports import exports, rows
+    from volunteer_app import spreadsheets
+    from volunteer_app.reports import rows
 
     from ..conftest import csrf_token
     from ..factories import Factory
 
     monkeypatch.setattr(rows, "STREAM_BATCH", 2)
-    monkeypatch.setattr(exports, "CSV_BATCH", 1)
+    monkeypatch.setattr(spreadsheets, "CSV_BATCH", 1)
     result = {}
 
     def download():

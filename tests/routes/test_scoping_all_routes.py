@@ -189,6 +189,8 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
         f"/discover/{a}",
         "/reports/",
         f"/reports/?unit={activity.unit_id}",
+        "/volunteers",
+        f"/volunteers/{volunteer.id}",
     ]
     for url in pages:
         response = client.get(url)

@@ -1,142 +1,30 @@
-"""Excel (.xlsx) and CSV exports that stream with flat memory.
+"""The reports' Excel (.xlsx) and CSV exports: their columns and how a query row becomes a line.
 
-- xlsx: an openpyxl *write-only* workbook (rows go to a temporary file as they come),
-  Chinese headers in bold, a frozen header row, column widths, and real date and number
-  cells (times in the local zone, since Excel has no time zones).
-- csv: UTF-8 with a byte-order mark so Excel shows Chinese, produced by a generator in
-  batches of lines.
-- Text that starts with ``= + - @``, a tab or a carriage return is prefixed with ``'`` so
-  that a volunteer named ``=HYPERLINK(...)`` stays text in Excel and WPS (CSV/formula
-  injection, OWASP's recommendation).
-- Phone numbers are masked (138****1234): an export leaves the app, personal data must not.
+The files themselves (streaming, formula neutralisation, headers) are written by
+``volunteer_app.spreadsheets``. Phone numbers are masked (138****1234): an export leaves
+the app, personal data must not.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import IO, Any
-from urllib.parse import quote
+from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from volunteer_app.checkins.models import HoursOrigin, HoursStatus
 from volunteer_app.formatting import mask_phone
-from volunteer_app.localtime import utc_to_local
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CSV_BATCH = 500
-_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """An export column: header, width in characters, and kind (text/int/hours/datetime/date)."""
-
-    header: str
-    width: int
-    kind: str = "text"
-
-
-NUMBER_FORMATS = {"hours": "0.0", "int": "0", "datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd"}
-
-
-def _local(value: datetime | None) -> datetime | None:
-    """An aware UTC datetime as naive local wall-clock time (what Excel can hold)."""
-    return utc_to_local(value).replace(tzinfo=None) if value is not None else None
-
-
-def _text(value: Any, kind: str) -> str:
-    """A value as CSV text."""
-    if value is None:
-        return ""
-    if kind == "datetime":
-        return value.strftime("%Y-%m-%d %H:%M")
-    if kind == "date":
-        return value.strftime("%Y-%m-%d")
-    if kind == "hours":
-        return f"{value:.1f}"
-    return str(value)
-
-
-def write_xlsx(title: str, columns: list[ColumnSpec], rows: Iterable[list[Any]]) -> IO[bytes]:
-    """Write rows to a write-only workbook in a temporary file; return it rewound."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_SHEET_TITLE_BAD.sub(" ", title)[:31] or "Sheet1")
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = bold
-        cell.alignment = Alignment(vertical="center")
-        header.append(cell)
-    sheet.append(header)
-    formats = [NUMBER_FORMATS.get(column.kind) for column in columns]
-    for row in rows:
-        cells = []
-        for number_format, value in zip(formats, row, strict=True):
-            if number_format is None or value is None:
-                cells.append(escape_cell(value))  # plain values are much cheaper than cells
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = number_format
-            cells.append(cell)
-        sheet.append(cells)
-    # Not a context manager: the response streams the file and closes it when done.
-    handle = tempfile.TemporaryFile()  # noqa: SIM115
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
-
-
-def csv_chunks(columns: list[ColumnSpec], rows: Iterable[list[Any]]) -> Iterator[bytes]:
-    """UTF-8 CSV with a BOM, header first, yielded in batches of lines."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_cell(c.header) for c in columns])
-    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    pending = 0
-    for row in rows:
-        writer.writerow([escape_cell(_text(v, c.kind)) for c, v in zip(columns, row, strict=True)])
-        pending += 1
-        if pending >= CSV_BATCH:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    if pending:
-        yield buffer.getvalue().encode("utf-8")
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("_") or "export"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
+from volunteer_app.spreadsheets import (  # noqa: F401  (the reports' names for them)
+    CSV_MIMETYPE,
+    XLSX_MIMETYPE,
+    ColumnSpec,
+    content_disposition,
+    csv_chunks,
+    escape_cell,
+    write_xlsx,
+)
+from volunteer_app.spreadsheets import local_naive as _local
 
 # --- the exports: columns and how a query row becomes a line ---------------------------
 

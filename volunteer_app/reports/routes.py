@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import partial
 
 from babel.dates import format_skeleton
-from flask import Response, render_template, request, send_file, stream_with_context
+from flask import Response, render_template, request
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -36,6 +36,7 @@ from volunteer_app.reports.periods import (
     parse_period,
     year_period,
 )
+from volunteer_app.spreadsheets import send_spreadsheet
 from volunteer_app.stations.models import Unit
 
 #: Ranked stations shown on the dashboard (the export lists them all).
@@ -180,29 +181,8 @@ def dashboard():
 def _send(
     fmt: str, filename: str, title: str, export: exports.Export, rows: Callable[[], Iterable]
 ) -> Response:
-    """Stream an export as CSV (generator) or an xlsx built in a temporary file.
-
-    ``rows`` is called, not passed: a CSV body is produced after the view has returned
-    and Flask has torn its context down (ending the transaction and, on PostgreSQL,
-    the server-side cursor), so the query must start inside the re-entered context.
-    """
-    headers = {"Cache-Control": "private, no-store"}
-    if fmt == "csv":
-
-        def body():
-            yield from exports.csv_chunks(export.columns, export.lines(rows()))
-
-        headers["Content-Disposition"] = exports.content_disposition(filename + ".csv")
-        return Response(stream_with_context(body()), mimetype=exports.CSV_MIMETYPE, headers=headers)
-    handle = exports.write_xlsx(title, export.columns, export.lines(rows()))
-    response = send_file(
-        handle,
-        mimetype=exports.XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name=filename + ".xlsx",
-    )
-    response.headers.update(headers)
-    return response
+    """Answer with the export as CSV or xlsx (``rows`` is called inside the answer's context)."""
+    return send_spreadsheet(fmt, filename, title, export.columns, lambda: export.lines(rows()))
 
 
 _FORMATS = "<any(xlsx, csv):fmt>"

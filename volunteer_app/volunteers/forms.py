@@ -7,8 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     PasswordField,
     RadioField,
+    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -119,4 +121,62 @@ class MemberForm(FlaskForm):
     consent = BooleanField(
         _l("I agree that this station keeps their name, this phone number and their record."),
         validators=[DataRequired(_l("Please agree to their service record being kept."))],
+    )
+
+
+class RosterFilterForm(FlaskForm):
+    """Search and filters of the organizer's volunteer roster (a GET form: nothing changes).
+
+    The station and star choices are set by the view (the organizer's units, the stars).
+    """
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name, mobile number or its last 4 digits"),
+        validators=[Optional(), Length(max=50)],
+        render_kw={"autocomplete": "off", "enterkeyhint": "search", "maxlength": 50},
+    )
+    unit = SelectField(_l("Station"), validators=[Optional()], default="")
+    stars = SelectField(_l("Star level"), validators=[Optional()], default="")
+    active = BooleanField(_l("Active this year"))
+
+
+class VolunteerEditForm(FlaskForm):
+    """An organizer corrects a volunteer's name or mobile number, with a reason."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter the name.")), Length(max=200)],
+        render_kw={"maxlength": 50, "autocomplete": "off"},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter the mobile number.")), Length(max=40)],
+        render_kw={"inputmode": "tel", "maxlength": 20, "autocomplete": "off"},
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Please give a reason for the change.")), Length(max=500)],
+        render_kw={"maxlength": 500},
+    )
+
+
+class MergeForm(FlaskForm):
+    """Merge another record of the same person into this one."""
+
+    other = IntegerField(
+        _l("Number of the other record"),
+        validators=[DataRequired(_l("Please enter the number of the other record."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Please give a reason for the change.")), Length(max=500)],
+        render_kw={"maxlength": 500},
+    )
+    confirm = BooleanField(
+        _l("I checked that both records are the same person."),
+        validators=[DataRequired(_l("Please tick the box to confirm."))],
     )
