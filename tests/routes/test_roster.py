@@ -309,7 +309,8 @@ def test_a_new_number_moves_the_person_to_a_new_phone_without_a_pin(
     old = db.session.get(Household, old_household)
     assert old.pin_hash is not None and [m.id for m in old.members] == [sister.id]
     device = db.session.scalar(select(Device).where(Device.key == "device-of-person"))
-    assert device.volunteer_id == person.id and device.revoked_at is None
+    # Signed in with the old number's PIN: a number change signs the device out.
+    assert device.volunteer_id == person.id and device.revoked_at is not None
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "volunteer.edit"))
     assert entry.personal.data["old_phone"] == "13812341234"
     assert entry.old_value["household_id"] == old_household
@@ -330,10 +331,17 @@ def test_a_number_in_use_is_refused_unless_everyone_on_it_is_mine(app, db, clien
     assert db.session.get(Volunteer, world.registered.id).phone == "13812341234"
     # A number whose every person is mine: the person joins that phone.
     joined = make.volunteer("李小红", phone="13600002222", registered_unit_id=world.a.id)
+    db.session.add(Device(volunteer_id=world.registered.id, key="their-phone", created_at=utcnow()))
     db.session.commit()
     assert post_edit(client, world.registered, phone="13600002222").status_code == 302
     db.session.expire_all()
     assert db.session.get(Volunteer, world.registered.id).household_id == joined.household_id
+    # The devices of the person who joined do not reach the phone's other people.
+    assert not db.session.scalars(
+        select(Device).where(
+            Device.volunteer_id == world.registered.id, Device.revoked_at.is_(None)
+        )
+    ).all()
     # The same name on that phone already: refused.
     assert post_edit(client, world.registered, name="李小红").status_code == 400
 

@@ -56,8 +56,10 @@ def edit_identity(
 
     A new number moves the person to its household: a new one without a PIN when nobody
     uses the number, the existing one only when the organizer may see all its people
-    (``roster_rules.validate_phone_move``). Their PIN-less new phone, their devices and
-    their card stay as they are; the number they leave keeps its PIN for its other people.
+    (``roster_rules.validate_phone_move``). Their devices were signed in with the old
+    number's PIN, so a number change signs them out: they would otherwise reach the new
+    number's people. Their card stays; the number they leave keeps its PIN for its other
+    people. The PIN-less new number is claimed in person like any registered by others.
     The old and new values and the reason go into the audit entry's personal part.
     """
     name, phone = normalize_name(name), normalize_phone(phone)
@@ -85,6 +87,12 @@ def edit_identity(
             person.household = household
     except IntegrityError:  # the same name added to that phone a moment ago
         raise VolunteerError("name_taken") from None
+    if household is not old_household:
+        db.session.execute(
+            update(Device)
+            .where(Device.volunteer_id == person.id, Device.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
     changed = [
         f for f, old, new in (("name", old_name, name), ("phone", old_phone, phone)) if old != new
     ]
