@@ -27,6 +27,12 @@ walk-in with a number that already exists never changes whom the number's people
 registered with. Deleted accounts are nobody's. Every page, form and API endpoint that
 takes a volunteer by id, phone, card or name looks them up through this set; any other
 volunteer is "not found", with the message an unknown one gets.
+
+Records are the activity's: at an activity the organizer may see, they may also record
+anyone who already has a record there (``volunteer_may_be_recorded``), so that whoever
+stands in their attendance list can be checked out; a new record is only ever made for
+one of theirs. docs/security.md ("Who may see and act for whom") lists each route family;
+tests/routes/test_volunteer_scope_walk.py walks them all.
 """
 
 from __future__ import annotations
