@@ -488,3 +488,27 @@ def test_the_search_form_posts_and_no_page_links_a_query(client, make, db, login
     searched = desk_search(lambda w: w.phone)(client, world, Who(0, THEIR_PHONE, "", ""))
     page = searched.get_data(as_text=True)
     assert "?q=" not in page and "q=139" not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "%",
+        "_",
+        "\\",
+        "名" * 200,
+        "1" * 60,
+        "+86 139 1234 5678",
+        "１２３４",
+        "0000",
+        "12a34",
+    ],
+)
+def test_odd_searches_are_a_page_or_a_clear_400_never_a_500(app, client, make, db, login_as, query):
+    world, users = build(make, db, app)
+    login_as(users["station"])
+    response = desk_search(lambda w: w.name)(client, world, Who(0, "", query, ""))
+    assert response.status_code in (200, 400), response.status_code
+    assert THEIR_NAME not in response.get_data(as_text=True)
