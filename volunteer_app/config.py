@@ -116,6 +116,10 @@ class Config:
     #: API calls without a token, per address.
     API_ANONYMOUS_RATE_LIMIT = os.environ.get("API_ANONYMOUS_RATE_LIMIT", "60 per minute")
 
+    #: Volunteer searches on the desk page, per organizer account: enough for a queue at
+    #: the desk, too few to walk through the numbers (checkins.organizer.search_volunteers).
+    VOLUNTEER_SEARCH_RATE_LIMIT = os.environ.get("VOLUNTEER_SEARCH_RATE_LIMIT", "30 per minute")
+
     #: How many reverse proxies sit in front of the app (their X-Forwarded-* headers are
     #: trusted; 0 = none). Behind nginx on the same host: 1. See docs/deploy.md.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)

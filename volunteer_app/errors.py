@@ -79,6 +79,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if error.response is not None:  # an answer made for it (e.g. a rate limit's page)
+            return error.response
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

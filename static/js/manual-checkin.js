@@ -147,7 +147,8 @@
     const digits = text.replace(NON_DIGITS, "");
     let match;
     if (/^[0-9]+$/.test(digits)) {
-      if (digits.length < 4) return [];
+      // as on the server: the full number, or exactly its last 4 digits
+      if (digits.length !== 4 && digits.length < 11) return [];
       const last4 = digits.slice(-4);
       const prefix = digits.length >= 11 ? digits.slice(-11, -8) : "";
       match = (v) => v.last4 === last4 && v.phone.startsWith(prefix);
@@ -219,13 +220,9 @@
   }
 
   searchForm.addEventListener("submit", (event) => {
-    if (navigator.onLine) return; // the server searches everyone
+    if (navigator.onLine) return; // the server searches (a post: no number in the URL)
     event.preventDefault();
-    const query = searchInput.value.trim();
-    const url = new URL(window.location.href);
-    url.searchParams.set("q", query);
-    window.history.replaceState(null, "", url.pathname + url.search);
-    showResults(query);
+    showResults(searchInput.value.trim()); // never into the URL: a number stays off the logs
   });
 
   // --- ticking, and the two buttons -------------------------------------------------------
@@ -291,7 +288,7 @@
           });
           if (response.type === "opaqueredirect") {
             // done, as without this script: the page shows the server's messages
-            window.location.assign(window.location.pathname + target.search);
+            window.location.assign(window.location.pathname);
             return;
           }
           if (!NETWORK_STATUS.includes(response.status)) {
@@ -350,15 +347,8 @@
   document.getElementById("checkin-sync").addEventListener("click", queue.sync);
   document.getElementById("checkin-clear").addEventListener("click", queue.clearRefused);
 
-  // Opened offline from the kept page, or a search whose page could not be fetched:
-  // the URL asks for a search the page does not show, so search the roster.
   async function init() {
     await refreshRoster();
-    const asked = new URLSearchParams(window.location.search).get("q") || "";
-    if (asked && asked !== root.dataset.query) {
-      searchInput.value = asked;
-      showResults(asked);
-    }
     network();
   }
   init().then(() => queue.start());

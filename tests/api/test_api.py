@@ -154,7 +154,7 @@ def test_walk_in_check_in_then_repeat_is_idempotent(client, db, api):
 
 
 def test_card_check_in_and_check_out(client, db, make, api, app):
-    volunteer = make.volunteer("王建国")
+    volunteer = make.volunteer("王建国", registered_unit_id=api.activity.unit_id)
     db.session.commit()
     card = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     base = f"/api/v1/activities/{api.activity.id}"
@@ -170,7 +170,7 @@ def test_card_check_in_and_check_out(client, db, make, api, app):
 
 
 def test_check_out_without_check_in_is_409(client, db, make, api):
-    volunteer = make.volunteer(phone="13900000001")
+    volunteer = make.volunteer(phone="13900000001", registered_unit_id=api.activity.unit_id)
     db.session.commit()
     response = client.post(
         f"/api/v1/activities/{api.activity.id}/checkouts",
@@ -338,7 +338,7 @@ def test_cli_create_api_token(runner, db, make, client):
 
 
 def test_the_api_refuses_replaced_and_version_1_cards(app, client, make, db, api):
-    volunteer = make.volunteer("赵桂兰")
+    volunteer = make.volunteer("赵桂兰", registered_unit_id=api.activity.unit_id)
     db.session.commit()
     secret = app.config["SECRET_KEY"]
     old = issue_card(secret, volunteer.card_key)

@@ -22,7 +22,9 @@ from ..statements import BUDGET, check_shape, counting, records
 @pytest.mark.parametrize("by", ["phone", "card"])
 def test_api_check_in_runs_at_most_five_statements(app, db, client, api, make, by):
     """Four as a self-scan, plus the audit entry's INSERT in the same write (module docstring)."""
-    volunteer = make.volunteer(name="张桂兰", phone="13800138000")
+    volunteer = make.volunteer(
+        name="张桂兰", phone="13800138000", registered_unit_id=api.activity.unit_id
+    )
     db.session.commit()
     ref = (
         {"phone": "138 0013 8000"}
@@ -48,7 +50,7 @@ def test_api_check_in_runs_at_most_five_statements(app, db, client, api, make, b
 
 def test_api_repeat_reads_the_record_once_more(app, db, client, api, make):
     """A repeat finds no row inserted and reads the existing one: one statement more."""
-    make.volunteer(name="张桂兰", phone="13800138000")
+    make.volunteer(name="张桂兰", phone="13800138000", registered_unit_id=api.activity.unit_id)
     db.session.commit()
     path = f"/api/v1/activities/{api.activity.id}/checkins"
     client.post(path, json={"phone": "13800138000"}, headers=api.headers)

@@ -43,7 +43,8 @@ PLANT = """async (record) => {
 @pytest.fixture
 def arranged(live):
     """A running activity of a station: one volunteer signed up, one already here, one who
-    served at the station last week, and one the station has never seen."""
+    served at the station last week, and one registered there whom it has never seen (all
+    the station's: its organizer may find and record them)."""
     with live.app.app_context():
         make = Factory(db)
         station = make.unit(name="桂陵社区新时代文明实践站")
@@ -52,8 +53,8 @@ def arranged(live):
         organizer = make.user(unit=station)
         signed = make.volunteer("欧阳秀英", phone="13812346601")
         here = make.volunteer("张建国", phone="13812346602")
-        regular = make.volunteer("李桂兰", phone="13812346603")
-        stranger = make.volunteer("王陌生", phone="13812346604")
+        regular = make.volunteer("李桂兰", phone="13812346603", registered_unit_id=station.id)
+        stranger = make.volunteer("王陌生", phone="13812346604", registered_unit_id=station.id)
         db.session.add(Signup(activity_id=activity.id, volunteer_id=signed.id))
         checkins.check_in(activity, here, now=activity.starts_at)
         db.session.add(

@@ -72,7 +72,7 @@ def test_manual_group_check_in_on_a_phone(browser, live, shot):
         activity = make.activity(title="植树绿化志愿服务", capacity=2)
         organizer = make.user(unit=activity.unit)
         for name, phone in (("张德顺", "13812345671"), ("张桂兰", "13812345672")):
-            make.volunteer(name, phone=phone)
+            make.volunteer(name, phone=phone, registered_unit_id=activity.unit_id)
         db.session.commit()
         activity_id, username = activity.id, organizer.username
     context = browser.new_context(**_phone(browser, live))

@@ -26,7 +26,9 @@ def test_scanner_reads_a_card_from_the_camera(playwright, live, tmp_path, shot):
         make = Factory(db)
         activity = make.activity(title="扶老助残志愿服务")
         organizer = make.user(unit=activity.unit)
-        volunteer = make.volunteer("孙桂芝", phone="13512345678")
+        volunteer = make.volunteer(
+            "孙桂芝", phone="13512345678", registered_unit_id=activity.unit_id
+        )
         db.session.commit()
         code = issue_card(live.app.config["SECRET_KEY"], volunteer.card_key)
         activity_id, username, volunteer_id = activity.id, organizer.username, volunteer.id

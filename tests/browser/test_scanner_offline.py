@@ -44,7 +44,10 @@ def arranged(live):
         make = Factory(db)
         activity = make.activity(title="重阳节敬老助老服务")
         organizer = make.user(unit=activity.unit)
-        people = [make.volunteer(n) for n in ("周淑珍", "吴国强", "郑秀兰")]
+        people = [
+            make.volunteer(n, registered_unit_id=activity.unit_id)
+            for n in ("周淑珍", "吴国强", "郑秀兰")
+        ]
         db.session.commit()
         secret = live.app.config["SECRET_KEY"]
         return {

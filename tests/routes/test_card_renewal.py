@@ -30,8 +30,8 @@ def scan(client, activity, code, **extra):
 
 
 def test_renewing_my_card_ends_the_old_one_at_once(app, client, make, db, login_as):
-    volunteer = with_pin(make.volunteer("李秀英", phone=PHONE))
     activity = make.activity()
+    volunteer = with_pin(make.volunteer("李秀英", phone=PHONE, registered_unit_id=activity.unit_id))
     db.session.commit()
     sign_in(client, PHONE, PIN)
     secret = app.config["SECRET_KEY"]
@@ -82,7 +82,7 @@ def test_renewing_needs_my_device_and_csrf(app, client, make, db):
 def test_a_queued_scan_of_a_replaced_card_is_refused(app, client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("赵桂兰")
+    volunteer = make.volunteer("赵桂兰", registered_unit_id=activity.unit_id)
     db.session.commit()
     old = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     cards.renew_card(volunteer, now=utcnow())
@@ -101,7 +101,7 @@ def test_a_queued_scan_of_a_replaced_card_is_refused(app, client, make, db, logi
 def test_a_version_1_card_is_refused_as_replaced(app, client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("赵桂兰")
+    volunteer = make.volunteer("赵桂兰", registered_unit_id=activity.unit_id)
     db.session.commit()
     v1 = Signer(app.config["SECRET_KEY"], salt=V1_SALT).sign(f"c{volunteer.id}").decode()
     response = scan(client, activity, v1)
@@ -113,7 +113,7 @@ def test_a_version_1_card_is_refused_as_replaced(app, client, make, db, login_as
 def test_the_card_of_a_deleted_account_is_refused(app, client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("赵桂兰")
+    volunteer = make.volunteer("赵桂兰", registered_unit_id=activity.unit_id)
     db.session.commit()
     code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     privacy.delete_account(volunteer, confirmed=True, pin=None, now=utcnow())

@@ -1,39 +1,64 @@
 """Manual and group check-in by an organizer; walk-in registration; scoping."""
 
+import pytest
 from sqlalchemy import func, select
 
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.checkins import organizer
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
+from volunteer_app.checkins.organizer import SearchError
 from volunteer_app.volunteers.models import Volunteer
 
 from ..conftest import csrf_token
 
 
-def test_search_by_name_full_phone_and_last_digits(db, make):
-    a = make.volunteer("李秀英", phone="13812341234")
-    b = make.volunteer("李建国", phone="13900005678")
-    make.volunteer("王芳", phone="13700009999")
-    assert organizer.search_volunteers("李") == [b, a]  # by name (建 < 秀)
-    assert organizer.search_volunteers("138 1234 1234") == [a]
-    assert organizer.search_volunteers("５６７８") == [b]  # full-width digits
-    assert organizer.search_volunteers("123") == []  # too few digits to search
-    assert organizer.search_volunteers("%") == []
-    assert organizer.search_volunteers("  ") == []
+def search(client, activity, query: str):
+    """Post the desk page's search form (a post: the query stays out of the URL)."""
+    url = f"/activities/{activity.id}/checkin"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "q": query})
 
 
-def test_search_page_masks_phones(client, make, db, login_as):
+def test_search_by_name_full_phone_and_exactly_the_last_4_digits(db, make):
+    station = make.unit()
+    user = make.user(unit=station)
+    a = make.volunteer("李秀英", phone="13812341234", registered_unit_id=station.id)
+    b = make.volunteer("李建国", phone="13900005678", registered_unit_id=station.id)
+    make.volunteer("王芳", phone="13700009999", registered_unit_id=station.id)
+    assert organizer.search_volunteers(user, "李") == [b, a]  # by name (建 < 秀)
+    assert organizer.search_volunteers(user, "138 1234 1234") == [a]
+    assert organizer.search_volunteers(user, "５６７８") == [b]  # full-width digits
+    for partial in ("123", "05678", "0005678", "9000056780"):  # nothing to extend digit by digit
+        with pytest.raises(SearchError) as refused:
+            organizer.search_volunteers(user, partial)
+        assert refused.value.code == "number_search"
+    assert organizer.search_volunteers(user, "%") == []
+    assert organizer.search_volunteers(user, "  ") == []
+
+
+def test_search_page_masks_phones_and_refuses_partial_numbers(client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    make.volunteer("李秀英", phone="13812341234")
-    html = client.get(f"/activities/{activity.id}/checkin?q=李").get_data(as_text=True)
+    make.volunteer("李秀英", phone="13812341234", registered_unit_id=activity.unit_id)
+    response = search(client, activity, "李")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
     assert "李秀英" in html and "138****1234" in html and "13812341234" not in html
+    response = search(client, activity, "81234")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "李秀英" not in html
+    assert "请按完整手机号（11 位）或恰好后 4 位搜索。" in html
+    # a query in the URL searches nothing (numbers stay out of the access log)
+    html = client.get(f"/activities/{activity.id}/checkin?q=李").get_data(as_text=True)
+    assert "李秀英" not in html
 
 
 def test_group_check_in_and_out(client, make, db, login_as):
     activity = make.activity(capacity=2)
     user = login_as(make.user(unit=activity.unit))
-    family = [make.volunteer(n) for n in ("张爷爷", "张奶奶", "张小明")]
+    family = [
+        make.volunteer(n, registered_unit_id=activity.unit_id)
+        for n in ("张爷爷", "张奶奶", "张小明")
+    ]
     url = f"/activities/{activity.id}/checkin"
     token = csrf_token(client, url)
     ids = [str(v.id) for v in family]
@@ -148,10 +173,10 @@ def test_add_hours_after_the_end_for_someone_without_a_record(client, make, db, 
     start = (utcnow() - timedelta(hours=5)).replace(microsecond=0)
     activity = make.activity(starts_at=start, minutes=180)
     user = login_as(make.user(unit=activity.unit))
-    elder = make.volunteer("刘大爷", phone="13612340000")
+    elder = make.volunteer("刘大爷", phone="13612340000", registered_unit_id=activity.unit_id)
     scanned = make.volunteer("王芳")
     services.check_in(activity, scanned, now=start)
-    html = client.get(f"/activities/{activity.id}/checkin?q=刘").get_data(as_text=True)
+    html = search(client, activity, "刘").get_data(as_text=True)
     url = f"/activities/{activity.id}/volunteers/{elder.id}/add-hours"
     assert url in html and "补录时长" in html
     token = csrf_token(client, url)
@@ -182,7 +207,7 @@ def test_add_hours_after_the_end_for_someone_without_a_record(client, make, db, 
 def test_add_hours_before_the_end_and_scoping(client, make, db, login_as):
     activity = make.activity()  # running now
     theirs = make.activity()
-    volunteer = make.volunteer()
+    volunteer = make.volunteer(registered_unit_id=activity.unit_id)
     db.session.commit()
     url = f"/activities/{theirs.id}/volunteers/{volunteer.id}/add-hours"
     response = client.get(url)

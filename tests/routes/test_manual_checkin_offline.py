@@ -31,9 +31,10 @@ def test_roster_holds_signed_up_checked_in_and_past_volunteers(db, make):
     cancelled = make.volunteer("取消报名", phone="13812345555")
     here = make.volunteer("张建国", phone="13900005678")
     left = make.volunteer("王芳", phone="13700009999")
-    served = make.volunteer("李大爷", phone="13600001111")
+    served = make.volunteer("李大爷", phone="13600001111", registered_unit_id=station.id)
     stranger = make.volunteer("别处的人", phone="13500002222")
-    gone = make.volunteer("已注销", phone="13400003333")
+    attached = make.volunteer("被别人代签", phone="13300004444")  # not ours: not in the roster
+    gone = make.volunteer("已注销", phone="13400003333", registered_unit_id=station.id)
     now = activity.starts_at
     db.session.add_all(
         [
@@ -46,7 +47,7 @@ def test_roster_holds_signed_up_checked_in_and_past_volunteers(db, make):
     checkins.check_in(activity, here, now=now)
     checkins.check_in(activity, left, now=now)
     checkins.check_out(activity, left, now=now + timedelta(minutes=30))
-    for volunteer in (served, gone):
+    for volunteer in (served, gone, attached):
         db.session.add(
             CheckIn(activity=earlier, volunteer=volunteer, checked_in_at=earlier.starts_at)
         )
@@ -54,7 +55,7 @@ def test_roster_holds_signed_up_checked_in_and_past_volunteers(db, make):
     gone.deleted_at = now
     db.session.flush()
 
-    entries = {e.name: e for e in organizer.roster(activity)}
+    entries = {e.name: e for e in organizer.roster(activity, make.user(unit=station))}
     assert set(entries) == {"欧阳秀英", "张建国", "王芳", "李大爷"}
     assert entries["欧阳秀英"].phone == "138****1234" and entries["欧阳秀英"].last4 == "1234"
     assert (entries["张建国"].state, entries["王芳"].state, entries["李大爷"].state) == (
@@ -67,12 +68,12 @@ def test_roster_holds_signed_up_checked_in_and_past_volunteers(db, make):
 def test_roster_keeps_only_the_most_recent_past_volunteers(db, make):
     station = make.unit()
     activity = make.activity(station)
-    people = [make.volunteer(f"志愿者{n}") for n in range(4)]
+    people = [make.volunteer(f"志愿者{n}", registered_unit_id=station.id) for n in range(4)]
     for days, volunteer in enumerate(people, start=1):
         past = make.activity(station, starts_at=activity.starts_at - timedelta(days=days))
         db.session.add(CheckIn(activity=past, volunteer=volunteer, checked_in_at=past.starts_at))
     db.session.flush()
-    names = [e.name for e in organizer.roster(activity, recent=2)]
+    names = [e.name for e in organizer.roster(activity, make.user(unit=station), recent=2)]
     assert sorted(names) == ["志愿者0", "志愿者1"]  # served 1 and 2 days ago
 
 
@@ -119,7 +120,7 @@ def _tick(client, activity, token, volunteer_id, action, ticked_at):
 def test_queued_ticks_keep_their_time_and_count_once(client, make, db, login_as):
     activity = make.activity()
     user = login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("赵桂兰")
+    volunteer = make.volunteer("赵桂兰", registered_unit_id=activity.unit_id)
     token = csrf_token(client, f"/activities/{activity.id}/checkin")
     arrived = activity.starts_at + timedelta(minutes=2)
     for _ in range(2):  # uploaded twice (the first answer was lost): still one record
@@ -147,7 +148,7 @@ def test_queued_ticks_keep_their_time_and_count_once(client, make, db, login_as)
 def test_queued_tick_with_implausible_time_records_the_upload_time(client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("钱建国")
+    volunteer = make.volunteer("钱建国", registered_unit_id=activity.unit_id)
     token = csrf_token(client, f"/activities/{activity.id}/checkin")
     before = utcnow()
     tomorrow = before + timedelta(days=1)
@@ -163,7 +164,7 @@ def test_queued_tick_with_implausible_time_records_the_upload_time(client, make,
 def test_queued_tick_refusals(client, make, db, login_as):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("孙丽")
+    volunteer = make.volunteer("孙丽", registered_unit_id=activity.unit_id)
     token = csrf_token(client, f"/activities/{activity.id}/checkin")
     at = activity.starts_at + timedelta(minutes=1)
     response = _tick(client, activity, token, volunteer.id, "check_out", at)
@@ -193,7 +194,7 @@ def test_queued_tick_after_the_window_closed_is_refused(client, make, db, login_
     start = (utcnow() - timedelta(hours=8)).replace(microsecond=0)
     activity = make.activity(starts_at=start, minutes=60)
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("周淑珍")
+    volunteer = make.volunteer("周淑珍", registered_unit_id=activity.unit_id)
     token = csrf_token(client, f"/activities/{activity.id}/checkin")
     # ticked at a plausible time, but check-in closed at the end: refused, nothing written
     response = _tick(client, activity, token, volunteer.id, "check_in", start + timedelta(hours=2))

@@ -451,7 +451,7 @@ def test_two_keeps_at_once_clear_the_mark_once(app, db, make):
 
 def test_hours_added_twice_at_once_make_one_record(app, db, make):
     activity, users, _records = _held(make, db, 0)
-    volunteer = make.volunteer(name="王大爷")
+    volunteer = make.volunteer(name="王大爷", registered_unit_id=activity.unit_id)
     url = f"/activities/{activity.id}/volunteers/{volunteer.id}/add-hours"
     race = Race(app, db)
     race.actor("first", _post_as(app, users[0], url, url, hours="2", reason="没有手机"))

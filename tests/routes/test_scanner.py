@@ -21,7 +21,7 @@ def test_card_code_from_text():
 def test_scan_checks_in_then_out(client, make, db, login_as, app):
     activity = make.activity()
     user = login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("李秀英")
+    volunteer = make.volunteer("李秀英", registered_unit_id=activity.unit_id)
     code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     html = client.get(url).get_data(as_text=True)
@@ -59,7 +59,7 @@ def test_forged_unknown_and_empty_cards(client, make, db, login_as, app):
 def test_typed_code_form_path(client, make, db, login_as, app):
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("王芳")
+    volunteer = make.volunteer("王芳", registered_unit_id=activity.unit_id)
     url = f"/activities/{activity.id}/scanner"
     code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "code": code})
@@ -105,7 +105,7 @@ def test_queued_scans_keep_their_time_and_count_once(client, make, db, login_as,
 
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("赵桂兰")
+    volunteer = make.volunteer("赵桂兰", registered_unit_id=activity.unit_id)
     code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     token = csrf_token(client, url)
@@ -136,7 +136,7 @@ def test_queued_scan_with_implausible_time_uses_server_time(client, make, db, lo
 
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("钱建国")
+    volunteer = make.volunteer("钱建国", registered_unit_id=activity.unit_id)
     code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     before = utcnow()
@@ -156,7 +156,7 @@ def test_queued_scan_conflicts_and_bad_input(client, make, db, login_as, app):
 
     activity = make.activity()
     login_as(make.user(unit=activity.unit))
-    volunteer = make.volunteer("孙丽")
+    volunteer = make.volunteer("孙丽", registered_unit_id=activity.unit_id)
     code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
     url = f"/activities/{activity.id}/scanner"
     token = csrf_token(client, url)

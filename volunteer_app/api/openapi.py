@@ -79,6 +79,14 @@ def _errors(*codes: int, **descriptions: str) -> dict:
     }
 
 
+#: Whom an organizer's check-in or check-out by card or phone reaches (auth.scoping).
+VOLUNTEER_SCOPE = (
+    "Only the caller's own volunteers (registered through one of their units, or who came to "
+    "one of their activities themselves), and anyone who already has a record at this "
+    "activity. Anyone else is answered as an unknown card (404 volunteer_not_found) or an "
+    "unknown number (422 name_required / consent_required; with a name and consent 409 "
+    "number_taken, as for any number already registered)."
+)
 VOLUNTEER_EXAMPLES = {
     "walk-in": {"value": {"phone": "13812341234", "name": "李秀英", "consent": True}},
     "card": {"value": {"card": "2cR5tYb8Qw1nX0zKp3.Vd4sF7hJk2Lq9w"}},
@@ -180,6 +188,7 @@ def operations() -> dict[tuple[str, str], dict]:
             "operationId": "checkIn",
             "summary": "Check a volunteer in on the organizer's behalf (by card, or by phone; a "
             "new phone needs a name and consent=true); audited as the desk page's check-ins",
+            "description": VOLUNTEER_SCOPE,
             "parameters": [ACTIVITY_ID],
             "requestBody": checkin_body,
             "responses": {
@@ -195,6 +204,7 @@ def operations() -> dict[tuple[str, str], dict]:
             "operationId": "checkOut",
             "summary": "Check a volunteer out on the organizer's behalf and credit the hours "
             "(origin organizer; audited as the desk page's check-outs)",
+            "description": VOLUNTEER_SCOPE,
             "parameters": [ACTIVITY_ID],
             "requestBody": checkin_body,
             "responses": {

@@ -13,6 +13,7 @@ from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.api import bp, queries
 from volunteer_app.api.openapi import build_document
 from volunteer_app.api.schemas import ActivityOut, CheckInOut, CheckInResult, Page, VolunteerRef
+from volunteer_app.auth import scoping
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import organizer
 from volunteer_app.checkins import services as checkins
@@ -184,23 +185,32 @@ def list_checkins(activity_id: int):
 
 
 def _volunteer_for(ref: VolunteerRef, activity: Activity, *, now: datetime) -> Volunteer:
-    """Find the volunteer by card or phone; register a walk-in for a new number with a name
-    and the organizer's attestation of the person's consent."""
+    """Find the volunteer by card or phone among those the caller may record at
+    ``activity`` (``scoping.volunteer_may_be_recorded``); register a walk-in for a new
+    number with a name and the organizer's attestation of the person's consent.
+
+    Anyone else is answered as an unknown card or number is: ``volunteer_not_found`` for a
+    card; for a number ``name_required`` / ``consent_required``, and, as the desk's walk-in
+    form answers a number that is already registered, ``number_taken`` (never whose it is).
+    One query finds the card's or the number's people with the scope folded in.
+    """
+    mine = scoping.volunteer_may_be_recorded(g.api_user, activity)
     if ref.card is not None:
-        volunteer = card_holder(verify_card(current_app.config["SECRET_KEY"], ref.card))
+        volunteer = card_holder(verify_card(current_app.config["SECRET_KEY"], ref.card), mine)
         if volunteer is None:
             raise ApiRequestError("volunteer_not_found", status=404)
         return volunteer
     phone = normalize_phone(ref.phone or "")
-    members = volunteers.members_by_phone(phone)
-    if members:
+    members = volunteers.members_by_phone_marked(phone, mine)
+    theirs = [member for member, ok in members if ok]
+    if theirs:
         if ref.name:
             wanted = normalize_name(ref.name).casefold()
-            volunteer = next((m for m in members if m.name.casefold() == wanted), None)
+            volunteer = next((m for m in theirs if m.name.casefold() == wanted), None)
             if volunteer is None:
                 raise WalkInError("number_taken")
-        elif len(members) == 1:
-            volunteer = members[0]
+        elif len(theirs) == 1:
+            volunteer = theirs[0]
         else:  # a phone several people share: the body must name whom
             raise ApiRequestError("name_required", status=422)
         return volunteer
@@ -209,6 +219,8 @@ def _volunteer_for(ref: VolunteerRef, activity: Activity, *, now: datetime) -> V
     name = normalize_name(ref.name)
     if not ref.consent:
         raise ApiRequestError("consent_required", status=422)
+    if members:  # someone else's number: a walk-in cannot take it
+        raise WalkInError("number_taken")
     begin_writing()  # registering writes
     return organizer.register_new_walk_in(activity, g.api_user, name=name, phone=phone, now=now)
 

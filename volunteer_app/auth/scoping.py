@@ -27,6 +27,12 @@ walk-in with a number that already exists never changes whom the number's people
 registered with. Deleted accounts are nobody's. Every page, form and API endpoint that
 takes a volunteer by id, phone, card or name looks them up through this set; any other
 volunteer is "not found", with the message an unknown one gets.
+
+Records are the activity's: at an activity the organizer may see, they may also record
+anyone who already has a record there (``volunteer_may_be_recorded``), so that whoever
+stands in their attendance list can be checked out; a new record is only ever made for
+one of theirs. docs/security.md ("Who may see and act for whom") lists each route family;
+tests/routes/test_volunteer_scope_walk.py walks them all.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from functools import lru_cache, wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, Signup
@@ -179,14 +185,22 @@ def correction_or_404(user: User, correction_id: int) -> Correction:
 
 
 def visible_volunteer_ids(user: User) -> Select:
-    """A SELECT of the ids of the live volunteers ``user`` may see and act for.
+    """A SELECT of the ids of the live volunteers ``user`` may see and act for."""
+    return select(Volunteer.id).where(volunteer_is_theirs(user))
 
-    ``registered_unit_id`` and the EXISTS over a volunteer's own records and sign-ups use
-    the indexes on those columns; a district admin sees every live volunteer.
+
+def volunteer_is_theirs(user: User) -> ColumnElement[bool]:
+    """The condition, on a ``volunteers`` row of the enclosing query, that ``user`` may see
+    and act for that volunteer (the module docstring); deleted accounts never pass.
+
+    Written on the outer row rather than as ``id IN (...)`` so that a lookup by id, phone
+    or card checks just the rows it found: ``registered_unit_id`` and the EXISTS over the
+    volunteer's own records and sign-ups use the indexes on those columns. A district admin
+    sees every live volunteer.
     """
     live = Volunteer.deleted_at.is_(None)
     if user.role == Role.DISTRICT_ADMIN:
-        return select(Volunteer.id).where(live)
+        return live
     units = visible_unit_ids(user)
     activities = select(Activity.id).where(Activity.unit_id.in_(units))
     came_themselves = exists().where(
@@ -197,14 +211,27 @@ def visible_volunteer_ids(user: User) -> Select:
     signed_up = exists().where(
         Signup.volunteer_id == Volunteer.id, Signup.activity_id.in_(activities)
     )
-    return select(Volunteer.id).where(
-        live, or_(Volunteer.registered_unit_id.in_(units), came_themselves, signed_up)
+    return and_(live, or_(Volunteer.registered_unit_id.in_(units), came_themselves, signed_up))
+
+
+def volunteer_may_be_recorded(user: User, activity: Activity) -> ColumnElement[bool]:
+    """The condition that ``user`` may record the volunteer of the row at ``activity`` (an
+    activity already scoped by ``activity_or_404``): one of theirs, or anyone who already
+    has a record there, since records are scoped by activity and that record is theirs.
+
+    So an organizer checks out, or is told "already checked in", whoever stands in their
+    own attendance list, but never makes a new record for someone who is not theirs (a
+    volunteer has one record per activity).
+    """
+    has_record = exists().where(
+        CheckIn.volunteer_id == Volunteer.id, CheckIn.activity_id == activity.id
     )
+    return and_(Volunteer.deleted_at.is_(None), or_(volunteer_is_theirs(user), has_record))
 
 
 def scoped_volunteers(user: User) -> Select:
     """A SELECT of the volunteers ``user`` may see and act for."""
-    return select(Volunteer).where(Volunteer.id.in_(visible_volunteer_ids(user)))
+    return select(Volunteer).where(volunteer_is_theirs(user))
 
 
 def may_act_for(user: User, volunteer: Volunteer) -> bool:
@@ -220,6 +247,23 @@ def volunteer_in_scope(user: User, volunteer_id: int) -> Volunteer | None:
 def volunteer_or_404(user: User, volunteer_id: int) -> Volunteer:
     """The volunteer ``volunteer_id`` if ``user`` may see them; 404 otherwise."""
     volunteer = volunteer_in_scope(user, volunteer_id)
+    if volunteer is None:
+        abort(404)
+    return volunteer
+
+
+def recordable_volunteers(user: User, activity: Activity) -> Select:
+    """A SELECT of the volunteers ``user`` may record at ``activity``
+    (``volunteer_may_be_recorded``)."""
+    return select(Volunteer).where(volunteer_may_be_recorded(user, activity))
+
+
+def recordable_volunteer_or_404(user: User, activity: Activity, volunteer_id: int) -> Volunteer:
+    """The volunteer ``volunteer_id`` if ``user`` may record them at ``activity``; 404
+    otherwise."""
+    volunteer = db.session.scalar(
+        recordable_volunteers(user, activity).where(Volunteer.id == volunteer_id)
+    )
     if volunteer is None:
         abort(404)
     return volunteer

@@ -84,10 +84,8 @@ class AdjustHoursForm(FlaskForm):
 
 
 class VolunteerSearchForm(FlaskForm):
-    """Find volunteers by name or phone (a GET form: nothing changes)."""
-
-    class Meta:
-        csrf = False
+    """Find volunteers by name or phone: posted, so that a number never stands in a URL
+    (nor in an access log)."""
 
     q = StringField(
         _l("Name or mobile number"),

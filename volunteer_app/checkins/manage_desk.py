@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -15,7 +25,8 @@ from volunteer_app.checkins import services as checkin_services
 from volunteer_app.checkins.forms import GroupCheckForm, VolunteerSearchForm, WalkInForm
 from volunteer_app.checkins.rules import Action
 from volunteer_app.database import utcnow
-from volunteer_app.errors import DomainError
+from volunteer_app.errors import DomainError, render_error
+from volunteer_app.extensions import limiter
 
 #: Refusals worded for the organizer (the volunteer-facing texts say "you").
 ORGANIZER_MESSAGES = {
@@ -25,11 +36,26 @@ ORGANIZER_MESSAGES = {
 }
 
 
-def _page(activity: Activity, *, walk_in: WalkInForm | None = None, status: int = 200):
-    """Render the manual check-in page with search results and who is here."""
-    search = VolunteerSearchForm(request.args)
-    query = (search.q.data or "").strip() if search.validate() else ""
-    results = organizer.search_volunteers(query) if query else []
+def _page(
+    activity: Activity,
+    *,
+    walk_in: WalkInForm | None = None,
+    search: VolunteerSearchForm | None = None,
+    status: int = 200,
+):
+    """Render the manual check-in page with who is here, and a search's results if one was
+    posted (``search``): the organizer's own volunteers only (``organizer.search_volunteers``)."""
+    query, results = "", []
+    if search is not None and search.validate():
+        query = (search.q.data or "").strip()
+        try:
+            results = organizer.search_volunteers(current_user, query) if query else []
+        except DomainError as error:
+            search.q.errors.append(error.message)
+            status = error.status
+    elif search is not None:
+        status = 400
+    search = search or VolunteerSearchForm(formdata=None)
     records = checkin_services.attendance(activity.id)
     by_volunteer = {r.volunteer_id: r for r in records}
     return (
@@ -63,7 +89,7 @@ def manual_checkin(activity_id: int):
 def checkin_roster(activity_id: int):
     """The volunteers the manual check-in page can search offline (phones masked); JSON."""
     activity = activity_or_404(current_user, activity_id)
-    entries = organizer.roster(activity)
+    entries = organizer.roster(activity, current_user)
     response = jsonify(
         activity_id=activity.id,
         downloaded_at=utcnow().isoformat(),
@@ -116,15 +142,36 @@ def _flash_outcomes(activity: Activity, outcomes, action: Action) -> None:
             flash(_("%(name)s: %(message)s", name=o.volunteer.name, message=message), "error")
 
 
+def _search_key() -> str:
+    """Searches are counted per organizer account, wherever they sign in from."""
+    return f"volunteer-search:{current_user.get_id()}"
+
+
+def _too_many_searches(_limit) -> Response:
+    """The 429 page of a search over the limit, saying so in the user's language."""
+    return make_response(
+        render_error(429, _("Too many searches. Please wait a minute and search again."))
+    )
+
+
 @bp.post("/activities/<int:activity_id>/checkin")
 @login_required
+@limiter.limit(
+    lambda: current_app.config["VOLUNTEER_SEARCH_RATE_LIMIT"],
+    key_func=_search_key,
+    exempt_when=lambda: "q" not in request.form,
+    on_breach=_too_many_searches,
+)
 def group_checkin(activity_id: int):
-    """Check the ticked volunteers in or out, recorded as done by this organizer."""
+    """Check the ticked volunteers in or out, recorded as done by this organizer; or, for
+    the search form (its ``q``), show the page with the search's results."""
     activity = activity_or_404(current_user, activity_id)
+    if "q" in request.form:
+        return _page(activity, search=VolunteerSearchForm())
     form = GroupCheckForm()
     if "ticked_at" in request.form:
         return _queued_tick(activity, form)
-    back = url_for("checkins.manual_checkin", activity_id=activity.id, q=request.args.get("q"))
+    back = url_for("checkins.manual_checkin", activity_id=activity.id)
     if not form.validate_on_submit():
         flash(_("Please tick at least one volunteer."), "error")
         return redirect(back)

@@ -14,16 +14,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_app.activities.models import Activity
-from volunteer_app.auth.scoping import activity_or_404, record_or_404
+from volunteer_app.auth.scoping import (
+    activity_or_404,
+    record_or_404,
+    recordable_volunteer_or_404,
+)
 from volunteer_app.checkins import bp, review
 from volunteer_app.checkins.forms import AdjustHoursForm
 from volunteer_app.checkins.review_rules import hours_to_minutes
 from volunteer_app.checkins.rules import compute_minutes
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
-from volunteer_app.extensions import db
 from volunteer_app.forms import ActionForm
-from volunteer_app.volunteers.models import Volunteer
 
 
 def _back(activity: Activity, anchor: str = "#hours"):
@@ -122,9 +124,7 @@ def confirm(activity_id: int):
 def add_hours(activity_id: int, volunteer_id: int):
     """Record hours after the end for a volunteer who served but has no record."""
     activity = activity_or_404(current_user, activity_id)
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None:
-        abort(404)
+    volunteer = recordable_volunteer_or_404(current_user, activity, volunteer_id)
     form = AdjustHoursForm()
     if request.method == "GET":
         form.hours.data = (

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.audit import services as audit
+from volunteer_app.auth import scoping
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import organizer, rules
 from volunteer_app.checkins import services as checkins
@@ -113,9 +114,14 @@ def record_queued_scan(
 ) -> QueuedRecord:
     """Record a scan of a volunteer's card queued on the scanner page.
 
-    CardError for a forged or unknown card; otherwise as ``record_queued``.
+    CardError for a forged or unknown card, or one of someone ``user`` may not record here
+    (the same answer); otherwise as ``record_queued``.
     """
-    volunteer = volunteer_for_card(current_app.config["SECRET_KEY"], organizer.card_code_from(code))
+    volunteer = volunteer_for_card(
+        current_app.config["SECRET_KEY"],
+        organizer.card_code_from(code),
+        scoping.volunteer_may_be_recorded(user, activity),
+    )
     return record_queued(
         activity, user, volunteer, action=action, acted_at=scanned_at, now=now, source="scan"
     )
@@ -132,11 +138,15 @@ def record_queued_tick(
 ) -> QueuedRecord:
     """Record a tick queued on the manual check-in page (one volunteer per record).
 
-    QueuedRecordError("unknown_volunteer") when the volunteer does not exist or deleted
-    their account since the phone downloaded its roster; otherwise as ``record_queued``.
+    QueuedRecordError("unknown_volunteer") when the volunteer does not exist, deleted
+    their account since the phone downloaded its roster, or is no one ``user`` may record
+    here (``scoping.recordable_volunteers``: the same answer); otherwise as
+    ``record_queued``.
     """
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or volunteer.deleted_at is not None:
+    volunteer = db.session.scalar(
+        scoping.recordable_volunteers(user, activity).where(Volunteer.id == volunteer_id)
+    )
+    if volunteer is None:
         raise QueuedRecordError("unknown_volunteer")
     return record_queued(
         activity, user, volunteer, action=action, acted_at=ticked_at, now=now, source="tick"

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from volunteer_app.activities.models import Activity, Signup
 from volunteer_app.audit import services as audit
+from volunteer_app.auth import scoping
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import services
 from volunteer_app.checkins.models import CheckIn
@@ -38,26 +39,40 @@ ROSTER_RECENT_LIMIT = 300
 _NON_DIGITS = re.compile(r"[\s\-()（）+]")
 
 
-def search_volunteers(query: str) -> list[Volunteer]:
-    """Volunteers matching a name fragment, a full number or its last 4+ digits.
+class SearchError(DomainError):
+    """A search the desk refuses to run."""
 
-    Volunteers are shared by all stations (one person serves at several), so any
-    organizer may find them; results are capped, and the page shows phones masked.
+    status = 400
+    messages = {
+        "number_search": _l(
+            "Search by the full mobile number (11 digits) or exactly its last 4 digits."
+        ),
+    }
+
+
+def search_volunteers(user: User, query: str) -> list[Volunteer]:
+    """``user``'s volunteers (``scoping.scoped_volunteers``) matching a name fragment, a full
+    number, or exactly its last 4 digits; at most ``SEARCH_LIMIT``, by name.
+
+    A number is matched whole or by exactly 4 trailing digits, never by 5 to 10: a match
+    on a longer tail would let someone who sees a masked number (138****1234) recover it
+    digit by digit. Such a query raises SearchError("number_search"); an invalid full
+    number finds nobody.
     """
     text = unicodedata.normalize("NFKC", query or "").strip()
     if not text:
         return []
     digits = _NON_DIGITS.sub("", text)
     if digits.isdigit():
-        if len(digits) < 4:
-            return []
-        if len(digits) >= 11:
+        if len(digits) == 4:
+            condition = Household.phone.like(f"%{digits}")
+        elif len(digits) >= 11:
             try:
                 condition = Household.phone == normalize_phone(digits)
             except DomainError:
                 return []
         else:
-            condition = Household.phone.like(f"%{digits}")
+            raise SearchError("number_search")
     else:
         pattern = text.replace("\\", "").replace("%", "").replace("_", "")
         if not pattern:
@@ -65,9 +80,9 @@ def search_volunteers(query: str) -> list[Volunteer]:
         condition = func.lower(Volunteer.name).contains(pattern.lower())
     return list(
         db.session.scalars(
-            select(Volunteer)
+            scoping.scoped_volunteers(user)
             .join(Volunteer.household)
-            .where(condition, Volunteer.deleted_at.is_(None))
+            .where(condition)
             .order_by(Volunteer.name, Volunteer.id)
             .limit(SEARCH_LIMIT)
         )
@@ -88,13 +103,16 @@ class RosterEntry:
     state: str
 
 
-def roster(activity: Activity, *, recent: int = ROSTER_RECENT_LIMIT) -> list[RosterEntry]:
-    """The volunteers an organizer of ``activity`` would look up, for searching offline.
+def roster(
+    activity: Activity, user: User, *, recent: int = ROSTER_RECENT_LIMIT
+) -> list[RosterEntry]:
+    """The volunteers ``user`` would look up at ``activity``, for searching offline.
 
-    Everyone signed up for the activity (not cancelled) or checked in to it, and the
-    ``recent`` volunteers who most recently served at the activity's station before.
-    Deleted accounts are left out; names sorted like the server's search. The caller
-    must have checked that the organizer may see the activity (``activity_or_404``).
+    Everyone signed up for the activity (not cancelled) or with a record of it (the
+    activity's attendance is the organizer's), and the ``recent`` of ``user``'s volunteers
+    (``scoping.visible_volunteer_ids``) who most recently served at the activity's station
+    before. Deleted accounts are left out; names sorted like the server's search. The
+    caller must have checked that ``user`` may see the activity (``activity_or_404``).
     """
     signed_up = select(Signup.volunteer_id).where(
         Signup.activity_id == activity.id, Signup.cancelled_at.is_(None)
@@ -111,7 +129,11 @@ def roster(activity: Activity, *, recent: int = ROSTER_RECENT_LIMIT) -> list[Ros
     station = (
         select(CheckIn.volunteer_id)
         .join(Activity, Activity.id == CheckIn.activity_id)
-        .where(Activity.unit_id == activity.unit_id, CheckIn.activity_id != activity.id)
+        .where(
+            Activity.unit_id == activity.unit_id,
+            CheckIn.activity_id != activity.id,
+            CheckIn.volunteer_id.in_(scoping.visible_volunteer_ids(user)),
+        )
         .group_by(CheckIn.volunteer_id)
         .order_by(last_served.desc(), CheckIn.volunteer_id)
         .limit(recent)
@@ -250,10 +272,16 @@ def check_one(
 def check_group(
     activity: Activity, user: User, volunteer_ids: list[int], action: Action, *, now: datetime
 ) -> list[Outcome]:
-    """Check several volunteers in or out on their behalf; one refusal does not stop the rest."""
+    """Check several volunteers in or out on their behalf; one refusal does not stop the rest.
+
+    Ids of no one ``user`` may record here (``scoping.recordable_volunteers``) are left
+    out, as ids of no one at all are.
+    """
     found = {
         v.id: v
-        for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(volunteer_ids)))
+        for v in db.session.scalars(
+            scoping.recordable_volunteers(user, activity).where(Volunteer.id.in_(volunteer_ids))
+        )
     }
     outcomes = []
     for volunteer_id in dict.fromkeys(volunteer_ids):  # keep order, drop repeats
@@ -291,9 +319,14 @@ def card_code_from(text: str) -> str:
 def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> CardScan:
     """Check the card's volunteer in (or out, if already in) on the organizer's scanner.
 
-    CardError for a forged or unknown card; CheckInError when the rules refuse.
+    CardError for a forged or unknown card, or the card of someone ``user`` may not record
+    here (``scoping.volunteer_may_be_recorded``); CheckInError when the rules refuse.
     """
-    volunteer = volunteer_for_card(current_app.config["SECRET_KEY"], card_code_from(code))
+    volunteer = volunteer_for_card(
+        current_app.config["SECRET_KEY"],
+        card_code_from(code),
+        scoping.volunteer_may_be_recorded(user, activity),
+    )
     record = services.find_record(activity.id, volunteer.id)
     action = next_action(
         record.checked_in_at if record else None, record.checked_out_at if record else None

@@ -33,7 +33,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from volunteer_app.audit import services as audit
 from volunteer_app.codes import new_key, seal, unseal
@@ -83,18 +83,26 @@ def verify_card(secret_key: str, code: str) -> str:
     raise CardError("replaced" if _V1_PAYLOAD.match(old) else "invalid")
 
 
-def card_holder(card_key: str) -> Volunteer | None:
-    """The volunteer whose card carries this key (None if renewed since, or deleted)."""
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.card_key == card_key))
+def card_holder(card_key: str, within: ColumnElement[bool] | None = None) -> Volunteer | None:
+    """The volunteer whose card carries this key, in one query; None if renewed since,
+    deleted, or not passing ``within`` (a condition on the volunteer's row: an organizer's
+    scope, ``auth.scoping.volunteer_may_be_recorded``)."""
+    statement = select(Volunteer).where(Volunteer.card_key == card_key)
+    if within is not None:
+        statement = statement.where(within)
+    volunteer = db.session.scalar(statement)
     if volunteer is None or volunteer.deleted_at is not None:
         return None
     return volunteer
 
 
-def volunteer_for_card(secret_key: str, code: str) -> Volunteer:
-    """The volunteer a scanned card names, in one query; CardError for a forged, replaced
-    or unknown card, or one of a person who deleted their account."""
-    volunteer = card_holder(verify_card(secret_key, code))
+def volunteer_for_card(
+    secret_key: str, code: str, within: ColumnElement[bool] | None = None
+) -> Volunteer:
+    """The volunteer a scanned card names, in one query; CardError("invalid") for a forged
+    or unknown card, one of a person who deleted their account, or one outside ``within``
+    (the same answer: an organizer learns nothing of a card that is not theirs)."""
+    volunteer = card_holder(verify_card(secret_key, code), within)
     if volunteer is None:
         raise CardError("invalid")
     return volunteer

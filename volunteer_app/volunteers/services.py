@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -40,6 +40,17 @@ def _members_by_phone():
         .where(Household.phone == bindparam("phone"), Volunteer.deleted_at.is_(None))
         .order_by(Volunteer.id)
     )
+
+
+def members_by_phone_marked(phone: str, mine: ColumnElement[bool]) -> list[tuple[Volunteer, bool]]:
+    """The (live) people of this number's household, oldest first, each with whether they
+    pass ``mine`` (a condition on the volunteer's row: an organizer's scope), in one query:
+    what an organizer's check-in by phone needs to tell "theirs", "someone else's number"
+    and "a new number" apart without a second statement."""
+    statement = _members_by_phone().add_columns(mine.label("mine"))
+    return [
+        (volunteer, bool(ok)) for volunteer, ok in db.session.execute(statement, {"phone": phone})
+    ]
 
 
 def live_members(household: Household) -> list[Volunteer]:
