@@ -71,6 +71,7 @@ class World:
     other: object  # a volunteer of 吕陵: not ours, though an organizer once attached her here
     card: str
     unknown_card: str
+    mine: object = None  # a volunteer of 万福一站 (the other side of a merge)
 
 
 def build(make, db, app) -> tuple[World, dict]:
@@ -110,6 +111,8 @@ def build(make, db, app) -> tuple[World, dict]:
     world = World(
         activity, ended, other, issue_card(secret, other.card_key), issue_card(secret, new_key())
     )
+    world.mine = make.volunteer("万福的志愿者", phone="13600000001", registered_unit_id=station.id)
+    db.session.commit()
     return world, users
 
 
@@ -189,6 +192,34 @@ def roster(client, world, who):
     return client.get(f"/activities/{world.activity.id}/checkin/roster.json")
 
 
+def roster_list(query, *, export: str = ""):
+    def probe(client, world, who):
+        return client.get(f"/volunteers{export}", query_string={"q": query(who)})
+
+    probe.echoes_name = not export
+    return probe
+
+
+def roster_detail(client, world, who):
+    return client.get(f"/volunteers/{who.id}")
+
+
+def roster_edit(client, world, who):
+    url = f"/volunteers/{who.id}/edit"
+    data = {"csrf_token": csrf_token(client, _page(client, world)), "reason": "登记时写错"}
+    return client.post(url, data=data | {"name": "改过的名字", "phone": "13700009999"})
+
+
+def roster_merge(into_theirs: bool):
+    def probe(client, world, who):
+        kept, merged = (who.id, world.mine.id) if into_theirs else (world.mine.id, who.id)
+        data = {"csrf_token": csrf_token(client, _page(client, world)), "other": merged}
+        data |= {"reason": "同一个人", "confirm": "y"}
+        return client.post(f"/volunteers/{kept}/merge", data=data)
+
+    return probe
+
+
 def api(path, body):
     def probe(client, world, who):
         return client.post(
@@ -214,6 +245,18 @@ PROBES = {
     "checkins.scan_card": [scan(queued=False), scan(queued=True)],
     "checkins.add_hours": [add_hours("GET"), add_hours("POST")],
     "checkins.checkin_roster": [roster],
+    "volunteers.roster": [
+        roster_list(lambda who: who.name),
+        roster_list(lambda who: who.phone),
+        roster_list(lambda who: who.phone[-4:]),
+    ],
+    "volunteers.roster_export": [
+        roster_list(lambda who: who.name, export=".csv"),
+        roster_list(lambda who: who.phone[-4:], export=".csv"),
+    ],
+    "volunteers.roster_detail": [roster_detail],
+    "volunteers.roster_edit": [roster_edit],
+    "volunteers.roster_merge": [roster_merge(into_theirs=False), roster_merge(into_theirs=True)],
     "api.create_checkin": [
         api("checkins", lambda who: {"card": who.card}),
         api("checkins", lambda who: {"phone": who.phone}),
@@ -345,6 +388,7 @@ def test_another_centres_volunteer_is_nobody_on_every_route(app, client, make, d
             )
             assert THEIR_PHONE[:3] + "****" + THEIR_PHONE[-4:] not in body, endpoint
             assert f'id="pick-{other.id}"' not in body, endpoint
+            assert f'href="/volunteers/{other.id}"' not in body, endpoint
             if not getattr(probe, "echoes_name", False):  # the search box shows what was typed
                 assert THEIR_NAME not in body, (endpoint, probe)
             walked += 1
