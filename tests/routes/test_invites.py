@@ -17,6 +17,8 @@ from volunteer_app.database import utcnow
 from volunteer_app.stations.models import UnitLevel
 
 from ..conftest import csrf_token
+from ..races import Race
+from .test_races import organizer
 
 INVALID = "邀请链接无效或已过期"
 PASSWORD = "leifeng-35"
@@ -423,3 +425,58 @@ def test_a_batch_needs_a_centre(client, make, db, login_as):
     response = client.post("/accounts/invites/stations", data=data)
     assert response.status_code == 400
     assert "请选择一个实践所" in response.get_data(as_text=True)
+
+
+# --- races ---------------------------------------------------------------------------------
+
+
+def test_two_people_opening_one_link_at_once_create_one_account(app, make, db):
+    """The claim is one conditional UPDATE: the held acceptance finds the link used."""
+    _, wanfu, _, stations, _ = tree(make)
+    inviter = make.user(role=Role.CENTRE_ORGANIZER, unit=wanfu)
+    invite, path = made(inviter, stations[0])
+    race = Race(app, db)
+
+    def accept_as(username):
+        def run(go):
+            client = app.test_client()
+            token = csrf_token(client, path)
+            go()
+            data = {"display_name": username, "username": username, "password": PASSWORD}
+            response = client.post(path, data={**data, "confirm": PASSWORD, "csrf_token": token})
+            return response.status_code
+
+        return run
+
+    race.actor("first", accept_as("first"))
+    race.actor("second", accept_as("second"))
+    results = race.run(hold="first")
+    assert results == {"first": 404, "second": 302}
+    newcomers = db.session.scalars(select(User).where(User.id != inviter.id)).all()
+    assert [u.username for u in newcomers] == ["second"]
+    db.session.refresh(invite)
+    assert invite.used_by_id == newcomers[0].id
+    assert len(actions(db, "invite.accept")) == 1
+
+
+def test_a_double_submitted_batch_invites_each_station_once(app, make, db):
+    """The centre's row is locked (PostgreSQL; SQLite's write lock): the second batch
+    sees the first one's invites."""
+    _, wanfu, _, stations, _ = tree(make)
+    inviter = make.user(role=Role.CENTRE_ORGANIZER, unit=wanfu)
+    centre_id = wanfu.id
+    race = Race(app, db)
+
+    def batch(go):
+        client = organizer(app, inviter)
+        token = csrf_token(client, "/accounts/invites")
+        go()
+        data = {"centre_id": centre_id, "days": 7, "csrf_token": token}
+        return client.post("/accounts/invites/stations", data=data).status_code
+
+    race.actor("first", batch)
+    race.actor("second", batch)
+    assert race.run(hold="first") == {"first": 200, "second": 200}
+    units = db.session.scalars(select(Invite.unit_id).order_by(Invite.unit_id)).all()
+    assert units == sorted(s.id for s in stations)
+    assert len(actions(db, "invite.create")) == 2
