@@ -86,7 +86,7 @@ def test_a_centre_organizer_invites_a_station_organizer_who_chooses_their_passwo
     page = client.get("/accounts").get_data(as_text=True)
     assert "/accounts/invites" in page  # linked from the accounts page
     html = client.get("/accounts/invites").get_data(as_text=True)
-    assert "万福社区（实践站）→ 实践站管理员" in html and "吕陵社区" not in html
+    assert "万福社区 → 实践站管理员" in html and "吕陵社区" not in html
     path = create(client, stations[0], display_name="王站长", note="微信发给王站长")
     html = client.get("/accounts/invites").get_data(as_text=True)
     assert "微信发给王站长" in html and path.split("/")[-1] not in html  # shown once only

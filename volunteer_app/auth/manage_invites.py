@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from volunteer_app.auth import bp, invites
-from volunteer_app.auth.accounts import LEVEL_LABELS, ROLE_LABELS
+from volunteer_app.auth.accounts import ROLE_LABELS
 from volunteer_app.auth.forms import AcceptInviteForm, InviteForm, PlainForm, StationInvitesForm
 from volunteer_app.auth.models import Invite
 from volunteer_app.auth.scoping import invite_or_404, unit_or_404, visible_units
@@ -58,12 +58,7 @@ def _forms() -> tuple[InviteForm, StationInvitesForm]:
     batch = StationInvitesForm()
     units = visible_units(current_user)
     form.unit_id.choices = [
-        (
-            u.id,
-            f"{u.name}（{LEVEL_LABELS[u.level.value]}）→ "
-            + _role_label(invites.ROLE_FOR_LEVEL[u.level.value]),
-        )
-        for u in units
+        (u.id, f"{u.name} → {_role_label(invites.ROLE_FOR_LEVEL[u.level.value])}") for u in units
     ]
     batch.centre_id.choices = [(u.id, u.name) for u in units if u.level == UnitLevel.CENTRE]
     return form, batch
