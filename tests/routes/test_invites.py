@@ -480,3 +480,17 @@ def test_a_double_submitted_batch_invites_each_station_once(app, make, db):
     units = db.session.scalars(select(Invite.unit_id).order_by(Invite.unit_id)).all()
     assert units == sorted(s.id for s in stations)
     assert len(actions(db, "invite.create")) == 2
+
+
+@pytest.mark.parametrize("unit_id", ["99999999999999999999", "-1", "abc", ""])
+def test_odd_unit_ids_are_refused_without_500(client, make, db, login_as, unit_id):
+    _, wanfu, *_ = tree(make)
+    login_as(make.user(role=Role.CENTRE_ORGANIZER, unit=wanfu))
+    token = csrf_token(client, "/accounts/invites")
+    for url, name in (
+        ("/accounts/invites", "unit_id"),
+        ("/accounts/invites/stations", "centre_id"),
+    ):
+        response = client.post(url, data={name: unit_id, "days": 7, "csrf_token": token})
+        assert response.status_code in (400, 404), (url, response.status_code)
+    assert db.session.scalar(select(func.count()).select_from(Invite)) == 0

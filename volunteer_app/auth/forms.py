@@ -111,6 +111,10 @@ class OwnPasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+#: The largest id a database integer holds: past it a lookup would overflow, not miss.
+MAX_ID = 2**31 - 1
+
+
 def _days_field() -> IntegerField:
     return IntegerField(
         _l("Valid for (days)"),
@@ -132,7 +136,10 @@ class InviteForm(FlaskForm):
         _l("Unit"),
         coerce=int,
         validate_choice=False,
-        validators=[DataRequired(_l("Please choose a centre or station."))],
+        validators=[
+            DataRequired(_l("Please choose a centre or station.")),
+            NumberRange(1, MAX_ID, message=_l("Please choose a centre or station.")),
+        ],
     )
     display_name = StringField(
         _l("Name (optional)"),
@@ -155,7 +162,10 @@ class StationInvitesForm(FlaskForm):
         _l("Practice centre"),
         coerce=int,
         validate_choice=False,
-        validators=[DataRequired(_l("Please choose a practice centre."))],
+        validators=[
+            DataRequired(_l("Please choose a practice centre.")),
+            NumberRange(1, MAX_ID, message=_l("Please choose a practice centre.")),
+        ],
     )
     days = _days_field()
     submit = SubmitField(_l("Create links for its stations"))
