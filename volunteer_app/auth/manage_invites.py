@@ -202,7 +202,10 @@ def revoke_invite(invite_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(_("Invite for %(unit)s revoked: its link no longer works.", unit=invite.unit.name))
+        flash(
+            _("Invite for %(unit)s revoked: its link no longer works.", unit=invite.unit.name),
+            "success",
+        )
     return redirect(url_for("auth.invites_index"))
 
 
