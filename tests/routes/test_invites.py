@@ -494,3 +494,30 @@ def test_odd_unit_ids_are_refused_without_500(client, make, db, login_as, unit_i
         response = client.post(url, data={name: unit_id, "days": 7, "csrf_token": token})
         assert response.status_code in (400, 404), (url, response.status_code)
     assert db.session.scalar(select(func.count()).select_from(Invite)) == 0
+
+
+def test_two_invitees_choosing_one_username_at_once_get_one_account(app, make, db):
+    """The unique index decides; the loser gets the "taken" message and keeps their link."""
+    _, wanfu, _, stations, _ = tree(make)
+    inviter = make.user(role=Role.CENTRE_ORGANIZER, unit=wanfu)
+    paths = {name: made(inviter, unit)[1] for name, unit in zip(("a", "b"), stations, strict=True)}
+    race = Race(app, db)
+
+    def accept_at(path):
+        def run(go):
+            client = app.test_client()
+            token = csrf_token(client, path)
+            go()
+            data = {"display_name": "王", "username": "wangzz", "password": PASSWORD}
+            response = client.post(path, data={**data, "confirm": PASSWORD, "csrf_token": token})
+            return response.status_code, "该用户名已被使用。" in response.get_data(as_text=True)
+
+        return run
+
+    race.actor("a", accept_at(paths["a"]))
+    race.actor("b", accept_at(paths["b"]))
+    results = race.run(hold="a")
+    assert results == {"a": (400, True), "b": (302, False)}
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2
+    used = db.session.scalars(select(Invite.unit_id).where(Invite.used_at.is_not(None))).all()
+    assert used == [stations[1].id]
