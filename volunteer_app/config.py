@@ -108,6 +108,8 @@ class Config:
     #: Failed sign-ins per username before a temporary lockout, counted in the database
     #: (auth/lockout.py) whatever RATELIMIT_ENABLED says.
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+    #: Requests per client address to the anonymous invite page /invite/<token> (auth/invites.py).
+    INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "20 per minute")
     #: Largest request body accepted (413 above it). Nothing here uploads files; an API call
     #: or a form is a few kilobytes.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)

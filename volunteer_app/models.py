@@ -7,7 +7,7 @@ string resolve, Alembic sees the whole schema, and ``flask shell`` starts with t
 from volunteer_app.activities.models import Activity, ActivityStatus, Category, Signup
 from volunteer_app.api.models import ApiToken
 from volunteer_app.audit.models import AuditEntry, AuditPersonal
-from volunteer_app.auth.models import LoginThrottle, Role, User, UserSession
+from volunteer_app.auth.models import Invite, LoginThrottle, Role, User, UserSession
 from volunteer_app.checkins.models import (
     CheckIn,
     Correction,
@@ -36,6 +36,7 @@ __all__ = [
     "HoursOrigin",
     "HoursStatus",
     "Household",
+    "Invite",
     "LoginThrottle",
     "PinThrottle",
     "Role",

@@ -9,6 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from werkzeug.security import generate_password_hash
 
+from volunteer_app.auth import invites
 from volunteer_app.auth.models import Role
 from volunteer_app.checkins import corrections
 from volunteer_app.checkins.keys import issue_kiosk_token
@@ -74,6 +75,9 @@ def arrange(live) -> dict:
             reason="忘记签退了，一直在路口发到活动结束。",
             now=now,
         )
+        _, invite_token = invites.create_invite(
+            admin, unit_id=station.id, display_name="王站长", note="微信发送", now=now
+        )
         db.session.commit()
         secret = live.app.config["SECRET_KEY"]
         return {
@@ -91,6 +95,7 @@ def arrange(live) -> dict:
             "correction": correction.id,
             "scan": "/c/" + issue_token(secret, running.checkin_key),
             "kiosk": "/k/" + issue_kiosk_token(secret, running.kiosk_key),
+            "invite": "/invite/" + invite_token,
         }
 
 
@@ -109,6 +114,8 @@ def public_pages(w: dict) -> list[tuple[str, str]]:
         (w["kiosk"], "kiosk"),
         ("/offline", "offline"),
         ("/no-such-page", "not-found"),
+        (w["invite"], "invite-accept"),
+        ("/invite/forged", "invite-invalid"),
     ]
 
 
@@ -144,6 +151,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/activities/{a}/checkins/{w['here']}/adjust", "adjust"),
         (f"/activities/{w['past']}/volunteers/{w['other']}/add-hours", "add-hours"),
         ("/accounts", "accounts"),
+        ("/accounts/invites", "invites"),
         ("/manage/corrections", "corrections"),
         (f"/manage/corrections/{w['correction']}", "correction-decide"),
         ("/manage/volunteers/code", "one-time-code"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -39,6 +40,7 @@ PUBLIC = {
     "volunteers.register",
     "volunteers.sign_in",
     "volunteers.verify",  # anyone may verify a certificate: that is its point
+    "auth.accept_invite",  # gated by the invite's token (tests/routes/test_invites.py)
 }
 
 
@@ -54,6 +56,7 @@ class Other:
     """Objects that belong to another station, its organizer and one of its volunteers."""
 
     def __init__(self, make, db):
+        from volunteer_app.auth.models import Invite, Role
         from volunteer_app.checkins import services as checkins
         from volunteer_app.checkins.models import Correction
         from volunteer_app.volunteers.models import Certificate, Device
@@ -84,6 +87,15 @@ class Other:
             created_at=now,
         )
         db.session.add_all([self.device, self.certificate, self.correction])
+        self.invite = Invite(
+            token_hash="0" * 64,
+            unit_id=self.activity.unit_id,
+            role=Role.STATION_ORGANIZER,
+            created_by_id=self.user.id,
+            created_at=now,
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        db.session.add(self.invite)
         db.session.commit()
 
 
@@ -99,6 +111,7 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "certificate_id": lambda other: other.certificate.id,
     "correction_id": lambda other: other.correction.id,
     "unit_id": lambda other: other.activity.unit_id,
+    "invite_id": lambda other: other.invite.id,
 }
 
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 #: The modules that attach views to ``bp``; ``create_app`` imports them.
-VIEWS = ("routes", "accounts")
+VIEWS = ("routes", "accounts", "manage_invites")

@@ -2,8 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -102,3 +109,104 @@ class OwnPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+#: The largest id a database integer holds: past it a lookup would overflow, not miss.
+MAX_ID = 2**31 - 1
+
+
+def _days_field() -> IntegerField:
+    return IntegerField(
+        _l("Valid for (days)"),
+        default=7,
+        validators=[
+            DataRequired(_l("An invite can be valid for 1 to 30 days.")),
+            NumberRange(min=1, max=30, message=_l("An invite can be valid for 1 to 30 days.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class InviteForm(FlaskForm):
+    """An invite link for one unit; the unit's level gives the new account's role."""
+
+    #: Not checked against the choices: the view looks the unit up in the organizer's
+    #: scope, so another centre's unit is "not found" like anything out of scope.
+    unit_id = SelectField(
+        _l("Unit"),
+        coerce=int,
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Please choose a centre or station.")),
+            NumberRange(1, MAX_ID, message=_l("Please choose a centre or station.")),
+        ],
+    )
+    display_name = StringField(
+        _l("Name (optional)"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"autocomplete": "off"},
+    )
+    note = StringField(
+        _l("Note for yourself (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+    days = _days_field()
+    submit = SubmitField(_l("Create invite link"))
+
+
+class StationInvitesForm(FlaskForm):
+    """Invite links for every station of a centre that has no organizer yet."""
+
+    centre_id = SelectField(
+        _l("Practice centre"),
+        coerce=int,
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Please choose a practice centre.")),
+            NumberRange(1, MAX_ID, message=_l("Please choose a practice centre.")),
+        ],
+    )
+    days = _days_field()
+    submit = SubmitField(_l("Create links for its stations"))
+
+
+class AcceptInviteForm(FlaskForm):
+    """The invitee names their account and chooses their own password (the same username
+    rules as AccountForm)."""
+
+    display_name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please enter the name.")), Length(max=100)],
+        render_kw={"autocomplete": "name"},
+    )
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(_l("Please enter a username.")),
+            Length(min=3, max=64, message=_l("The username must have 3 to 64 characters.")),
+            Regexp(
+                r"^[A-Za-z0-9_.-]+$",
+                message=_l("Use letters, digits, dots, dashes and underscores only."),
+            ),
+        ],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(_l("Please enter a password.")),
+            Length(min=8, max=200, message=_l("The password must have at least 8 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(_l("Please enter the password once more.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
+class PlainForm(FlaskForm):
+    """A CSRF-protected button (revoke an invite, download the links)."""

@@ -115,3 +115,37 @@ class LoginThrottle(db.Model):
     window_started_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invite(db.Model):
+    """A single-use link that lets a new organizer create their own account for one unit.
+
+    The link carries a random token (``auth.invites``); the table holds only its SHA-256,
+    so a copy of the database opens no account. An invite is live while it is neither used
+    nor revoked and ``expires_at`` is ahead; accepting it is one conditional UPDATE, so two
+    people opening the same link at once create one account.
+    """
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the token. Tokens are 256-bit random, so a fast hash is enough.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    #: The role of the account it creates: the one that manages a unit of that level.
+    role: Mapped[Role] = mapped_column(str_enum(Role, 32))
+    #: Suggested name of the new organizer (they may change it when they accept).
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    #: For the organizers who sent it ("sent to Wang by WeChat"); the invitee never sees it.
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    #: The account created through it.
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])

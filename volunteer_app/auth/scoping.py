@@ -46,7 +46,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, sele
 from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, Signup
-from volunteer_app.auth.models import Role, User
+from volunteer_app.auth.models import Invite, Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
 from volunteer_app.stations.models import Unit
@@ -287,6 +287,23 @@ def account_or_404(user: User, account_id: int) -> User:
     if account is None:
         abort(404)
     return account
+
+
+def scoped_invites(user: User) -> Select:
+    """A SELECT of the invite links for the units ``user`` manages."""
+    return (
+        select(Invite)
+        .where(Invite.unit_id.in_(visible_unit_ids(user)))
+        .options(joinedload(Invite.unit), joinedload(Invite.created_by), joinedload(Invite.used_by))
+    )
+
+
+def invite_or_404(user: User, invite_id: int) -> Invite:
+    """An invite for one of the units ``user`` manages, or 404."""
+    invite = db.session.scalar(scoped_invites(user).where(Invite.id == invite_id))
+    if invite is None:
+        abort(404)
+    return invite
 
 
 def role_required(*roles: Role) -> Callable:
