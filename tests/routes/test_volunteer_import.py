@@ -251,3 +251,37 @@ def test_garbage_files_get_a_message_never_a_500(client, make, db, login_as):
 def test_volunteers_and_strangers_cannot_import(client, make):
     response = client.get(PAGE)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_same_file_confirmed_twice_at_once_registers_each_person_once(app, db, make):
+    from ..factories import Factory
+    from ..races import Race
+
+    station = make.unit("万福社区站")
+    users = [make.user(unit=station), make.user(unit=station)]
+    data = xlsx([HEADER, *([f"志愿者{i}", f"1391234{i:04d}", "万福社区站"] for i in range(30))])
+    results = {}
+
+    def importer(user):
+        def run(go):
+            client = app.test_client()
+            token = csrf_token(client, "/login")
+            client.post(
+                "/login",
+                data={"username": user.username, "password": Factory.PASSWORD, "csrf_token": token},
+            )
+            preview = upload(client, data).get_data(as_text=True)
+            go()
+            return confirm(client, preview).status_code
+
+        return run
+
+    race = Race(app, db)
+    race.actor("first", importer(users[0]))
+    race.actor("second", importer(users[1]))
+    results = race.run(hold="first")
+    assert list(results.values()) == [302, 302]
+    assert people(db) == 30
+    assert db.session.scalar(select(func.count()).select_from(Household)) == 30
+    added = sorted(entry.new_value["new_people"] for entry in imports_audited(db))
+    assert added == [0, 30]
