@@ -41,7 +41,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -504,9 +505,23 @@ def station_names(user: User) -> dict[str, list[int]]:
     return names
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _chunks(items: list) -> Iterator[list]:
+    """Items in chunks: all at once on PostgreSQL (one array parameter), CHUNK on SQLite."""
+    size = max(len(items), 1) if _postgresql() else CHUNK
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _among(column, values: list):
+    """``column IN values``: on PostgreSQL ``= ANY(array)``, one parameter however many
+    values (psycopg would otherwise parse a statement of thousands of placeholders)."""
+    if _postgresql():
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _registered(phones: list[str]) -> tuple[dict[str, int], set[tuple[int, str]]]:
@@ -515,15 +530,14 @@ def _registered(phones: list[str]) -> tuple[dict[str, int], set[tuple[int, str]]
     for chunk in _chunks(phones):
         households.update(
             db.session.execute(
-                select(Household.phone, Household.id).where(Household.phone.in_(chunk))
+                select(Household.phone, Household.id).where(_among(Household.phone, chunk))
             ).all()
         )
     members: set[tuple[int, str]] = set()
-    ids = list(households.values())
-    for chunk in _chunks(ids):
+    for chunk in _chunks(list(households.values())):
         for household_id, name in db.session.execute(
             select(Volunteer.household_id, Volunteer.name).where(
-                Volunteer.household_id.in_(chunk), Volunteer.deleted_at.is_(None)
+                _among(Volunteer.household_id, chunk), Volunteer.deleted_at.is_(None)
             )
         ):
             members.add((household_id, name.casefold()))
@@ -547,9 +561,94 @@ def count(rows: list[Row]) -> Counts:
     )
 
 
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+def _insert_households(phones: list[str], now: datetime) -> int:
+    """Register these numbers unless registered meanwhile; how many were new."""
+    table = Household.__table__
+    if not phones:
+        return 0
+    if _postgresql():
+        source = select(
+            func.unnest(bindparam("phones", phones, type_=ARRAY(String))),
+            bindparam("now", now, type_=table.c.created_at.type),
+        )
+        statement = (
+            postgresql_insert(table)
+            .from_select(["phone", "created_at"], source)
+            .on_conflict_do_nothing(index_elements=["phone"])
+            .returning(table.c.id)
+        )
+        return len(db.session.execute(statement).all())
+    statement = (
+        sqlite_insert(table).on_conflict_do_nothing(index_elements=["phone"]).returning(table.c.id)
+    )
+    added = 0
+    for chunk in _chunks(phones):
+        rows = [{"phone": phone, "created_at": now} for phone in chunk]
+        added += len(db.session.execute(statement, rows).all())
+    return added
+
+
+def _insert_people(
+    people: list[tuple[int, Row]], user: User, *, now: datetime, consent: str
+) -> int:
+    """Add these (household id, row) people unless a person of the name is there; how many."""
+    table = Volunteer.__table__
+    if not people:
+        return 0
+    fixed = {
+        "consent_version": consent[:20],
+        "consented_at": now,
+        "created_at": now,
+        "registered_by_id": user.id,
+    }
+    columns = ["household_id", "name", "registered_unit_id", "is_minor", "card_key"]
+    if _postgresql():
+        arrays = {
+            "household_id": [household_id for household_id, _ in people],
+            "name": [row.name for _, row in people],
+            "registered_unit_id": [row.unit_id for _, row in people],
+            "is_minor": [row.is_minor for _, row in people],
+            "card_key": [new_key() for _ in people],
+        }
+        given = func.unnest(
+            *(
+                bindparam(key, values, type_=ARRAY(table.c[key].type))
+                for key, values in arrays.items()
+            )
+        ).table_valued(*columns).render_derived()
+        source = select(
+            *(given.c[key] for key in columns),
+            *(bindparam(key, value, type_=table.c[key].type) for key, value in fixed.items()),
+            case((given.c.is_minor, bindparam("guardian", now, type_=table.c.consented_at.type))),
+        )
+        statement = (
+            postgresql_insert(table)
+            .from_select([*columns, *fixed, "guardian_consented_at"], source)
+            .on_conflict_do_nothing(index_elements=["household_id", "name"])
+            .returning(table.c.id)
+        )
+        return len(db.session.execute(statement).all())
+    statement = (
+        sqlite_insert(table)
+        .on_conflict_do_nothing(index_elements=["household_id", "name"])
+        .returning(table.c.id)
+    )
+    added = 0
+    for chunk in _chunks(people):
+        rows = [
+            {
+                **fixed,
+                "household_id": household_id,
+                "name": row.name,
+                "registered_unit_id": row.unit_id,
+                "is_minor": row.is_minor,
+                "guardian_consented_at": now if row.is_minor else None,
+                "card_key": new_key(),
+            }
+            for household_id, row in chunk
+        ]
+        added += len(db.session.execute(statement, rows).all())
+    return added
 
 
 def apply(
@@ -558,55 +657,29 @@ def apply(
     """Write the rows in the caller's transaction and audit the import; what was added.
 
     Existing numbers are linked (their households gain only people of new names), existing
-    people are left as they are. New numbers and people are inserted in chunks with ON
-    CONFLICT DO NOTHING, so a number or person registered meanwhile by someone else is
-    linked like any other. Raises ImportFileError "stations_changed" when a row's station is
-    no longer one the organizer may see (nothing is written then).
+    people are left as they are. New numbers and people are inserted with ON CONFLICT DO
+    NOTHING, so a number or person registered meanwhile by someone else is linked like any
+    other. Raises ImportFileError "stations_changed" when a row's station is no longer one
+    the organizer may see (nothing is written then).
     """
     allowed = set(db.session.scalars(visible_unit_ids(user)))
     if any(row.unit_id not in allowed for row in rows):
         raise ImportFileError("stations_changed")
     phones = sorted({row.phone for row in rows})
     households, _members = _registered(phones)
-    new_phones = [phone for phone in phones if phone not in households]
-    households_table = Household.__table__
-    statement = _insert(households_table).on_conflict_do_nothing(index_elements=["phone"])
-    new_numbers = 0
-    for chunk in _chunks(new_phones):
-        result = db.session.execute(
-            statement.returning(households_table.c.id),
-            [{"phone": phone, "created_at": now} for phone in chunk],
-        )
-        new_numbers += len(result.all())
-    added_households, members = _registered(phones)
+    new_numbers = _insert_households([p for p in phones if p not in households], now)
+    households_now, members = _registered(phones)
     wanted: dict[tuple[int, str], Row] = {}
     for row in rows:
-        key = (added_households[row.phone], row.name.casefold())
+        key = (households_now[row.phone], row.name.casefold())
         if key not in members and key not in wanted:
             wanted[key] = row
-    people = [
-        {
-            "household_id": household_id,
-            "name": row.name,
-            "consent_version": consent_version[:20],
-            "consented_at": now,
-            "created_at": now,
-            "is_minor": row.is_minor,
-            "guardian_consented_at": now if row.is_minor else None,
-            "registered_unit_id": row.unit_id,
-            "registered_by_id": user.id,
-            "card_key": new_key(),
-        }
-        for (household_id, _name), row in wanted.items()
-    ]
-    volunteers = (
-        _insert(Volunteer.__table__)
-        .on_conflict_do_nothing(index_elements=["household_id", "name"])
-        .returning(Volunteer.__table__.c.id)
+    new_people = _insert_people(
+        [(household_id, row) for (household_id, _), row in wanted.items()],
+        user,
+        now=now,
+        consent=consent_version,
     )
-    new_people = 0
-    for chunk in _chunks(people):
-        new_people += len(db.session.execute(volunteers, chunk).all())
     counts = Counts(
         new_people=new_people,
         new_numbers=new_numbers,
