@@ -1,6 +1,7 @@
 """Measure the volunteer import: a generated 10,000-row .xlsx, preview then confirm.
 
-    .venv/bin/python bench/import_bench.py [--db sqlite postgresql] [--rows 10000]
+    .venv/bin/python bench/import_bench.py [--db sqlite postgresql] [--rows 10000] [--runs 3]
+        [--file excel|openpyxl]
 
 For each database it makes a fresh one (a throwaway PostgreSQL database is dropped after),
 migrates it, adds a district with two centres and a centre organizer, and registers a
@@ -10,7 +11,10 @@ the templates; no network): the upload and its preview, the confirmation, and th
 file again (a preview that finds everything registered, and a confirmation that adds
 nothing). Before each phase it resets its peak-RSS mark (VmHWM) and reports the peak
 during the phase, so "flat memory" shows as a peak that does not grow with the rows.
-It checks the number of people afterwards and prints a Markdown table for
+It checks the number of people afterwards. With --runs N each backend gets N fresh
+databases and the table keeps each phase's fastest run and the highest peak. The file is
+written as Excel and WPS save it (text in a shared-strings table) unless ``--file
+openpyxl`` (every text an inline string, slower to read). It prints a Markdown table for
 docs/benchmarks.md.
 """
 
@@ -285,6 +289,18 @@ def child(url: str, path: str) -> None:
     print(json.dumps(results))
 
 
+def fastest(runs: list[dict]) -> dict:
+    """Each phase's fastest run (other jobs on a shared machine can only slow one down),
+    with the highest peak RSS of all runs."""
+    best = dict(runs[0])
+    for key in best:
+        if key.endswith("_s"):
+            best[key] = min(run[key] for run in runs)
+        elif key.endswith("_rss"):
+            best[key] = max(run[key] for run in runs)
+    return best
+
+
 def markdown(rows: int, results: dict[str, dict]) -> str:
     """The results as a Markdown table."""
     lines = [
@@ -321,6 +337,7 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--file", choices=sorted(WRITERS), default="excel")
+    parser.add_argument("--runs", type=int, default=3, help="fresh databases per backend")
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -331,20 +348,23 @@ def main() -> None:
         path = Path(workdir) / "bench.xlsx"
         path.write_bytes(WRITERS[args.file](args.rows))
         for kind in args.db:
-            with database(kind, Path(workdir)) as url:
-                before = prepare(url, args.rows)
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", url, str(path)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    env={**os.environ, "APP_ENV": "development"},
-                ).stdout.strip()
+            runs = []
+            for _ in range(args.runs):
+                with database(kind, Path(workdir)) as url:
+                    before = prepare(url, args.rows)
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--child", url, str(path)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                        env={**os.environ, "APP_ENV": "development"},
+                    ).stdout.strip()
                 data = json.loads(out.splitlines()[-1])
                 expected = before + data["first_counts"]["new-people"]
                 assert data["people"] == expected, (data["people"], expected)
-                results[kind] = data
+                runs.append(data)
                 print(f"{kind}: {json.dumps(data)}", flush=True)
+            results[kind] = fastest(runs)
     print()
     print(markdown(args.rows, results))
 

@@ -209,3 +209,35 @@ def test_xlsx_rows_are_streamed_with_their_numbers():
     )
     checked = check_rows(read_table(data, "x.xlsx"), units=UNITS, today=TODAY)
     assert [(r.number, r.phone) for r in checked.rows] == [(2, "13812341234"), (4, "13912345678")]
+
+
+def test_a_pending_upload_is_only_its_organizers_and_only_for_an_hour(tmp_path):
+    from datetime import UTC, timedelta
+    from types import SimpleNamespace
+
+    from volunteer_app.volunteers.imports import Checked, PendingStore, Problem, Row
+
+    store = PendingStore(tmp_path / "imports")
+    me, other = SimpleNamespace(id=1), SimpleNamespace(id=2)
+    now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    checked = Checked(
+        rows=[Row(2, "李秀英", "13812341234", 7, True)],
+        refused=[(3, [Problem("duplicate", row=2)])],
+        notes=["id_ignored"],
+    )
+    pending = store.save(me, checked, file_sha256="ab" * 32, now=now)
+    assert (tmp_path / "imports" / pending.token).stat().st_mode & 0o777 == 0o600
+    loaded = store.load(pending.token, me, now=now + timedelta(minutes=59))
+    assert loaded.checked == checked and loaded.file_sha256 == "ab" * 32
+    for token, user, when in [
+        (pending.token, other, now),
+        (pending.token, me, now + timedelta(minutes=61)),
+        ("../../etc/passwd", me, now),
+        ("x" * 32, me, now),
+    ]:
+        with pytest.raises(ImportFileError) as error:
+            store.load(token, user, now=when)
+        assert error.value.code == "expired"
+    assert store.sweep(datetime.now(UTC) + timedelta(hours=2)) == 1
+    with pytest.raises(ImportFileError):
+        store.load(pending.token, me, now=now)
