@@ -350,6 +350,8 @@ def main() -> None:
         for kind in args.db:
             runs = []
             for _ in range(args.runs):
+                for suffix in ("", "-wal", "-shm"):  # the SQLite file of the run before
+                    (Path(workdir) / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
                 with database(kind, Path(workdir)) as url:
                     before = prepare(url, args.rows)
                     out = subprocess.run(

@@ -480,7 +480,7 @@ NOTES = {
         "ID numbers are checked but not kept: the volunteer record has no place for them."
     ),
     "not_kept": _l(
-        "These columns are checked but not kept (only name and number are): %(columns)s."
+        "These columns are checked but not kept (only the name, the number and whether someone is under 14 are): %(columns)s."
     ),
 }
 
@@ -610,12 +610,16 @@ def _insert_people(
             "is_minor": [row.is_minor for _, row in people],
             "card_key": [new_key() for _ in people],
         }
-        given = func.unnest(
-            *(
-                bindparam(key, values, type_=ARRAY(table.c[key].type))
-                for key, values in arrays.items()
+        given = (
+            func.unnest(
+                *(
+                    bindparam(key, values, type_=ARRAY(table.c[key].type))
+                    for key, values in arrays.items()
+                )
             )
-        ).table_valued(*columns).render_derived()
+            .table_valued(*columns)
+            .render_derived()
+        )
         source = select(
             *(given.c[key] for key in columns),
             *(bindparam(key, value, type_=table.c[key].type) for key, value in fixed.items()),
