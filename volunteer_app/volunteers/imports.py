@@ -147,7 +147,7 @@ PROBLEMS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One reason a row is not imported; ``column`` or ``row`` fill in its message."""
 
@@ -163,7 +163,7 @@ class Problem:
         return str(PROBLEMS[self.code]) % {"column": header, "max": self.limit, "row": self.row}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """A row that will be imported: a person on a number, at a station."""
 
