@@ -285,3 +285,14 @@ def test_the_same_file_confirmed_twice_at_once_registers_each_person_once(app, d
     assert db.session.scalar(select(func.count()).select_from(Household)) == 30
     added = sorted(entry.new_value["new_people"] for entry in imports_audited(db))
     assert added == [0, 30]
+
+
+def test_the_preview_speaks_the_organizers_language(client, make, login_as):
+    login_as(make.user(unit=make.unit("万福社区站")))
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    rows = [["Name", "Mobile", "Station", "Gender"], ["李" * 51, "13812341234", "万福社区站", "女"]]
+    rows.append(["王强", "13812341235", "Elsewhere", ""])
+    html = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert "Row 2" in html and "Name is too long (at most 50 characters)." in html
+    assert "Row 3" in html and "Unknown station." in html
+    assert "checked but not kept" in html and ": Gender." in html

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, any_, bindparam, case, func, select
@@ -65,7 +66,8 @@ MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 PENDING_TTL = timedelta(hours=1)
 #: Under this age a person is a minor whose guardian consents (PIPL art. 31).
 MINOR_AGE = 14
-#: Rows are looked up and written in chunks of this many (bound parameters per statement).
+#: On SQLite, rows are looked up and written in chunks of this many (bound parameters per
+#: statement); PostgreSQL takes each list as one array parameter.
 CHUNK = 500
 
 
@@ -147,6 +149,14 @@ PROBLEMS = {
 }
 
 
+def header(key: str) -> str:
+    """A column's header in the current request's language ("" for no column)."""
+    column = next((c for c in (*COLUMNS, ID_COLUMN) if c.key == key), None)
+    if column is None:
+        return ""
+    return column.en if str(get_locale() or "").startswith("en") else column.zh
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One reason a row is not imported; ``column`` or ``row`` fill in its message."""
@@ -158,9 +168,11 @@ class Problem:
 
     def message(self) -> str:
         """The problem in the current request's language."""
-        column = next((c for c in (*COLUMNS, ID_COLUMN) if c.key == self.column), None)
-        header = column.zh if column else ""
-        return str(PROBLEMS[self.code]) % {"column": header, "max": self.limit, "row": self.row}
+        return str(PROBLEMS[self.code]) % {
+            "column": header(self.column),
+            "max": self.limit,
+            "row": self.row,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,15 +492,16 @@ NOTES = {
         "ID numbers are checked but not kept: the volunteer record has no place for them."
     ),
     "not_kept": _l(
-        "These columns are checked but not kept (only the name, the number and whether someone is under 14 are): %(columns)s."
+        "These columns are checked but not kept (only the name, the number and whether "
+        "someone is under 14 are): %(columns)s."
     ),
 }
 
 
 def note_messages(checked: Checked) -> list[str]:
     """The notes about a checked file, in the current request's language."""
-    headers = {column.key: column.zh for column in COLUMNS}
-    columns = "、".join(headers[key] for key in checked.not_kept)
+    separator = ", " if str(get_locale() or "").startswith("en") else "、"
+    columns = separator.join(header(key) for key in checked.not_kept)
     return [str(NOTES[code]) % {"columns": columns} for code in checked.notes]
 
 
