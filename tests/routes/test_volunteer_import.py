@@ -296,3 +296,34 @@ def test_the_preview_speaks_the_organizers_language(client, make, login_as):
     assert "Row 2" in html and "Name is too long (at most 50 characters)." in html
     assert "Row 3" in html and "Unknown station." in html
     assert "checked but not kept" in html and ": Gender." in html
+
+
+def test_a_district_admin_imports_anywhere_but_not_into_an_ambiguous_name(
+    client, make, db, login_as
+):
+    district = make.unit(level=UnitLevel.DISTRICT)
+    east = make.unit("东区", level=UnitLevel.CENTRE, parent=district)
+    west = make.unit("西区", level=UnitLevel.CENTRE, parent=district)
+    make.unit("新村站", parent=east)
+    make.unit("新村站", parent=west)
+    lone = make.unit("吕陵镇站", parent=west)
+    login_as(make.user(role=Role.DISTRICT_ADMIN, unit=district))
+    rows = [HEADER, ["王强", "13912340001", "吕陵镇站"], ["李娜", "13912340002", "新村站"]]
+    html = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert "第 3 行" in html and "您管理的单位中有多个同名单位。" in html
+    assert confirm(client, html).status_code == 302
+    (person,) = db.session.scalars(select(Volunteer))
+    assert person.name == "王强" and person.registered_unit_id == lone.id
+
+
+def test_id_numbers_are_checked_where_the_district_collects_them(app, client, make, login_as):
+    app.config["COLLECT_ID_NUMBERS"] = True
+    login_as(make.user(unit=make.unit("万福社区站")))
+    rows = [
+        [*HEADER, "身份证号"],
+        ["李秀英", "13812341234", "万福社区站", "11010519491231002X"],
+        ["王强", "13812341235", "万福社区站", "110105194912310021"],
+    ]
+    html = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert "第 3 行" in html and "身份证号无效。" in html and "第 2 行" not in html
+    assert "身份证号只做校验，不会保存" in html and "11010519491231002X" not in html
