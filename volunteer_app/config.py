@@ -110,8 +110,8 @@ class Config:
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
     #: Requests per client address to the anonymous invite page /invite/<token> (auth/invites.py).
     INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "20 per minute")
-    #: Largest request body accepted (413 above it). Nothing here uploads files; an API call
-    #: or a form is a few kilobytes.
+    #: Largest request body accepted (413 above it). An API call or a form is a few
+    #: kilobytes; the one upload, a volunteer import, is about 350 KB for 10,000 rows.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     #: Per API token: generous, so a school-gate kiosk or a nightly sync never trips it.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "6000 per minute")
@@ -134,6 +134,13 @@ class Config:
 
     #: Version of the consent text a volunteer agrees to; kept with each consent.
     CONSENT_VERSION = "2026-11"
+
+    #: Whether a volunteer import reads a 身份证号 column (checked against GB 11643; the
+    #: volunteer record has no field for it yet). Off: the column is ignored, with a note.
+    COLLECT_ID_NUMBERS = _env_bool("COLLECT_ID_NUMBERS", False)
+    #: Where checked uploads wait for their confirmation (an hour at most); default
+    #: ``instance/imports``. They hold names and numbers: keep it off shared disks.
+    IMPORT_PENDING_DIR = os.environ.get("IMPORT_PENDING_DIR") or None
 
 
 class DevelopmentConfig(Config):

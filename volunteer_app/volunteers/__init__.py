@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("volunteers", __name__)
 
 #: The modules that attach views to ``bp``; ``create_app`` imports them.
-VIEWS = ("routes", "manage", "roster")
+VIEWS = ("routes", "manage", "roster", "manage_import")
