@@ -142,6 +142,7 @@ def test_confirm_writes_and_a_second_import_adds_nothing(client, make, db, login
         "new_people",
         "new_numbers",
         "linked_rows",
+        "held_rows",
         "file_sha256",
     }  # counts only: no name or number goes into the log
     assert db.session.scalar(select(func.count()).select_from(AuditPersonal)) == 0
@@ -154,9 +155,7 @@ def test_confirm_writes_and_a_second_import_adds_nothing(client, make, db, login
     assert len(imports_audited(db)) == 2
 
 
-def test_a_number_of_another_centres_volunteer_is_linked_without_revealing_her(
-    client, make, db, login_as
-):
+def test_a_number_of_another_centres_volunteer_is_linked_never_joined(client, make, db, login_as):
     mine = make.unit("万福社区站")
     theirs = make.unit("吕陵镇站")
     her = make.volunteer("孙丽娟", phone="13812340001", registered_unit_id=theirs.id)
@@ -170,16 +169,23 @@ def test_a_number_of_another_centres_volunteer_is_linked_without_revealing_her(
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "孙丽娟" not in html and "13812340001" not in html
-    assert count_of(html, "linked-rows") == 2 and count_of(html, "new-people") == 1
+    assert count_of(html, "linked-rows") == 2 and count_of(html, "new-people") == 0
     assert count_of(html, "new-numbers") == 0
+    # A new name onto her phone would make its holder act for her: held back, unnamed.
+    assert 'id="held-rows"' in html and "王小明" not in html
     assert confirm(client, html).status_code == 302
     db.session.refresh(her)
     assert her.registered_unit_id == theirs.id and her.registered_by_id is None
     household = her.household
     db.session.refresh(household)
-    assert [m.name for m in household.members] == ["孙丽娟", "王小明"]
-    assert household.members[1].registered_unit_id == mine.id
+    assert [m.name for m in household.members] == ["孙丽娟"]
     assert "孙丽娟" not in client.get(PAGE).get_data(as_text=True)
+    # On a number all of whose people are the organizer's own, a new name joins.
+    make.volunteer("王大明", phone="13812340002", registered_unit_id=mine.id)
+    db.session.commit()
+    rows = [HEADER, ["王小红", "13812340002", "万福社区站"]]
+    html = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert count_of(html, "new-people") == 1 and 'id="held-rows"' not in html
 
 
 def test_a_station_organizer_cannot_import_into_another_station(client, make, db, login_as):

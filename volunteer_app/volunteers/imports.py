@@ -15,7 +15,11 @@ Linking, not duplicating
 ------------------------
 A number already registered is its household: a row of that number joins it as a new
 member unless a live member has that name (``services.member_named``), who is then the same
-person and nothing is added. Existing people are never changed: they keep the unit they
+person and nothing is added. A new name joins only a household whose every live member the
+organizer may act for: on a number that also carries people of other units the row is held
+back (the people on it add the person themselves, with the phone), since whoever holds a
+phone acts for all of its people, and an organizer could otherwise put a name of their own
+onto a stranger's phone. Existing people are never changed: they keep the unit they
 registered with, so an import never widens an organizer's reach over them (see
 ``auth.scoping``). Only new people get ``registered_unit_id`` = the row's station and
 ``registered_by_id`` = the organizer. Importing the same file twice adds nothing.
@@ -49,7 +53,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from volunteer_app.audit import services as audit_log
 from volunteer_app.auth.models import User
-from volunteer_app.auth.scoping import visible_unit_ids
+from volunteer_app.auth.scoping import visible_unit_ids, visible_volunteer_ids
 from volunteer_app.codes import new_key
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -206,6 +210,8 @@ class Counts:
     new_people: int = 0
     new_numbers: int = 0
     linked_rows: int = 0
+    #: Rows of a new name on a number that also carries people the organizer may not see.
+    held_rows: int = 0
 
 
 # --- reading the file ----------------------------------------------------------------------
@@ -537,8 +543,11 @@ def _among(column, values: list):
     return column.in_(values)
 
 
-def _registered(phones: list[str]) -> tuple[dict[str, int], set[tuple[int, str]]]:
-    """The households of these numbers by number, and their live members' (household, name)."""
+def _registered(
+    phones: list[str], user: User
+) -> tuple[dict[str, int], set[tuple[int, str]], set[int]]:
+    """The households of these numbers by number, their live members' (household, name), and
+    the households with a live member ``user`` may not act for."""
     households: dict[str, int] = {}
     for chunk in _chunks(phones):
         households.update(
@@ -547,30 +556,52 @@ def _registered(phones: list[str]) -> tuple[dict[str, int], set[tuple[int, str]]
             ).all()
         )
     members: set[tuple[int, str]] = set()
+    foreign: set[int] = set()
+    visible = visible_volunteer_ids(user)
     for chunk in _chunks(list(households.values())):
-        for household_id, name in db.session.execute(
-            select(Volunteer.household_id, Volunteer.name).where(
+        for household_id, name, theirs in db.session.execute(
+            select(Volunteer.household_id, Volunteer.name, Volunteer.id.in_(visible)).where(
                 _among(Volunteer.household_id, chunk), Volunteer.deleted_at.is_(None)
             )
         ):
             members.add((household_id, name.casefold()))
-    return households, members
+            if not theirs:
+                foreign.add(household_id)
+    return households, members, foreign
 
 
-def count(rows: list[Row]) -> Counts:
+def _plan(
+    rows: list[Row], households: dict[str, int], members: set, foreign: set[int]
+) -> tuple[dict[tuple[object, str], Row], int]:
+    """The people to add, by (household id or None for a new number, name), and how many
+    rows are held back (a new name on a number with people of other units)."""
+    wanted: dict[tuple[object, str], Row] = {}
+    held = 0
+    for row in rows:
+        household_id = households.get(row.phone)
+        key = (
+            (household_id, row.name.casefold())
+            if household_id
+            else (row.phone, row.name.casefold())
+        )
+        if key in members or key in wanted:
+            continue
+        if household_id in foreign:
+            held += 1
+            continue
+        wanted[key] = row
+    return wanted, held
+
+
+def count(rows: list[Row], user: User) -> Counts:
     """What importing ``rows`` would add now (reads only)."""
-    households, members = _registered(sorted({row.phone for row in rows}))
-    new_numbers = {row.phone for row in rows if row.phone not in households}
-    linked = [row for row in rows if row.phone in households]
-    new_in_linked = {
-        (households[row.phone], row.name.casefold())
-        for row in linked
-        if (households[row.phone], row.name.casefold()) not in members
-    }
+    households, members, foreign = _registered(sorted({row.phone for row in rows}), user)
+    wanted, held = _plan(rows, households, members, foreign)
     return Counts(
-        new_people=len(rows) - len(linked) + len(new_in_linked),
-        new_numbers=len(new_numbers),
-        linked_rows=len(linked),
+        new_people=len(wanted),
+        new_numbers=len({row.phone for row in rows if row.phone not in households}),
+        linked_rows=sum(1 for row in rows if row.phone in households),
+        held_rows=held,
     )
 
 
@@ -683,16 +714,12 @@ def apply(
     if any(row.unit_id not in allowed for row in rows):
         raise ImportFileError("stations_changed")
     phones = sorted({row.phone for row in rows})
-    households, _members = _registered(phones)
+    households, _, _ = _registered(phones, user)
     new_numbers = _insert_households([p for p in phones if p not in households], now)
-    households_now, members = _registered(phones)
-    wanted: dict[tuple[int, str], Row] = {}
-    for row in rows:
-        key = (households_now[row.phone], row.name.casefold())
-        if key not in members and key not in wanted:
-            wanted[key] = row
+    households_now, members, foreign = _registered(phones, user)
+    wanted, held = _plan(rows, households_now, members, foreign)
     new_people = _insert_people(
-        [(household_id, row) for (household_id, _), row in wanted.items()],
+        [(households_now[row.phone], row) for row in wanted.values()],
         user,
         now=now,
         consent=consent_version,
@@ -701,6 +728,7 @@ def apply(
         new_people=new_people,
         new_numbers=new_numbers,
         linked_rows=sum(1 for row in rows if row.phone in households),
+        held_rows=held,
     )
     audit_log.record(
         "volunteers.import",

@@ -82,7 +82,7 @@ def _preview_page(pending: imports.Pending, form: ImportConfirmForm, status: int
             refused=refused,
             refused_count=len(checked.refused),
             notes=imports.note_messages(checked),
-            counts=imports.count(checked.rows),
+            counts=imports.count(checked.rows, current_user),
         ),
         status,
     )
