@@ -17,13 +17,13 @@ from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import organizer
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
-from volunteer_app.checkins.organizer import WalkInError
 from volunteer_app.checkins.rules import Action, CheckInError
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.formatting import mask_phone
 from volunteer_app.localtime import local_to_utc
 from volunteer_app.transactions import begin_writing, reads_first
+from volunteer_app.volunteers import identity
 from volunteer_app.volunteers import services as volunteers
 from volunteer_app.volunteers.cards import card_holder, verify_card
 from volunteer_app.volunteers.models import Volunteer
@@ -195,10 +195,15 @@ def _volunteer_for(ref: VolunteerRef, activity: Activity, *, now: datetime) -> V
     members = volunteers.members_by_phone(phone)
     if members:
         if ref.name:
-            wanted = normalize_name(ref.name).casefold()
-            volunteer = next((m for m in members if m.name.casefold() == wanted), None)
-            if volunteer is None:
-                raise WalkInError("number_taken")
+            # The exact name of one of the number's people, or its PIN: the desk's rules.
+            volunteer, _added = organizer.known_number_walk_in(
+                activity,
+                g.api_user,
+                members[0].household,
+                name=normalize_name(ref.name),
+                pin=ref.pin,
+                now=now,
+            )
         elif len(members) == 1:
             volunteer = members[0]
         else:  # a phone several people share: the body must name whom
@@ -226,6 +231,8 @@ def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, date
 
 
 @bp.post("/activities/<int:activity_id>/checkins")
+@identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def create_checkin(activity_id: int):
     """Check a volunteer in on the organizer's behalf (audited, as on the desk page); a repeat
@@ -243,6 +250,8 @@ def create_checkin(activity_id: int):
 
 
 @bp.post("/activities/<int:activity_id>/checkouts")
+@identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def create_checkout(activity_id: int):
     """Check a volunteer out on the organizer's behalf and credit the hours (the organizer's,

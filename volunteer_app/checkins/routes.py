@@ -195,6 +195,7 @@ def _gate_notice(activity: Activity, record) -> str | None:
 
 @bp.post("/c/<token>")
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def scan_submit(token: str):
     """Check in or out the phone's person (or the ticked people of its household); identify

@@ -86,6 +86,7 @@ def me():
 
 @bp.route("/me/sign-in", methods=["GET", "POST"])
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def sign_in():
     """Sign in on a new device with mobile number and PIN (or an organizer's one-time code)."""
@@ -353,6 +354,7 @@ def delete_account():
 
 @bp.route("/me/register", methods=["GET", "POST"])
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def register():
     """Register with name, mobile number, PIN and consent (no check-in needed)."""
