@@ -52,6 +52,20 @@ def _pin_limit_key() -> str:
     return "pin-ip:" + (request.remote_addr or "")
 
 
+def ip_key(prefix: str):
+    """A Flask-Limiter key function: ``prefix`` and the client's address."""
+
+    def key() -> str:
+        return f"{prefix}:" + (request.remote_addr or "")
+
+    return key
+
+
+def number_key(phone: str) -> str:
+    """An HMAC of a number, for keys that must not hold the number itself."""
+    return _throttle_key(phone)
+
+
 #: Per client IP, only failed PIN attempts (401 answers) count, in one budget shared by
 #: every page that takes a PIN (check-in, sign-in, registration). Behind a reverse proxy the
 #: app needs ProxyFix, or every client shares the proxy's address (docs/security.md).
