@@ -170,3 +170,43 @@ def test_a_household_without_pin_gets_a_code_from_any_of_its_organizers(
     assert post(phone, "/me/pin", new_pin="8264", confirm="8264").status_code == 302
     (used,) = entries(db, "volunteer.setup_code_used")
     assert used.new_value == {"via": "station", "station": "吕陵镇卫生院站", "reset": False}
+
+
+def test_a_code_used_at_a_check_in_still_makes_the_phone_choose_a_pin(
+    app, client, db, make, login_as
+):
+    from .test_identity import scan_new_device
+
+    _centre, station, organizer = lüling(make)
+    volunteer = with_pin(
+        make.volunteer("吕大爷", phone="13800001002", registered_unit_id=station.id)
+    )
+    activity = make.activity(station)
+    db.session.commit()
+    owners_phone = app.test_client()
+    sign_in(owners_phone, "13800001002", PIN)
+    login_as(organizer)
+    code = code_of(post(client, "/manage/volunteers/code", phone="13800001002", issue="1"))
+    phone = app.test_client()
+    response = scan_new_device(phone, app, activity, phone="13800001002", pin=code)
+    assert response.status_code == 200 and 'href="/me/pin"' in response.get_data(as_text=True)
+    assert phone.get("/me").headers["Location"].endswith("/me/pin")
+    assert owners_phone.get("/me").status_code == 302  # signed out, and told why:
+    assert "吕陵镇卫生院站" in owners_phone.get("/me/sign-in").get_data(as_text=True)
+    assert len(entries(db, "volunteer.setup_code_used")) == 1
+    assert volunteer.id == entries(db, "volunteer.setup_code_used")[0].volunteer_id
+
+
+def test_the_check_in_page_offers_the_sms_code_for_a_number_without_pin(app, client, db, make):
+    from .test_identity import scan_new_device
+
+    make.volunteer("王建国", phone="13800001002")
+    activity = make.activity()
+    db.session.commit()
+    plain = scan_new_device(client, app, activity, phone="13800001002", pin="2580")
+    html = plain.get_data(as_text=True)
+    assert plain.status_code == 401 and "这个号码还没有设置密码" in html
+    assert 'id="sms-code"' not in html and "王建国" not in html
+    app.config["SMS_BACKEND"] = "log"
+    offered = scan_new_device(client, app, activity, phone="13800001002", pin="2580")
+    assert 'id="sms-code"' in offered.get_data(as_text=True)
