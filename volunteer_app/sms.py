@@ -35,7 +35,11 @@ class SmsMessage:
 
 
 class LoggingGateway:
-    """Development backend: logs each message (number masked) and keeps it in ``outbox``."""
+    """Development backend: logs each message (number masked) and keeps it in ``outbox``.
+
+    The log line holds the text, one-time code included, so a developer can use it: never
+    the backend of a server real volunteers use.
+    """
 
     def __init__(self, app: Flask | None = None) -> None:
         self.outbox: list[SmsMessage] = []
@@ -43,7 +47,7 @@ class LoggingGateway:
     def send(self, phone: str, text: str) -> None:
         """Log the message with the number masked and keep it in the outbox."""
         self.outbox.append(SmsMessage(phone, text))
-        log.info("SMS to %s: %d characters", mask_phone(phone), len(text))
+        log.info("SMS to %s: %s", mask_phone(phone), text)
 
 
 #: ``SMS_BACKEND`` value → backend class (constructed once per app with the app).

@@ -78,10 +78,6 @@ pin_attempt_limit = limiter.shared_limit(
 )
 
 
-def _probe_limit_key() -> str:
-    return "probe-ip:" + (request.remote_addr or "")
-
-
 def note_probe() -> None:
     """Mark this request's answer as one that tells something about a number (registered,
     has a PIN): it counts against ``probe_limit``."""
@@ -95,7 +91,7 @@ def note_probe() -> None:
 probe_limit = limiter.shared_limit(
     lambda: current_app.config["PROBE_RATE_LIMIT"],
     scope="number-probes",
-    key_func=_probe_limit_key,
+    key_func=ip_key("probe-ip"),
     methods=["POST"],
     deduct_when=lambda response: bool(g.get("number_probe")),
 )
