@@ -116,3 +116,42 @@ def test_a_number_without_pin_cannot_be_joined_with_any_pin(client, db, make, lo
     no_pin = walk_in(client, activity, name="王小明", phone="13800001002", pin="2580")
     assert no_pin.status_code == 401 and "王建国" not in no_pin.get_data(as_text=True)
     assert count(db, Volunteer) == 1 and count(db, CheckIn) == 0
+
+
+def test_two_desks_adding_the_same_child_at_once_make_one_person_and_one_record(app, db, make):
+    from ..races import Race
+    from .test_races import organizer
+
+    owner = elsewhere(make)
+    activity = make.activity()
+    first_desk, second_desk = make.user(unit=activity.unit), make.user(unit=activity.unit)
+    db.session.commit()
+    race = Race(app, db)
+
+    def desk(user):
+        def act(go):
+            client = organizer(app, user)
+            token = csrf_token(client, f"/activities/{activity.id}/checkin")
+            go()
+            data = {
+                "csrf_token": token,
+                "consent": "y",
+                "check_in_now": "y",
+                "name": "李小明",
+                "phone": "13812341234",
+                "pin": PIN,
+            }
+            return client.post(f"/activities/{activity.id}/walk-in", data=data).status_code
+
+        return act
+
+    race.actor("first", desk(first_desk))
+    race.actor("second", desk(second_desk))
+    assert race.run(hold="first") == {"first": 302, "second": 302}
+    children = db.session.scalars(select(Volunteer).where(Volunteer.name == "李小明")).all()
+    assert len(children) == 1 and children[0].household_id == owner.household_id
+    assert count(db, CheckIn) == 1
+    (added,) = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "volunteer.member_added")
+    ).all()
+    assert added.volunteer_id == children[0].id

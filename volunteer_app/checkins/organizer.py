@@ -226,6 +226,8 @@ def known_number_walk_in(
         registered_by_id=user.id,
     )
     db.session.flush()
+    if person.registered_by_id != user.id or person.created_at != now:
+        return person, False  # another desk added them a moment ago, and audited it
     audit.record(
         "volunteer.member_added",
         now=now,
