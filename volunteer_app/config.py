@@ -129,6 +129,14 @@ class Config:
     #: Failed PIN sign-ins allowed per client IP (Flask-Limiter syntax); per phone number the
     #: lockout in volunteers.rules applies (5 wrong PINs → 15 minutes).
     PIN_RATE_LIMIT = os.environ.get("PIN_RATE_LIMIT", "20 per 10 minutes")
+    #: Answers that tell something about a number (a failed sign-in, "no PIN yet", a walk-in
+    #: refused for a known number) allowed per client IP, so numbers cannot be probed in bulk.
+    PROBE_RATE_LIMIT = os.environ.get("PROBE_RATE_LIMIT", "30 per hour")
+    #: SMS backend for one-time codes (volunteer_app/sms.py): "" = none, "log" = development.
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
+    #: One-time codes sent by SMS, per number and per client IP.
+    SMS_RATE_LIMIT_NUMBER = os.environ.get("SMS_RATE_LIMIT_NUMBER", "3 per hour")
+    SMS_RATE_LIMIT_IP = os.environ.get("SMS_RATE_LIMIT_IP", "10 per hour")
     #: Star-level thresholds used until the district admin picks a preset (volunteers.stars).
     STAR_PRESET = os.environ.get("STAR_PRESET", "national")
 

@@ -81,7 +81,7 @@ def test_known_number_on_a_kiosk_needs_its_pin_and_leaves_no_device(client, db, 
     assert db.session.scalar(select(CheckIn.volunteer_id)) == owner.id
 
 
-def test_wrong_pin_unknown_number_and_no_pin_yet_give_the_same_answer(client, db, make, scan):
+def test_a_wrong_pin_is_a_mismatch_and_no_pin_yet_says_how_to_claim(client, db, make, scan):
     with_pin(make.volunteer("李秀英", phone="13812341234"))
     make.volunteer("王建国", phone="13800001002")  # a walk-in without a PIN
     db.session.commit()
@@ -98,9 +98,11 @@ def test_wrong_pin_unknown_number_and_no_pin_yet_give_the_same_answer(client, db
             },
         )
         answers.append((response.status_code, response.json))
-    assert answers[0] == answers[1]
     assert answers[0][0] == 401 and answers[0][1]["error"]["code"] == "mismatch"
     assert "手机号和密码不匹配" in answers[0][1]["error"]["message"]
+    assert answers[1][0] == 401 and answers[1][1]["error"]["code"] == "no_pin"
+    assert "这个号码还没有设置密码" in answers[1][1]["error"]["message"]
+    assert "王建国" not in str(answers[1][1])
     assert count(db, CheckIn) == 0 and count(db, Device) == 0
     assert db.session.scalar(select(Volunteer.name).where(Volunteer.phone == "13812341234")) == (
         "李秀英"

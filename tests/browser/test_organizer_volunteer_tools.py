@@ -33,7 +33,12 @@ def arranged(live):
         )
         volunteer = make.volunteer(name="郑海涛", phone="13800001011")
         db.session.add(
-            CheckIn(activity=activity, volunteer=volunteer, checked_in_at=activity.starts_at)
+            CheckIn(
+                activity=activity,
+                volunteer=volunteer,
+                checked_in_at=activity.starts_at,
+                self_made=True,  # their own scan: the station's volunteer (auth/scoping.py)
+            )
         )
         organizer = make.user(unit=station)
         db.session.commit()

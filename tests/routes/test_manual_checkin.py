@@ -133,8 +133,8 @@ def test_walk_in_registers_and_checks_in(client, make, db, login_as):
     # the same number under another name: refused, and whose number it is stays unsaid
     response = client.post(url, data={**data, "consent": "y", "name": "别名"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 409 and "该手机号已用其他姓名登记" in html
-    assert "姓名为" not in html
+    assert response.status_code == 409 and "此号码已登记。请本人用自己的手机扫码签到" in html
+    assert 'name="pin"' in html  # (the name shows only in this activity's attendance)
     assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 1
     response = client.post(url, data={**data, "consent": "y", "phone": "12345"})
     assert response.status_code == 400 and "请填写 11 位手机号" in response.get_data(as_text=True)

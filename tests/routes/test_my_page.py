@@ -128,7 +128,7 @@ def test_organizer_of_a_station_where_they_served_gives_a_one_time_code(
 ):
     volunteer = make.volunteer(name="王建国", phone="13800001002")  # no PIN (seed, walk-in)
     station = make.unit()
-    served(make, volunteer, make.activity(station), 120)
+    served(make, volunteer, make.activity(station), 120, self_made=True)  # came themselves
     organizer = make.user(unit=station)
     stranger_station = make.user()
     db.session.commit()

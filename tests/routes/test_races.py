@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from volunteer_app.activities.models import ActivityStatus, Signup
 from volunteer_app.api.models import ApiToken
@@ -61,7 +62,14 @@ def organizer(app, user):
 
 
 def remembered(app, db, volunteer) -> str:
-    """A remembered device of the volunteer; returns the signed cookie value for it."""
+    """A remembered device of the volunteer; returns the signed cookie value for it.
+
+    A device is remembered only for a number that has a PIN (a phone signed in with a
+    one-time code must choose one first), so the volunteer's number gets one if it has none.
+    """
+    if volunteer.household.pin_hash is None:
+        volunteer.household.pin_hash = generate_password_hash("2580")
+        volunteer.household.pin_set_at = utcnow()
     device = Device(
         volunteer=volunteer, key=secrets.token_urlsafe(16), user_agent="t", created_at=utcnow()
     )

@@ -49,10 +49,9 @@ VOLUNTEER_FIELDS = {"volunteer_id", "volunteer_ids", "phone", "card", "code", "q
 
 #: Organizer routes taking a volunteer that this walk does not probe, and why.
 NOT_HERE = {
-    # registering a newcomer and one-time codes are redesigned on their own (issue 14,
-    # walk-in part); a new number is nobody's, so the scope does not apply to it
+    # a registered number is refused there, whoever's, unless its own PIN is typed; a new
+    # one registers a newcomer: tests/routes/test_claim_walk_in.py
     "checkins.walk_in": "walk-in registration",
-    "volunteers.setup_code": "one-time codes given in person",
     # renders the scanner (its form), reads no volunteer: the post is probed
     "checkins.scanner": "the scanner's page",
 }
@@ -220,6 +219,17 @@ def roster_merge(into_theirs: bool):
     return probe
 
 
+def code_lookup(client, world, who):
+    url = "/manage/volunteers/code"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "phone": who.phone})
+
+
+def code_give(client, world, who):
+    url = f"/manage/volunteers/{who.id}/code"
+    token = csrf_token(client, "/manage/volunteers/code")
+    return client.post(url, data={"csrf_token": token, "phone": who.phone})
+
+
 def api(path, body):
     def probe(client, world, who):
         return client.post(
@@ -255,6 +265,8 @@ PROBES = {
         roster_list(lambda who: who.phone[-4:], export=".csv"),
     ],
     "volunteers.roster_detail": [roster_detail],
+    "volunteers.setup_code": [code_lookup],
+    "volunteers.give_code": [code_give],
     "volunteers.roster_edit": [roster_edit],
     "volunteers.roster_merge": [roster_merge(into_theirs=False), roster_merge(into_theirs=True)],
     "api.create_checkin": [

@@ -82,8 +82,11 @@ def test_attempts_are_refused_while_locked_and_allowed_after():
 
 
 def test_mismatch_has_one_message_for_every_cause():
-    assert set(IdentityError.messages) >= {"mismatch", "locked"}
-    assert not any(c in IdentityError.messages for c in ("unknown_phone", "wrong_pin", "no_pin"))
+    """Unknown number, wrong PIN and expired code share "mismatch"; only a number without a
+    PIN (registered by others) is told how to claim it, an answer the per-IP probe limit
+    counts (tests/routes/test_claims.py)."""
+    assert set(IdentityError.messages) >= {"mismatch", "locked", "no_pin"}
+    assert not any(c in IdentityError.messages for c in ("unknown_phone", "wrong_pin"))
 
 
 @pytest.mark.parametrize(

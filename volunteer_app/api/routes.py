@@ -18,13 +18,13 @@ from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import organizer
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
-from volunteer_app.checkins.organizer import WalkInError
 from volunteer_app.checkins.rules import Action, CheckInError
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.formatting import mask_phone
 from volunteer_app.localtime import local_to_utc
 from volunteer_app.transactions import begin_writing, reads_first
+from volunteer_app.volunteers import identity
 from volunteer_app.volunteers import services as volunteers
 from volunteer_app.volunteers.cards import card_holder, verify_card
 from volunteer_app.volunteers.models import Volunteer
@@ -203,24 +203,24 @@ def _volunteer_for(ref: VolunteerRef, activity: Activity, *, now: datetime) -> V
     phone = normalize_phone(ref.phone or "")
     members = volunteers.members_by_phone_marked(phone, mine)
     theirs = [member for member, ok in members if ok]
-    if theirs:
-        if ref.name:
-            wanted = normalize_name(ref.name).casefold()
-            volunteer = next((m for m in theirs if m.name.casefold() == wanted), None)
-            if volunteer is None:
-                raise WalkInError("number_taken")
-        elif len(theirs) == 1:
-            volunteer = theirs[0]
-        else:  # a phone several people share: the body must name whom
-            raise ApiRequestError("name_required", status=422)
-        return volunteer
     if not ref.name:
-        raise ApiRequestError("name_required", status=422)
+        if len(theirs) == 1:
+            return theirs[0]
+        raise ApiRequestError("name_required", status=422)  # none of theirs, or whom of several
     name = normalize_name(ref.name)
+    wanted = name.casefold()
+    named = next((m for m in theirs if m.name.casefold() == wanted), None)
+    if named is not None:
+        return named
     if not ref.consent:
         raise ApiRequestError("consent_required", status=422)
-    if members:  # someone else's number: a walk-in cannot take it
-        raise WalkInError("number_taken")
+    if members:
+        # Someone else's number, or a new name on one of theirs: the desk's rules (the
+        # number's own PIN, else "number_taken", never whose it is).
+        volunteer, _added = organizer.known_number_walk_in(
+            activity, g.api_user, members[0][0].household, name=name, pin=ref.pin, now=now
+        )
+        return volunteer
     begin_writing()  # registering writes
     return organizer.register_new_walk_in(activity, g.api_user, name=name, phone=phone, now=now)
 
@@ -238,6 +238,8 @@ def _activity_and_volunteer(activity_id: int) -> tuple[Activity, Volunteer, date
 
 
 @bp.post("/activities/<int:activity_id>/checkins")
+@identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def create_checkin(activity_id: int):
     """Check a volunteer in on the organizer's behalf (audited, as on the desk page); a repeat
@@ -255,6 +257,8 @@ def create_checkin(activity_id: int):
 
 
 @bp.post("/activities/<int:activity_id>/checkouts")
+@identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def create_checkout(activity_id: int):
     """Check a volunteer out on the organizer's behalf and credit the hours (the organizer's,

@@ -180,6 +180,7 @@ def _scan(action: Action):
 @bp.post("/checkin")
 @anonymous_limit
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def self_check_in():
     """A volunteer checks in with the activity's QR token (201; a repeat 200, already)."""
@@ -189,6 +190,7 @@ def self_check_in():
 @bp.post("/checkout")
 @anonymous_limit
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def self_check_out():
     """A volunteer checks out with the activity's QR token and is credited the hours."""

@@ -100,14 +100,24 @@ class VolunteerRef(Strict):
         "form's checkbox does). Without it a new number is refused (422 consent_required); it "
         "is ignored for a number already registered.",
     )
+    pin: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        description="For a number already registered under other names only: the PIN of "
+        "that number, typed by the volunteer themself on the organizer's device; with it the "
+        "name is added to the number as a new person. Without it (or with a wrong one, which "
+        "counts toward the number's lockout) the walk-in is refused (409 number_taken, 401 "
+        "desk_pin_wrong) and nobody is named.",
+    )
 
     @model_validator(mode="after")
     def one_way_to_identify(self) -> VolunteerRef:
         """Exactly one of card and phone."""
         if (self.card is None) == (self.phone is None):
             raise ValueError("give either card or phone")
-        if self.card is not None and self.name is not None:
-            raise ValueError("name goes with phone, not with card")
+        if self.card is not None and (self.name is not None or self.pin is not None):
+            raise ValueError("name and pin go with phone, not with card")
         return self
 
 

@@ -126,6 +126,12 @@ class WalkInForm(FlaskForm):
         validators=[DataRequired(_l("Please confirm the volunteer's consent."))],
     )
     check_in_now = BooleanField(_l("Check in now"), default=True)
+    #: Typed by the volunteer themself, only when the number is already registered.
+    pin = PasswordField(
+        _l("The volunteer's own PIN"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "numeric", "maxlength": 6, "autocomplete": "off"},
+    )
     submit = SubmitField(_l("Register walk-in"))
 
 

@@ -27,6 +27,8 @@ from volunteer_app.checkins.rules import Action
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError, render_error
 from volunteer_app.extensions import limiter
+from volunteer_app.transactions import reads_first
+from volunteer_app.volunteers import identity
 
 #: Refusals worded for the organizer (the volunteer-facing texts say "you").
 ORGANIZER_MESSAGES = {
@@ -42,6 +44,7 @@ def _page(
     walk_in: WalkInForm | None = None,
     search: VolunteerSearchForm | None = None,
     status: int = 200,
+    ask_pin: bool = False,
 ):
     """Render the manual check-in page with who is here, and a search's results if one was
     posted (``search``): the organizer's own volunteers only (``organizer.search_volunteers``)."""
@@ -69,6 +72,7 @@ def _page(
             by_volunteer=by_volunteer,
             present=[r for r in records if r.checked_out_at is None],
             walk_in=walk_in or WalkInForm(formdata=None),
+            ask_pin=ask_pin,
             has_ended=utcnow() >= activity.ends_at,
             search_limit=organizer.SEARCH_LIMIT,
         ),
@@ -202,27 +206,46 @@ def _queued_tick(activity: Activity, form: GroupCheckForm):
 
 @bp.post("/activities/<int:activity_id>/walk-in")
 @login_required
+@identity.pin_attempt_limit
+@identity.probe_limit
+@reads_first
 def walk_in(activity_id: int):
-    """Register a volunteer on the spot and, by default, check them in."""
+    """Register a volunteer on the spot and, by default, check them in; a number already
+    registered needs the person's exact name or their own PIN."""
     activity = activity_or_404(current_user, activity_id)
     form = WalkInForm()
     if not form.validate_on_submit():
         return _page(activity, walk_in=form, status=400)
     now = utcnow()
     try:
-        volunteer, created = organizer.register_walk_in(
-            activity, current_user, name=form.name.data, phone=form.phone.data, now=now
+        walk = organizer.register_walk_in(
+            activity,
+            current_user,
+            name=form.name.data,
+            phone=form.phone.data,
+            pin=form.pin.data,
+            now=now,
         )
+        volunteer = walk.volunteer
         outcomes = []
         if form.check_in_now.data:
-            outcomes = organizer.check_group(
-                activity, current_user, [volunteer.id], Action.CHECK_IN, now=now
-            )
+            outcomes = organizer.check_in_proven(activity, current_user, volunteer, now=now)
     except DomainError as error:
         form.form_errors.append(error.message)
-        return _page(activity, walk_in=form, status=error.status)
-    if created:
+        form.pin.data = ""
+        return _page(
+            activity,
+            walk_in=form,
+            status=error.status,
+            ask_pin=error.code in {"number_taken", "desk_pin_wrong"},
+        )
+    if walk.how == "new":
         flash(_("Registered %(name)s.", name=volunteer.name), "success")
+    elif walk.how == "added":
+        flash(
+            _("%(name)s was added to this number (confirmed with its PIN).", name=volunteer.name),
+            "success",
+        )
     else:
         flash(_("This number is already registered, as %(name)s.", name=volunteer.name), "info")
     _flash_outcomes(activity, outcomes, Action.CHECK_IN)

@@ -26,6 +26,8 @@ from volunteer_app.checkins.rules import Action, CheckInError, next_action
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
+from volunteer_app.transactions import begin_writing
+from volunteer_app.volunteers import identity
 from volunteer_app.volunteers import services as volunteers
 from volunteer_app.volunteers.cards import volunteer_for_card
 from volunteer_app.volunteers.models import Household, Volunteer
@@ -161,30 +163,119 @@ class WalkInError(DomainError):
     status = 409
     messages = {
         "number_taken": _l(
-            "This number is already registered under another name. The volunteer can check in "
-            "by scanning the code with their own phone."
+            "This number is already registered. The volunteer can check in by scanning the code "
+            "with their own phone, or type their own PIN here."
         ),
     }
 
 
+@dataclass(frozen=True)
+class WalkIn:
+    """Who a walk-in at the desk turned out to be."""
+
+    volunteer: Volunteer
+    #: "new" (a new number registered), "known" (the number's person of exactly this name)
+    #: or "added" (a new person added to a known number, its PIN typed at the desk).
+    how: str
+
+
 def register_walk_in(
-    activity: Activity, user: User, *, name: str, phone: str, now: datetime
-) -> tuple[Volunteer, bool]:
+    activity: Activity,
+    user: User,
+    *,
+    name: str,
+    phone: str,
+    now: datetime,
+    pin: str | None = None,
+) -> WalkIn:
     """Register a volunteer on the spot (the organizer attests their consent).
 
-    Returns the volunteer and whether they were new. A number already registered gives its
-    person of exactly this name (the one standing there told both); under another name it
-    is refused without saying whose number it is (WalkInError "number_taken").
+    A new number registers its first person. A number already registered is the
+    organizer's only when the person present proves they belong to it
+    (``known_number_walk_in``); otherwise it is refused with one neutral message that names
+    nobody, and nothing is written. Ends with the writing begun (``@reads_first`` views).
     """
     name = normalize_name(name)
     phone = normalize_phone(phone)
     household = volunteers.household_by_phone(phone)
     if household is not None:
-        existing = volunteers.member_named(household, name)
-        if existing is None:
-            raise WalkInError("number_taken")
+        volunteer, added = known_number_walk_in(
+            activity, user, household, name=name, pin=pin, now=now
+        )
+        return WalkIn(volunteer, "added" if added else "known")
+    begin_writing()
+    return WalkIn(register_new_walk_in(activity, user, name=name, phone=phone, now=now), "new")
+
+
+def known_number_walk_in(
+    activity: Activity,
+    user: User,
+    household: Household,
+    *,
+    name: str,
+    pin: str | None,
+    now: datetime,
+) -> tuple[Volunteer, bool]:
+    """The person of a registered number that a walk-in proves to be: (person, added now).
+
+    - The typed name is exactly that of a live person of the number whom ``user`` may
+      record here (``scoping.volunteer_may_be_recorded``): that person.
+    - Else, with the household's own PIN typed on the organizer's device
+      (``identity.verify_pin_at_desk``: counted on the number's throttle): the person of
+      that name, or, if nobody on the number has it, the name added to the household as a
+      new person (a child, a partner), registered here by ``user``. A name and a number are
+      no proof for someone who is not the organizer's: a list of both is easily had, and
+      the answer would confirm the pair.
+    - Else WalkInError("number_taken"): the same words whoever the number is, no name.
+
+    Nobody already on the number changes whom they are registered with, and every record
+    made for them afterwards is the organizer's (``record_for``), never self-made: a walk-in
+    never widens the organizer's reach (auth/scoping.py). Ends with the writing begun.
+    """
+    existing = volunteers.member_named(household, name)
+    if existing is not None and _may_record(user, activity, existing):
+        begin_writing()
         return existing, False
-    return register_new_walk_in(activity, user, name=name, phone=phone, now=now), True
+    if not (pin or "").strip():
+        identity.note_probe()
+        raise WalkInError("number_taken")
+    identity.verify_pin_at_desk(household, pin, now=now)
+    begin_writing()
+    if existing is not None:
+        return existing, False
+    consent = "org-" + current_app.config["CONSENT_VERSION"]
+    person = volunteers.add_member(
+        household,
+        name,
+        now=now,
+        consent_version=consent[:20],
+        registered_unit_id=activity.unit_id,
+        registered_by_id=user.id,
+    )
+    db.session.flush()
+    if person.registered_by_id != user.id or person.created_at != now:
+        return person, False  # another desk added them a moment ago, and audited it
+    audit.record(
+        "volunteer.member_added",
+        now=now,
+        actor_user_id=user.id,
+        activity_id=activity.id,
+        volunteer_id=person.id,
+        new={"via": "desk_pin", "station": activity.unit.name},
+        personal={"name": name},
+    )
+    return person, True
+
+
+def _may_record(user: User, activity: Activity, volunteer: Volunteer) -> bool:
+    return (
+        db.session.scalar(
+            select(Volunteer.id).where(
+                Volunteer.id == volunteer.id, scoping.volunteer_may_be_recorded(user, activity)
+            )
+        )
+        is not None
+    )
 
 
 def register_new_walk_in(
@@ -296,6 +387,19 @@ def check_group(
         outcomes.append(Outcome(volunteer, True, over_capacity=over))
     db.session.flush()
     return outcomes
+
+
+def check_in_proven(
+    activity: Activity, user: User, volunteer: Volunteer, *, now: datetime
+) -> list[Outcome]:
+    """Check in the person a walk-in proved to be (``register_walk_in``): the proof, not
+    the scope of ``check_group``, is what lets the organizer record them here."""
+    try:
+        _record, over = check_one(activity, user, volunteer, Action.CHECK_IN, now=now)
+    except DomainError as error:
+        return [Outcome(volunteer, False, error.message, code=error.code)]
+    db.session.flush()
+    return [Outcome(volunteer, True, over_capacity=over)]
 
 
 @dataclass(frozen=True)

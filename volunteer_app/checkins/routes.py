@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
+from volunteer_app import sms
 from volunteer_app.activities.models import Activity
 from volunteer_app.auth.scoping import own_record_or_404
 from volunteer_app.checkins import bp, corrections, services, tokens
@@ -127,6 +128,7 @@ def _render(
     success=None,
     outcomes=None,
     people=None,
+    claim_sms=False,
 ):
     action = _action_of(record)
     if people is None and not success:
@@ -153,6 +155,7 @@ def _render(
             outcomes=outcomes or [],
             people=people or [],
             Action=Action,
+            claim_sms=claim_sms,
         ),
         status,
     )
@@ -195,6 +198,7 @@ def _gate_notice(activity: Activity, record) -> str | None:
 
 @bp.post("/c/<token>")
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def scan_submit(token: str):
     """Check in or out the phone's person (or the ticked people of its household); identify
@@ -229,7 +233,15 @@ def scan_submit(token: str):
             record = checkin_flow.record(activity, who.volunteer, action, now=now)
     except DomainError as error:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
-        return _render(activity, form, volunteer, record, status=error.status, notice=error.message)
+        return _render(
+            activity,
+            form,
+            volunteer,
+            record,
+            status=error.status,
+            notice=error.message,
+            claim_sms=error.code == "no_pin" and sms.gateway() is not None,
+        )
     if who.volunteer is None and people is None:
         # A phone several people share signed in without saying who: ask.
         shown = live_members(who.household)[0]

@@ -33,6 +33,16 @@ class SignInForm(FlaskForm):
     )
 
 
+class SmsCodeForm(FlaskForm):
+    """Ask for a one-time code by SMS to a number registered by others (no PIN yet)."""
+
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=40)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+
+
 class PinForm(FlaskForm):
     """Choose or change the PIN."""
 

@@ -17,14 +17,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from volunteer_app.activities.models import Activity
 from volunteer_app.audit import services as audit
+from volunteer_app.audit.models import AuditEntry
+from volunteer_app.auth.models import Role, User
+from volunteer_app.auth.scoping import visible_unit_ids, visible_volunteer_ids
+from volunteer_app.checkins.models import CheckIn
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db, limiter
 from volunteer_app.transactions import begin_writing, side_transaction, without_write_lock
@@ -46,6 +52,20 @@ def _pin_limit_key() -> str:
     return "pin-ip:" + (request.remote_addr or "")
 
 
+def ip_key(prefix: str):
+    """A Flask-Limiter key function: ``prefix`` and the client's address."""
+
+    def key() -> str:
+        return f"{prefix}:" + (request.remote_addr or "")
+
+    return key
+
+
+def number_key(phone: str) -> str:
+    """An HMAC of a number, for keys that must not hold the number itself."""
+    return _throttle_key(phone)
+
+
 #: Per client IP, only failed PIN attempts (401 answers) count, in one budget shared by
 #: every page that takes a PIN (check-in, sign-in, registration). Behind a reverse proxy the
 #: app needs ProxyFix, or every client shares the proxy's address (docs/security.md).
@@ -55,6 +75,25 @@ pin_attempt_limit = limiter.shared_limit(
     key_func=_pin_limit_key,
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 401,
+)
+
+
+def note_probe() -> None:
+    """Mark this request's answer as one that tells something about a number (registered,
+    has a PIN): it counts against ``probe_limit``."""
+    if has_request_context():
+        g.number_probe = True
+
+
+#: Per client IP, answers that tell whether a number is registered or has a PIN (a failed
+#: sign-in, "no PIN yet", a walk-in refused for a known number) count in one budget
+#: (``PROBE_RATE_LIMIT``), so numbers cannot be probed without limit.
+probe_limit = limiter.shared_limit(
+    lambda: current_app.config["PROBE_RATE_LIMIT"],
+    scope="number-probes",
+    key_func=ip_key("probe-ip"),
+    methods=["POST"],
+    deduct_when=lambda response: bool(g.get("number_probe")),
 )
 
 #: Compared against when the number is unknown, so both paths do the same work.
@@ -142,10 +181,13 @@ def _clear_failures(phone: str, now: datetime) -> None:
 def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Household, bool]:
     """The household whose number and PIN (or one-time code) these are: (household, used_code).
 
-    Unknown number, wrong PIN, expired code and "no PIN yet" all raise the same
-    IdentityError("mismatch"), counted by ``count_failure``; five in a row lock the number
-    ("locked", 429) for everyone, even for the right PIN. Using a one-time code clears the
-    old PIN and signs out every device of the household: the holder must choose a new PIN.
+    Unknown number, wrong PIN and expired code raise the same IdentityError("mismatch");
+    a registered number without a PIN (registered by others) raises "no_pin", which tells
+    the holder how to claim it. Both are counted by ``count_failure`` and against the per-IP
+    ``probe_limit``; five in a row lock the number ("locked", 429) for everyone, even for
+    the right PIN. Using a one-time code clears the old PIN and signs out every device of
+    the household (each shows why at its next visit, ``reset_notice``): the holder must
+    choose a new PIN before anything else (``volunteers.session.volunteer_required``).
 
     The secret is checked (slow by design) before anything is written and outside SQLite's
     write lock; in a ``@reads_first`` view the writing begins only after it.
@@ -156,23 +198,43 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Househo
     with without_write_lock():
         how = _secret_matches(household, secret, now)
     if how is None:
+        note_probe()
         count_failure(phone, now)
+        if household is not None and not household.pin_hash and live_members(household):
+            raise IdentityError("no_pin")
         raise IdentityError("mismatch")
     rules.validate_attempt_allowed(_locked_until(phone), now)
     assert household is not None
     _clear_failures(phone, now)
     if how == "code":
         begin_writing()
+        issued = _code_origin(household)
+        had_pin = bool(household.pin_hash)
         _use_code(household)
         sign_out_devices(household, now=now)
+        first = live_members(household)[0]
         audit.record(
             "volunteer.setup_code_used",
             now=now,
-            volunteer_id=live_members(household)[0].id,
-            actor_volunteer_id=live_members(household)[0].id,
+            volunteer_id=first.id,
+            actor_volunteer_id=first.id,
+            new={**issued, "reset": had_pin},
         )
     db.session.flush()
     return household, how == "code"
+
+
+def _code_origin(household: Household) -> dict:
+    """Where the household's live code came from ({"via", "station"}), from its audit entry."""
+    ids = [m.id for m in household.members]
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.volunteer_id.in_(ids), AuditEntry.action == "volunteer.setup_code_issued")
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    value = entry.new_value if entry is not None and isinstance(entry.new_value, dict) else {}
+    return {k: value[k] for k in ("via", "station") if k in value}
 
 
 def _use_code(household: Household) -> None:
@@ -333,16 +395,22 @@ def set_pin(
     db.session.flush()
 
 
+def _new_code() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(rules.SETUP_CODE_LENGTH))
+
+
 def issue_setup_code(volunteer: Volunteer, *, organizer_id: int, now: datetime) -> str:
     """Make an 8-digit one-time code for the phone of a volunteer standing in front of an
-    organizer.
+    organizer (the caller has checked that they may: ``give_setup_code``).
 
     Valid for 30 minutes, usable once, stored only as a hash; audit-logged with the
-    organizer's id and shown on the volunteer's own page.
+    organizer's id and station, and shown on the volunteer's own page ("账户记录").
     """
     household = volunteer.household
     assert household is not None
-    code = "".join(secrets.choice("0123456789") for _ in range(rules.SETUP_CODE_LENGTH))
+    organizer = db.session.get(User, organizer_id)
+    station = organizer.unit.name if organizer is not None else ""
+    code = _new_code()
     household.setup_code_hash = generate_password_hash(code)
     household.setup_code_expires_at = now + rules.SETUP_CODE_VALIDITY
     audit.record(
@@ -350,9 +418,155 @@ def issue_setup_code(volunteer: Volunteer, *, organizer_id: int, now: datetime) 
         now=now,
         volunteer_id=volunteer.id,
         actor_user_id=organizer_id,
+        new={"via": "station", "station": station, "reset": bool(household.pin_hash)},
     )
     db.session.flush()
     return code
+
+
+def _records_elsewhere(user: User, household: Household) -> bool:
+    """Whether a person of the household has records at units ``user`` does not manage."""
+    ids = select(Volunteer.id).where(Volunteer.household_id == household.id)
+    return (
+        db.session.scalar(
+            select(CheckIn.id)
+            .join(Activity, Activity.id == CheckIn.activity_id)
+            .where(CheckIn.volunteer_id.in_(ids), Activity.unit_id.not_in(visible_unit_ids(user)))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _others_on_number(user: User, household: Household) -> bool:
+    """Whether the household has a live person ``user`` may not act for."""
+    return (
+        db.session.scalar(
+            select(Volunteer.id)
+            .where(
+                Volunteer.household_id == household.id,
+                Volunteer.deleted_at.is_(None),
+                Volunteer.id.not_in(visible_volunteer_ids(user)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def give_setup_code(user: User, volunteer: Volunteer, *, now: datetime) -> str:
+    """An organizer gives a one-time code to a volunteer they may see (the route loads the
+    volunteer through ``auth.scoping.volunteer_or_404``).
+
+    For a household with a PIN the code is a reset: a long-standing account (PIN older than
+    30 days, or records at other units) needs a centre or district organizer, and a station
+    organizer gets SetupCodeError("ask_centre"). Using the code never replaces the PIN
+    silently: the device that uses it must choose a new PIN at once, every other device is
+    signed out and says why, and both the issue and the use are on the volunteer's page.
+    """
+    household = volunteer.household
+    assert household is not None
+    has_pin = bool(household.pin_hash)
+    rules.validate_code_issue(
+        station_level=user.role == Role.STATION_ORGANIZER,
+        has_pin=has_pin,
+        pin_set_at=household.pin_set_at,
+        records_elsewhere=has_pin and _records_elsewhere(user, household),
+        others_on_number=_others_on_number(user, household),
+        district_level=user.role == Role.DISTRICT_ADMIN,
+        now=now,
+    )
+    return issue_setup_code(volunteer, organizer_id=user.id, now=now)
+
+
+def verify_pin_at_desk(household: Household, raw_pin: str | None, *, now: datetime) -> None:
+    """Check the household's PIN typed by its holder on an organizer's device (a walk-in with
+    a number already registered).
+
+    Counted on the same per-number throttle as signing in; a one-time code is not accepted
+    here, and a household without a PIN never matches (the same work is done either way).
+    IdentityError("desk_pin_wrong", 401) or ("locked", 429).
+    """
+    rules.validate_attempt_allowed(_locked_until(household.phone), now)
+    secret = rules.normalize_secret(raw_pin or "")
+    with without_write_lock():
+        if household.pin_hash and secret is not None:
+            matches = check_password_hash(household.pin_hash, secret)
+        else:
+            check_password_hash(_DUMMY_HASH, secret or "")
+            matches = False
+    if not matches:
+        note_probe()
+        count_failure(household.phone, now)
+        raise IdentityError("desk_pin_wrong")
+    _clear_failures(household.phone, now)
+
+
+def send_claim_code(phone: str, *, now: datetime, gateway) -> None:
+    """Send a one-time code by SMS to a registered number that has no PIN yet.
+
+    Nothing happens for an unknown number or one with a PIN (the caller answers the same in
+    every case). The code is stored hashed with the same validity as an organizer's, replaces
+    any earlier code, and is audited (``via`` "sms") and listed on the volunteer's page.
+    """
+    household = household_by_phone(phone)
+    if household is None or household.pin_hash or not live_members(household):
+        return
+    code = _new_code()
+    with without_write_lock():
+        code_hash = generate_password_hash(code)
+    begin_writing()
+    household.setup_code_hash = code_hash
+    household.setup_code_expires_at = now + rules.SETUP_CODE_VALIDITY
+    audit.record(
+        "volunteer.setup_code_issued",
+        now=now,
+        volunteer_id=live_members(household)[0].id,
+        new={"via": "sms", "reset": False},
+    )
+    db.session.flush()
+    gateway.send(
+        phone,
+        _(
+            "Your one-time volunteer code is %(code)s. It is valid for 30 minutes. "
+            "Do not tell it to anyone.",
+            code=code,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ResetNotice:
+    """Why a signed-out device was signed out: the number's PIN was reset with a code."""
+
+    at: datetime
+    via: str
+    station: str
+
+
+def reset_notice(key: str | None) -> ResetNotice | None:
+    """For a signed-out device's key: the latest reset of its household's PIN by a one-time
+    code since the device was signed in (shown on the sign-in page), else None."""
+    if not key:
+        return None
+    device = db.session.scalar(select(Device).where(Device.key == key))
+    if device is None or device.revoked_at is None or device.volunteer.household_id is None:
+        return None
+    ids = select(Volunteer.id).where(Volunteer.household_id == device.volunteer.household_id)
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.volunteer_id.in_(ids),
+            AuditEntry.action == "volunteer.setup_code_used",
+            AuditEntry.at >= device.created_at,
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None
+    value = entry.new_value if isinstance(entry.new_value, dict) else {}
+    return ResetNotice(entry.at, value.get("via", ""), value.get("station", ""))
 
 
 def _household_devices(household: Household):

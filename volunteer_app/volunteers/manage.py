@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from volunteer_app.activities.models import Activity
 from volunteer_app.auth.models import Role
-from volunteer_app.auth.scoping import role_required, visible_unit_ids
-from volunteer_app.checkins.models import CheckIn
+from volunteer_app.auth.scoping import role_required, scoped_volunteers, volunteer_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -21,54 +18,75 @@ from volunteer_app.volunteers.models import Household, Volunteer
 from volunteer_app.volunteers.rules import normalize_phone
 
 
-def served_volunteer_or_none(user, phone: str) -> Volunteer | None:
-    """The volunteer with this number if they have served at one of ``user``'s units."""
-    served = (
-        select(CheckIn.volunteer_id)
-        .join(Activity, Activity.id == CheckIn.activity_id)
-        .where(Activity.unit_id.in_(visible_unit_ids(user)))
+def my_volunteers_on(user, phone: str) -> list[Volunteer]:
+    """The live people of this number that ``user`` may see and act for (auth.scoping)."""
+    return list(
+        db.session.scalars(
+            scoped_volunteers(user)
+            .join(Volunteer.household)
+            .where(Household.phone == phone)
+            .order_by(Volunteer.id)
+        )
     )
-    return db.session.scalar(
-        select(Volunteer)
-        .join(Volunteer.household)
-        .where(Household.phone == phone, Volunteer.id.in_(served))
-        .order_by(Volunteer.id)
-        .limit(1)
+
+
+def _code_page(form, *, people=(), volunteer=None, code=None, status=200):
+    return (
+        render_template(
+            "volunteers/manage_code.html",
+            form=form,
+            people=people,
+            volunteer=volunteer,
+            code=code,
+            masked=mask_phone(volunteer.phone if volunteer else people[0].phone)
+            if (volunteer or people)
+            else None,
+        ),
+        status,
     )
 
 
 @bp.route("/manage/volunteers/code", methods=["GET", "POST"])
 @login_required
 def setup_code():
-    """Give a volunteer standing here a one-time code (forgotten PIN, or no PIN yet)."""
+    """Find a volunteer standing here by number, to give them a one-time code (forgotten
+    PIN, or no PIN yet); only volunteers the organizer may see are found."""
     form = FindVolunteerForm()
-    volunteer = None
-    code = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            phone = normalize_phone(form.phone.data)
-        except DomainError as error:
-            form.phone.errors.append(error.message)
-            return render_template("volunteers/manage_code.html", form=form), 400
-        volunteer = served_volunteer_or_none(current_user, phone)
-        if volunteer is None:
-            flash(_("No volunteer with this number has served at your stations."), "error")
-            status = 404
-        elif request.form.get("issue") == "1":
-            code = identity.issue_setup_code(volunteer, organizer_id=current_user.id, now=utcnow())
-    elif request.method == "POST":
-        status = 400
-    return (
-        render_template(
-            "volunteers/manage_code.html",
-            form=form,
-            volunteer=volunteer,
-            code=code,
-            masked=mask_phone(volunteer.phone) if volunteer else None,
-        ),
-        status,
-    )
+    if not form.validate_on_submit():
+        return _code_page(form, status=400 if request.method == "POST" else 200)
+    try:
+        phone = normalize_phone(form.phone.data)
+    except DomainError as error:
+        form.phone.errors.append(error.message)
+        return _code_page(form, status=400)
+    people = my_volunteers_on(current_user, phone)
+    if not people:
+        flash(_("No volunteer with this number has served at your stations."), "error")
+        return _code_page(form, status=404)
+    if request.form.get("issue") == "1":
+        return _give(form, people[0])
+    return _code_page(form, people=people)
+
+
+@bp.post("/manage/volunteers/<int:volunteer_id>/code")
+@login_required
+def give_code(volunteer_id: int):
+    """Give one of my volunteers, standing here, a one-time code (404 for anyone else)."""
+    volunteer = volunteer_or_404(current_user, volunteer_id)
+    form = FindVolunteerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _give(form, volunteer)
+
+
+def _give(form, volunteer: Volunteer):
+    """Issue the code (or refuse a long-standing account's reset at station level)."""
+    try:
+        code = identity.give_setup_code(current_user, volunteer, now=utcnow())
+    except DomainError as error:
+        flash(error.message, "error")
+        return _code_page(form, volunteer=volunteer, status=error.status)
+    return _code_page(form, volunteer=volunteer, code=code)
 
 
 @bp.route("/manage/stars", methods=["GET", "POST"])

@@ -19,11 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from volunteer_app import qr
+from volunteer_app import qr, sms
 from volunteer_app.auth.scoping import own_certificate_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
-from volunteer_app.extensions import db
+from volunteer_app.extensions import db, limiter
 from volunteer_app.forms import ActionForm
 from volunteer_app.links import public_url, safe_next
 from volunteer_app.localtime import utc_to_local
@@ -36,13 +36,15 @@ from volunteer_app.volunteers.forms import (
     PinForm,
     RegisterForm,
     SignInForm,
+    SmsCodeForm,
 )
 from volunteer_app.volunteers.identity import Credentials
 from volunteer_app.volunteers.models import Certificate
-from volunteer_app.volunteers.rules import describe_user_agent
+from volunteer_app.volunteers.rules import describe_user_agent, normalize_phone
 from volunteer_app.volunteers.services import live_members
 from volunteer_app.volunteers.session import (
     clear_device_cookie,
+    device_key,
     set_device_cookie,
     volunteer_required,
 )
@@ -73,7 +75,7 @@ def me():
             this_device=g.device,
             members=live_members(volunteer.household),
             member_form=MemberForm(formdata=None),
-            events=records.security_events(volunteer)[:10],
+            events=records.security_events(volunteer)[:30],
             certificates=certificates.own_certificates(volunteer.id),
             corrections=volunteer_corrections,
             open_correction_ids={
@@ -84,15 +86,32 @@ def me():
     return _no_store(response)
 
 
+def _sign_in_page(form, *, status: int = 200, claim: bool = False, sent: bool = False):
+    """The sign-in page; ``claim``: the number has no PIN yet (offer the SMS code if the
+    district configured a gateway); ``sent``: a code was (perhaps) just sent."""
+    sms_form = SmsCodeForm(formdata=None, phone=form.phone.data)
+    return (
+        render_template(
+            "volunteers/sign_in.html",
+            form=form,
+            claim=claim,
+            sent=sent,
+            sms_form=sms_form if sms.gateway() is not None else None,
+            reset=identity.reset_notice(device_key()),
+        ),
+        status,
+    )
+
+
 @bp.route("/me/sign-in", methods=["GET", "POST"])
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def sign_in():
     """Sign in on a new device with mobile number and PIN (or an organizer's one-time code)."""
     form = SignInForm()
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("volunteers/sign_in.html", form=form), status
+        return _sign_in_page(form, status=400 if request.method == "POST" else 200)
     now = utcnow()
     try:
         who = identity.identify(
@@ -105,7 +124,7 @@ def sign_in():
         )
     except DomainError as error:
         form.form_errors.append(error.message)
-        return render_template("volunteers/sign_in.html", form=form), error.status
+        return _sign_in_page(form, status=error.status, claim=error.code == "no_pin")
     if who.used_code or who.household.pin_hash is None:
         flash(_("Welcome. Please choose your new PIN now."), "info")
         target = url_for("volunteers.pin")
@@ -118,6 +137,38 @@ def sign_in():
     response = redirect(target)
     set_device_cookie(response, who.new_device.key)
     return response
+
+
+def _sms_number_key() -> str:
+    """The per-number SMS budget's key: an HMAC of the number typed, never the number."""
+    try:
+        phone = normalize_phone(request.form.get("phone", ""))
+    except DomainError:
+        phone = "invalid"
+    return "sms-number:" + identity.number_key(phone)
+
+
+@bp.post("/me/sign-in/sms")
+@limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_IP"], key_func=identity.ip_key("sms-ip"))
+@limiter.limit(lambda: current_app.config["SMS_RATE_LIMIT_NUMBER"], key_func=_sms_number_key)
+@reads_first
+def send_code():
+    """Send a one-time code by SMS to a number registered by others; the same answer for
+    every number (known or not, with a PIN or not)."""
+    gateway = sms.gateway()
+    if gateway is None:
+        abort(404)
+    form = SmsCodeForm()
+    sign_in_form = SignInForm(formdata=None, phone=form.phone.data)
+    if not form.validate_on_submit():
+        return _sign_in_page(sign_in_form, status=400, claim=True)
+    try:
+        phone = normalize_phone(form.phone.data)
+    except DomainError as error:
+        sign_in_form.form_errors.append(error.message)
+        return _sign_in_page(sign_in_form, status=400, claim=True)
+    identity.send_claim_code(phone, now=utcnow(), gateway=gateway)
+    return _sign_in_page(sign_in_form, sent=True)
 
 
 @bp.route("/me/pin", methods=["GET", "POST"])
@@ -292,13 +343,32 @@ SECURITY_EVENT_LABELS = {
     "volunteer.setup_code_used": _l("One-time code used to sign in"),
     "volunteer.device_signed_out": _l("A device was signed out"),
     "volunteer.card_renewed": _l("Volunteer card replaced (the old card no longer works)"),
+    "volunteer.member_added": _l("A person was added to this phone"),
+    "volunteer.walk_in": _l("Registered at a station's desk"),
 }
+
+
+def event_detail(entry) -> str:
+    """Where an account event came from: the station (or SMS) of a one-time code, the desk
+    where a PIN was typed; "reset" when a code replaced an existing PIN."""
+    value = entry.new_value if isinstance(entry.new_value, dict) else {}
+    parts = []
+    if value.get("via") == "sms":
+        parts.append(_("by SMS"))
+    elif value.get("station"):
+        parts.append(value["station"])
+    if value.get("via") == "desk_pin":
+        parts.append(_("PIN typed at the desk"))
+    if value.get("reset"):
+        parts.append(_("PIN reset"))
+    return " · ".join(parts)
 
 
 @bp.context_processor
 def _labels():
     return {
         "security_event_label": lambda action: SECURITY_EVENT_LABELS.get(action, action),
+        "event_detail": event_detail,
         "describe_user_agent": describe_user_agent,
     }
 
@@ -353,6 +423,7 @@ def delete_account():
 
 @bp.route("/me/register", methods=["GET", "POST"])
 @identity.pin_attempt_limit
+@identity.probe_limit
 @reads_first
 def register():
     """Register with name, mobile number, PIN and consent (no check-in needed)."""

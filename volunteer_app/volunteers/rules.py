@@ -70,6 +70,9 @@ LOCKOUT = timedelta(minutes=15)
 #: How long an organizer's one-time code stays valid.
 SETUP_CODE_VALIDITY = timedelta(minutes=30)
 SETUP_CODE_LENGTH = 8
+#: A PIN older than this makes its household "long-standing": only a centre or district
+#: organizer may reset it with a one-time code.
+LONG_STANDING = timedelta(days=30)
 
 
 class IdentityError(DomainError):
@@ -95,7 +98,62 @@ class IdentityError(DomainError):
         ),
         "pin_confirm": _l("The two PINs you entered are not the same."),
         "current_pin_wrong": _l("The current PIN is wrong."),
+        "desk_pin_wrong": _l(
+            "This PIN is not right. The volunteer can check in by scanning the code with "
+            "their own phone."
+        ),
+        "no_pin": _l(
+            "This number has no PIN yet. Please ask the station that registered you for a "
+            "one-time code, or have a code sent to this number by SMS if offered below."
+        ),
     }
+
+
+class SetupCodeError(DomainError):
+    """An organizer may not give this one-time code."""
+
+    status = 403
+    messages = {
+        "ask_centre": _l(
+            "This volunteer has had their PIN for a long time, or has records at other "
+            "stations: only an organizer of the centre or the district may reset it. Please "
+            "ask your centre."
+        ),
+        "others_on_number": _l(
+            "Other people on this number are registered with other stations: a code would "
+            "open their records too. Only the district may give it; or the person signs in "
+            "with the number's PIN on their own phone."
+        ),
+    }
+
+
+def validate_code_issue(
+    *,
+    station_level: bool,
+    pin_set_at: datetime | None,
+    has_pin: bool,
+    records_elsewhere: bool,
+    now: datetime,
+    others_on_number: bool = False,
+    district_level: bool = False,
+) -> None:
+    """May an organizer give a one-time code for this household (SetupCodeError otherwise)?
+
+    A code opens the whole household: whoever holds the phone acts for all its people. So
+    when the number also carries people the organizer may not act for
+    (``others_on_number``), only the district may give one.
+
+    A household without a PIN (registered by others) may get a code from any organizer who
+    may see its volunteer. A code for a household *with* a PIN resets that PIN; a
+    long-standing account (PIN older than ``LONG_STANDING``, or records at units outside the
+    organizer's) needs an organizer above station level (``station_level`` False).
+    """
+    if others_on_number and not district_level:
+        raise SetupCodeError("others_on_number")
+    if not has_pin or not station_level:
+        return
+    if records_elsewhere or pin_set_at is None or now - pin_set_at > LONG_STANDING:
+        raise SetupCodeError("ask_centre")
 
 
 def validate_new_pin(pin: str, confirm: str | None = None) -> str:

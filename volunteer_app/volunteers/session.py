@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -47,8 +48,16 @@ def current_device() -> Device | None:
     )
 
 
+#: The pages a device signed in with a one-time code may open before its PIN is chosen.
+WITHOUT_PIN = frozenset({"volunteers.pin", "volunteers.sign_out_device"})
+
+
 def volunteer_required(view):
-    """Load the volunteer of this device into ``g``; unknown devices go to sign-in."""
+    """Load the volunteer of this device into ``g``; unknown devices go to sign-in.
+
+    A device whose number has no PIN (it was signed in with a one-time code, which spent the
+    old PIN) must choose one before anything else: every other page sends it to the PIN page.
+    """
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -56,6 +65,10 @@ def volunteer_required(view):
         if device is None:
             return redirect(url_for("volunteers.sign_in"))
         g.device, g.volunteer = device, device.volunteer
+        household = device.volunteer.household
+        if household is not None and not household.pin_hash and request.endpoint not in WITHOUT_PIN:
+            flash(_("Please choose your new PIN first."), "info")
+            return redirect(url_for("volunteers.pin"))
         return view(*args, **kwargs)
 
     return wrapped
