@@ -24,11 +24,15 @@ def test_the_api_walk_in_follows_the_same_rules(client, db, make, api):
     assert refused.status_code == 409 and refused.json["error"]["code"] == "number_taken"
     assert "李秀英" not in refused.get_data(as_text=True) and count(db, CheckIn) == 0
     wrong = client.post(
-        url, json={"phone": "13812341234", "name": "李小明", "pin": "1111", "consent": True}, headers=api.headers
+        url,
+        json={"phone": "13812341234", "name": "李小明", "pin": "1111", "consent": True},
+        headers=api.headers,
     )
     assert wrong.status_code == 401 and wrong.json["error"]["code"] == "desk_pin_wrong"
     added = client.post(
-        url, json={"phone": "13812341234", "name": "李小明", "pin": PIN, "consent": True}, headers=api.headers
+        url,
+        json={"phone": "13812341234", "name": "李小明", "pin": PIN, "consent": True},
+        headers=api.headers,
     )
     assert added.status_code == 201 and added.json["name"] == "李小明"
     child = db.session.scalar(select(Volunteer).where(Volunteer.name == "李小明"))
