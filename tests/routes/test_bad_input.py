@@ -215,3 +215,93 @@ def test_control_characters_are_refused_at_the_edge(app, client, db, make, login
         "/activities/new", data={"csrf_token": token, "description": "第一行\r\n第二行\t"}
     )
     assert ok.status_code == 400 and "不允许的字符" not in ok.get_data(as_text=True)
+
+
+HUGE_IDS = [str(2**31), str(2**63), str(2**64), "9" * 40, "١٢", "２", "²", "0"]
+
+
+def test_ids_no_table_can_hold_are_not_found_before_any_query(app, client, db, make, login_as):
+    from volunteer_app.api.services import create_token
+    from volunteer_app.database import utcnow
+
+    user = login_as(make.user())
+    _, raw = create_token(user, "t", now=utcnow())
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {raw}"}
+    for value in HUGE_IDS:
+        assert client.get(f"/activities/{value}").status_code == 404, value
+        assert client.get(f"/discover/{value}").status_code == 404, value
+        api = client.get(f"/api/v1/activities/{value}", headers=headers)
+        assert api.status_code == 404 and api.json["error"]["code"] == "http_404", value
+
+
+def test_numbers_and_dates_out_of_range_are_a_400_in_the_users_language(
+    app, client, db, make, login_as
+):
+    user = login_as(make.user())
+    db.session.commit()
+    refused = {
+        f"/reports/?unit={value}": "请选择您管理的单位" for value in HUGE_IDS if value != "0"
+    } | {
+        "/reports/?period=year&year=²": "2000 到 2100",
+        "/reports/?period=leifeng&year=１２": "2000 到 2100",
+        "/reports/?period=month&month=²-03": "有效月份",
+        "/reports/?period=month&month=2025-²": "有效月份",
+        "/reports/?period=day&date=0001-01-01": "有效日期",
+        "/reports/?period=day&date=9999-12-31": "有效日期",
+        "/reports/?period=range&start=2025-01-01&end=9999-12-31": "有效日期",
+    }
+    for url, message in refused.items():
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert message in response.get_data(as_text=True), url
+    token = csrf_token(client, "/activities/new")
+    for starts, ends in (("0001-01-01T08:00", "0001-01-01T09:00"), ("9999-12-31T08:00", "")):
+        before = count(db, Activity)
+        response = client.post(
+            "/activities/new",
+            data={
+                "csrf_token": token,
+                "title": "年份不对",
+                "place": "万福社区",
+                "starts_at": starts,
+                "ends_at": ends or "9999-12-31T09:00",
+                "category_id": str(make.category().id),
+                "unit_id": str(user.unit_id),
+            },
+        )
+        assert response.status_code == 400
+        assert "请填写 2000 年到 2100 年之间的日期" in response.get_data(as_text=True)
+        assert count(db, Activity) == before
+
+
+def test_a_certificate_period_in_year_1_or_9999_is_refused(app, client, db, make):
+    from .test_identity import PIN, sign_in, with_pin
+
+    with_pin(make.volunteer(phone="13812341234"))
+    db.session.commit()
+    sign_in(client, "13812341234", PIN)
+    token = csrf_token(client, "/me/certificates")
+    for start, end in (("0001-01-01", "2026-01-31"), ("2026-01-01", "9999-12-31")):
+        response = client.post(
+            "/me/certificates", data={"csrf_token": token, "start": start, "end": end}
+        )
+        assert response.status_code == 400
+        assert "请填写 2000 年到 2100 年之间的日期" in response.get_data(as_text=True)
+
+
+def test_a_next_with_line_breaks_or_control_characters_is_not_followed(app, client, make):
+    from ..factories import Factory
+
+    user = make.user()
+    make.db.session.commit()
+    for target in ("/activities%0d%0aSet-Cookie:%20x=1", "/activities%0a", "/activities%09x"):
+        token = csrf_token(client, "/login")
+        response = client.post(
+            f"/login?next={target}",
+            data={"username": user.username, "password": Factory.PASSWORD, "csrf_token": token},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/activities", target
+        assert "Set-Cookie: x" not in str(response.headers)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/activities")})

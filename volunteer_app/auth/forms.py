@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
+from volunteer_app.forms import coerce_id
+
 
 class LoginForm(FlaskForm):
     """Organizer sign-in."""
@@ -54,7 +56,7 @@ class AccountForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     unit_id = SelectField(
         _l("Centre or station"),
-        coerce=int,
+        coerce=coerce_id,
         validators=[DataRequired(_l("Please choose a centre or station."))],
     )
     submit = SubmitField(_l("Create account"))
