@@ -48,6 +48,9 @@ def configure(app: Flask, config: dict[str, Any] | type | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "volunteer.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    # no bound values in error messages and logs, whatever the options given (config.py)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(uri)
     secret = app.config.get("SECRET_KEY")

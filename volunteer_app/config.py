@@ -59,7 +59,10 @@ class Config:
         if os.environ.get("DATABASE_URL")
         else None  # filled with instance/volunteer.sqlite3 by the factory
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: ``hide_parameters``: an error's message (and so the log) shows the SQL but never the
+    #: values bound to it, which may be phone numbers, names or key hashes. The factory keeps
+    #: it on whatever options a deployment or a test gives.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     #: Base of the URLs printed into QR codes, e.g. https://zyz.example.cn; else the request host.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
