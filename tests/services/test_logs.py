@@ -1,9 +1,12 @@
-"""What the logs may hold: never a bound SQL value."""
+"""What the logs may hold: never a bound SQL value, a full phone number, a PIN, a check-in
+code, a kiosk link, a card code or a token."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
+import time
 
 from sqlalchemy import text
 
@@ -45,3 +48,40 @@ def test_parameters_stay_hidden_in_production_whatever_the_options(monkeypatch, 
             _db.engine.dispose()
     assert os.environ["APP_ENV"] == "production"
 
+
+def test_gunicorns_access_log_holds_no_phone_pin_code_or_kiosk_link(tmp_path):
+    """A real gunicorn with the project's config (as ``make run``): the access log names the
+    requests, never the number, the PIN, the check-in code or the kiosk link in them."""
+    from bench.harness import SECRET, gunicorn
+    from volunteer_app.checkins.keys import issue_kiosk_token
+    from volunteer_app.checkins.tokens import issue_token
+
+    from ..conftest import migrate_database
+
+    database = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    migrate_database(database)
+    checkin_code = issue_token(SECRET, "Ab12Cd34Ef56Gh78")
+    kiosk_link = issue_kiosk_token(SECRET, "Zy98Xw76Vu54Ts32")
+    log = tmp_path / "access.log"
+    paths = [
+        f"/me/sign-in?phone={SECRET_PHONE}&pin=2580",
+        f"/c/{checkin_code}?phone={SECRET_PHONE}",
+        f"/k/{kiosk_link}",
+        f"/k/{kiosk_link}/live.json",
+        f"/discover/{SECRET_PHONE}",
+    ]
+    with gunicorn(database, workers=1, threads=2, extra_args=["--access-logfile", str(log)]) as s:
+        for path in paths:
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+            conn.request("GET", path, headers={"Referer": f"http://x/c/{checkin_code}"})
+            conn.getresponse().read()
+            conn.close()
+        deadline = time.monotonic() + 10
+        while log.read_text().count("\n") < len(paths) + 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lines = log.read_text()
+    assert "/me/sign-in?phone=…&pin=… HTTP/1.1" in lines
+    assert "/c/…?phone=… HTTP/1.1" in lines and "/k/…/live.json" in lines
+    assert "/discover/138****9876" in lines
+    for secret in (SECRET_PHONE, "2580", checkin_code, kiosk_link, "Ab12Cd34Ef56Gh78"):
+        assert secret not in lines, secret
