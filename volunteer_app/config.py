@@ -10,7 +10,7 @@ from pathlib import Path
 DEV_SECRET_PLACEHOLDER = "dev-insecure-change-me"
 
 
-def _env_bool(name: str, default: bool) -> bool:
+def _env_bool(name: str, default: bool | None) -> bool | None:
     """Read a boolean environment variable ("1", "true", "yes" are true)."""
     value = os.environ.get(name)
     if value is None:
@@ -119,6 +119,12 @@ class Config:
     #: API calls without a token, per address.
     API_ANONYMOUS_RATE_LIMIT = os.environ.get("API_ANONYMOUS_RATE_LIMIT", "60 per minute")
 
+    #: Strict-Transport-Security (security.py): browsers then never try plain HTTP for this
+    #: host for HSTS_MAX_AGE seconds. Unset: on in production when PREFERRED_URL_SCHEME is
+    #: https (its default there); HSTS=0 or 1 decides otherwise; never in debug or testing.
+    HSTS = _env_bool("HSTS", None)
+    HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 365 * 24 * 3600)
+
     #: How many reverse proxies sit in front of the app (their X-Forwarded-* headers are
     #: trusted; 0 = none). Behind nginx on the same host: 1. See docs/deploy.md.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
@@ -155,3 +161,5 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    #: Served over HTTPS behind the proxy (docs/deploy.md); with it the answers carry HSTS.
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
