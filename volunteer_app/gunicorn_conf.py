@@ -15,8 +15,16 @@ from gunicorn.glogging import Logger
 from volunteer_app.log_redaction import RedactingFilter
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-#: Processes: two per core plus one is gunicorn's rule of thumb for I/O-bound apps.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+
+
+def configured_workers(environ=os.environ) -> int:
+    """Processes: WEB_CONCURRENCY, else two per core plus one (gunicorn's rule of thumb for
+    I/O-bound apps). ``flask check-config`` reads the same number."""
+    raw = (environ.get("WEB_CONCURRENCY") or "").strip()
+    return int(raw) if raw else multiprocessing.cpu_count() * 2 + 1
+
+
+workers = configured_workers()
 
 
 def default_threads(database_url: str) -> int:
