@@ -496,12 +496,18 @@ class World:
         self.valid = {name: str(value) for name, value in self.valid.items()}
         self.kiosk = issue_kiosk_token(secret, self.activity.kiosk_key)
 
+    def own(self, rule) -> dict[str, str]:
+        """The world's own value for each URL parameter of ``rule`` (a kiosk link's token is
+        the kiosk token, not the check-in code)."""
+        values = {arg: self.valid.get(arg, "x") for arg in rule.arguments}
+        if rule.rule.startswith("/k/"):
+            values["token"] = self.kiosk
+        return values
+
     def path_values(self, rule, name: str):
         """Generated values for one URL parameter: the world's own, or edge values."""
-        own = [str(self.valid.get(name, "x"))]
-        if rule.rule.startswith("/k/") and name == "token":
-            own = [self.kiosk]
-        return st.one_of(st.sampled_from(own), st.sampled_from(own), edge_texts)
+        own = st.just(self.own(rule)[name])
+        return st.one_of(own, own, edge_texts)
 
 
 def url_of(rule, values: dict[str, str]) -> str:
@@ -575,7 +581,7 @@ class Caller:
     def reaches_the_view(self, world: World) -> bool:
         """Whether this identity gets past sign-in on this route (else there is nothing
         behind it for the values to reach)."""
-        response = self.send(dict(world.valid), {}, {}, {})
+        response = self.send(world.own(self.rule), {}, {}, {})
         location = response.headers.get("Location", "")
         return response.status_code != 401 and not (
             response.status_code == 302 and ("/login" in location or "/me/sign-in" in location)
@@ -590,9 +596,9 @@ def sweep(caller: Caller, world: World) -> None:
     texts = [arg for arg, kind in converters(caller.rule).items() if kind != "IdConverter"]
     for value in EDGE_VALUES:
         for arg in texts:
-            caller.send({**world.valid, arg: value}, {}, {}, {})
+            caller.send({**world.own(caller.rule), arg: value}, {}, {}, {})
         caller.send(
-            dict(world.valid),
+            world.own(caller.rule),
             dict.fromkeys(QUERY_FIELDS, value),
             dict.fromkeys(forms, value),
             dict.fromkeys(bodies, value),
