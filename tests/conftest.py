@@ -55,7 +55,7 @@ def _test_config(uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "RATELIMIT_ENABLED": False,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }
 
 

@@ -8,22 +8,10 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter
 
 from volunteer_app import config as config_module
 from volunteer_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-
-class DatabaseIntConverter(IntegerConverter):
-    """``<int:…>`` in URLs, bounded to the database's integer range.
-
-    An id past 2³¹−1 cannot exist; without the bound it would reach the database and
-    overflow there (a 500) instead of being a plain 404.
-    """
-
-    def __init__(self, map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+from volunteer_app.params import IdConverter
 
 
 def create_app(config: dict[str, Any] | type | None = None) -> Flask:
@@ -35,7 +23,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
         static_folder="../static",
     )
     configure(app, config)
-    app.url_map.converters["int"] = DatabaseIntConverter
+    app.url_map.converters["int"] = IdConverter  # ids within the database's range
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -60,6 +48,9 @@ def configure(app: Flask, config: dict[str, Any] | type | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "volunteer.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    # no bound values in error messages and logs, whatever the options given (config.py)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(uri)
     secret = app.config.get("SECRET_KEY")

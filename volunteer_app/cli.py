@@ -16,6 +16,7 @@ from volunteer_app.auth.services import create_user
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
+from volunteer_app.gunicorn_conf import configured_workers
 from volunteer_app.ops import BackupError, backup_sqlite, check_config
 from volunteer_app.seeding import SeedReport, load_categories, load_demo
 from volunteer_app.stations.models import Unit
@@ -139,7 +140,7 @@ def backup_command(path: str) -> None:
 @click.command("check-config")
 def check_config_command() -> None:
     """Report what is unsafe in this configuration; exit 1 if anything is."""
-    findings = check_config(dict(current_app.config))
+    findings = check_config(dict(current_app.config), workers=configured_workers())
     for finding in findings:
         click.echo(("UNSAFE  " if finding.unsafe else "note    ") + finding.message)
     if any(f.unsafe for f in findings):

@@ -10,7 +10,7 @@ from pathlib import Path
 DEV_SECRET_PLACEHOLDER = "dev-insecure-change-me"
 
 
-def _env_bool(name: str, default: bool) -> bool:
+def _env_bool(name: str, default: bool | None) -> bool | None:
     """Read a boolean environment variable ("1", "true", "yes" are true)."""
     value = os.environ.get(name)
     if value is None:
@@ -59,7 +59,10 @@ class Config:
         if os.environ.get("DATABASE_URL")
         else None  # filled with instance/volunteer.sqlite3 by the factory
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: ``hide_parameters``: an error's message (and so the log) shows the SQL but never the
+    #: values bound to it, which may be phone numbers, names or key hashes. The factory keeps
+    #: it on whatever options a deployment or a test gives.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     #: Base of the URLs printed into QR codes, e.g. https://zyz.example.cn; else the request host.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
@@ -121,6 +124,11 @@ class Config:
     #: Volunteer searches on the desk page, per organizer account: enough for a queue at
     #: the desk, too few to walk through the numbers (checkins.organizer.search_volunteers).
     VOLUNTEER_SEARCH_RATE_LIMIT = os.environ.get("VOLUNTEER_SEARCH_RATE_LIMIT", "30 per minute")
+    #: Strict-Transport-Security (security.py): browsers then never try plain HTTP for this
+    #: host for HSTS_MAX_AGE seconds. Unset: on in production when PREFERRED_URL_SCHEME is
+    #: https (its default there); HSTS=0 or 1 decides otherwise; never in debug or testing.
+    HSTS = _env_bool("HSTS", None)
+    HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 365 * 24 * 3600)
 
     #: How many reverse proxies sit in front of the app (their X-Forwarded-* headers are
     #: trusted; 0 = none). Behind nginx on the same host: 1. See docs/deploy.md.
@@ -173,3 +181,5 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    #: Served over HTTPS behind the proxy (docs/deploy.md); with it the answers carry HSTS.
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")

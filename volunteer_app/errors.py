@@ -81,7 +81,13 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         if error.response is not None:  # an answer made for it (e.g. a rate limit's page)
             return error.response
-        return render_error(error.code or 500)
+        body, status = render_error(error.code or 500)
+        response = app.make_response((body, status))
+        # The error's own headers stay: a 405's Allow (RFC 9110), a 429's Retry-After …
+        for name, value in error.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

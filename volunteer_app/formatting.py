@@ -49,6 +49,20 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+#: What makes a spreadsheet (Excel, WPS, LibreOffice) read a cell as a formula: = + - @,
+#: their full-width forms (a Chinese input method types ＝ ＋ － ＠, and WPS and Excel
+#: take them as the ASCII ones), a tab, a carriage return or a line feed.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value):
+    """Text a spreadsheet would run as a formula, prefixed with ``'`` (OWASP's advice
+    against CSV injection); other values unchanged. Every CSV and Excel export uses it."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def init_app(app: Flask) -> None:
     """Register the template filters and globals."""
     app.add_template_filter(format_hours, "hours")

@@ -1,4 +1,5 @@
-"""Form pieces shared by the areas: local date-time fields and the button-only form."""
+"""Form pieces shared by the areas: local date and date-time fields within the accepted
+years, ids from select boxes, and the button-only form."""
 
 from __future__ import annotations
 
@@ -6,15 +7,27 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField
+from wtforms import DateField, DateTimeLocalField
 
 from volunteer_app.localtime import local_to_utc, utc_to_local
+from volunteer_app.params import parse_id, year_in_range
 
 #: What an ``<input type="datetime-local">`` sends.
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-#: Activities and records are dated within these years; anything else is a typo (and year 1
-#: or 9999 would not survive the conversion between time zones).
-YEARS = (2000, 2100)
+#: The message for a date outside YEARS (params.py: a typo, or beyond the time zones); it
+#: names the years of YEARS.
+OUT_OF_YEARS = _l("Please enter a date between 2000 and 2100.")
+
+
+def coerce_id(value) -> int:
+    """A select box's id (``coerce=`` of SelectField): within the database's range, ASCII
+    digits; anything else is the field's "invalid choice" error rather than a query."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    number = parse_id(value) if isinstance(value, str) else None
+    if number is None:
+        raise ValueError("not an id")
+    return number
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -33,9 +46,9 @@ class LocalDateTimeField(DateTimeLocalField):
         super().process_formdata(valuelist)
         if self.data is None:
             return
-        if not YEARS[0] <= self.data.year <= YEARS[1]:
+        if not year_in_range(self.data.year):
             self.data = None
-            raise ValueError(_l("Please enter a date between 2000 and 2100."))
+            raise ValueError(OUT_OF_YEARS)
         self.data = local_to_utc(self.data)
 
     def _value(self) -> str:
@@ -47,6 +60,17 @@ class LocalDateTimeField(DateTimeLocalField):
                 raise ValueError("naive datetime given to a LocalDateTimeField; use aware UTC")
             return utc_to_local(self.data).strftime(DATETIME_FORMAT)
         return ""
+
+
+class LocalDateField(DateField):
+    """A calendar date (``<input type="date">``); dates outside YEARS are refused."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Parse the date and refuse one outside YEARS."""
+        super().process_formdata(valuelist)
+        if self.data is not None and not year_in_range(self.data.year):
+            self.data = None
+            raise ValueError(OUT_OF_YEARS)
 
 
 class ActionForm(FlaskForm):

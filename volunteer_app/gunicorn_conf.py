@@ -1,7 +1,8 @@
 """gunicorn settings, used as ``gunicorn -c python:volunteer_app.gunicorn_conf APP``.
 
 Every value can be overridden from the environment (``PORT``, ``WEB_CONCURRENCY``,
-``GUNICORN_THREADS``, ``GUNICORN_ACCESS_LOG``) or on the command line.
+``GUNICORN_THREADS``, ``GUNICORN_ACCESS_LOG``) or on the command line. Log lines pass
+through ``log_redaction`` (``RedactingLogger``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,21 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from volunteer_app.log_redaction import RedactingFilter
+
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-#: Processes: two per core plus one is gunicorn's rule of thumb for I/O-bound apps.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+
+
+def configured_workers(environ=os.environ) -> int:
+    """Processes: WEB_CONCURRENCY, else two per core plus one (gunicorn's rule of thumb for
+    I/O-bound apps). ``flask check-config`` reads the same number."""
+    raw = (environ.get("WEB_CONCURRENCY") or "").strip()
+    return int(raw) if raw else multiprocessing.cpu_count() * 2 + 1
+
+
+workers = configured_workers()
 
 
 def default_threads(database_url: str) -> int:
@@ -42,3 +55,19 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 #: Trust X-Forwarded-* only from the local reverse proxy (see docs/deploy.md).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with every access and error line passed through
+    ``log_redaction.redact``: no query values, check-in codes, kiosk links, card codes or
+    full phone numbers in the logs (``--access-logfile -`` of ``make run`` included)."""
+
+    def setup(self, cfg) -> None:
+        """gunicorn's handlers, then the redacting filter on both logs."""
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            if not any(isinstance(f, RedactingFilter) for f in log.filters):
+                log.addFilter(RedactingFilter())
+
+
+logger_class = RedactingLogger

@@ -55,8 +55,9 @@ class Finding:
     message: str
 
 
-def check_config(config: dict[str, Any]) -> list[Finding]:
-    """What is unsafe or doubtful about a configuration, for a production deployment."""
+def check_config(config: dict[str, Any], workers: int = 1) -> list[Finding]:
+    """What is unsafe or doubtful about a configuration, for a production deployment;
+    ``workers``: the gunicorn processes that will serve it (gunicorn_conf)."""
     findings: list[Finding] = []
     production = config.get("ENV_NAME") == "production"
     secret = config.get("SECRET_KEY") or ""
@@ -79,9 +80,17 @@ def check_config(config: dict[str, Any]) -> list[Finding]:
             Finding(False, "SQLite suits one host; several hosts need PostgreSQL (DATABASE_URL)")
         )
     if (config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory"):
-        findings.append(
-            Finding(False, "rate limits are kept per process; use Redis for several processes")
-        )
+        if production and workers > 1:
+            message = (
+                f"RATELIMIT_STORAGE_URI is memory:// with {workers} gunicorn workers: each "
+                f"keeps its own counts, so every rate limit is {workers} times looser; "
+                "use Redis (RATELIMIT_STORAGE_URI=redis://…) or WEB_CONCURRENCY=1"
+            )
+            findings.append(Finding(True, message))
+        else:
+            findings.append(
+                Finding(False, "rate limits are kept per process; use Redis for several processes")
+            )
     if not config.get("RATELIMIT_ENABLED", True):
         findings.append(Finding(True, "rate limiting is disabled"))
     return findings

@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response (HSTS in production), and input hygiene."""
 
 from __future__ import annotations
 
@@ -59,13 +59,29 @@ CSP = (
 )
 
 
+def hsts_enabled(app: Flask) -> bool:
+    """Whether answers carry Strict-Transport-Security (config.py ``HSTS``): never in debug
+    or testing (a developer's browser would then refuse the plain-HTTP app on localhost)."""
+    if app.debug or app.testing:
+        return False
+    if app.config.get("HSTS") is not None:
+        return bool(app.config["HSTS"])
+    return (
+        app.config.get("ENV_NAME") == "production"
+        and app.config.get("PREFERRED_URL_SCHEME") == "https"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Refuse control characters in input; add the security headers."""
     app.before_request(refuse_control_characters)
+    hsts = f"max-age={app.config.get('HSTS_MAX_AGE', 31536000)}" if hsts_enabled(app) else None
 
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", hsts)
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -5,7 +5,8 @@
   (times in the local zone, since Excel has no time zones).
 - csv: UTF-8 with a byte-order mark so Excel shows Chinese, produced by a generator in
   batches of lines.
-- Text that starts with ``= + - @``, a tab or a carriage return is prefixed with ``'`` so
+- Text that starts with ``= + - @`` (or their full-width forms), a tab or a line break is
+  prefixed with ``'`` (``formatting.spreadsheet_safe``) so
   that a volunteer named ``=HYPERLINK(...)`` stays text in Excel and WPS (CSV/formula
   injection, OWASP's recommendation).
 
@@ -31,20 +32,17 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from volunteer_app.formatting import spreadsheet_safe
 from volunteer_app.localtime import utc_to_local
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
-def escape_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+#: Every cell of every export goes through formatting.spreadsheet_safe.
+escape_cell = spreadsheet_safe
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def test_list_filters(client, db, make, api):
     )
     assert client.get("/api/v1/activities?station_id=99999", headers=api.headers).json["total"] == 0
     assert (
-        client.get("/api/v1/activities?date_from=2999-01-01", headers=api.headers).json["total"]
+        client.get("/api/v1/activities?date_from=2100-01-01", headers=api.headers).json["total"]
         == 0
     )
 
@@ -101,7 +101,15 @@ def test_list_filters(client, db, make, api):
         "per_page=-1",
         "status=open",
         "date_from=2021-13-01",
+        "date_from=0001-01-01",
+        "date_to=9999-12-31",
+        "date_from=20210305",
         "station_id=abc",
+        "station_id=2147483648",
+        "station_id=9223372036854775808",
+        "page=²",
+        "station_id=%D9%A1%D9%A2",  # Arabic-Indic digits
+        "per_page=%EF%BC%95",  # a full-width 5
     ],
 )
 def test_list_rejects_bad_parameters(client, api, query):

@@ -78,3 +78,72 @@ def test_every_example_matches_its_schema(client):
                     validate(media["schema"], example)
                     checked += 1
     assert checked >= 12
+
+
+def test_every_operation_documents_405_with_allow(client):
+    document = client.get("/api/v1/openapi.json").json
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answer = operation["responses"]["405"]
+            assert "Allow" in answer["headers"], (method, path)
+
+
+def test_documented_constraints_are_the_validators(app, client, api):
+    """What the document promises is what the code accepts: the id range of the URL
+    converter, the paging and date limits of the query, the phone pattern and the name
+    length of the identity rules; each limit probed on both sides where a request can."""
+    from volunteer_app.params import ID_MAX, YEARS
+    from volunteer_app.volunteers.rules import (
+        MOBILE_PATTERN,
+        NAME_MAX_LENGTH,
+        VolunteerError,
+        normalize_name,
+        normalize_phone,
+    )
+
+    document = client.get("/api/v1/openapi.json").json
+    params = {}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                params.setdefault(param["name"], param["schema"])
+    for name in ("activity_id", "checkin_id", "station_id"):
+        assert (params[name]["minimum"], params[name]["maximum"]) == (1, ID_MAX), name
+    assert app.url_map.converters["int"](app.url_map).max == ID_MAX
+    get = lambda query: client.get(f"/api/v1/activities?{query}", headers=api.headers)  # noqa: E731
+    for name in ("page", "per_page", "station_id"):
+        low, high = params[name]["minimum"], params[name]["maximum"]
+        assert get(f"{name}={low}").status_code == 200, name
+        assert get(f"{name}={high}").status_code == 200, name
+        assert get(f"{name}={low - 1}").status_code == 400, name
+        assert get(f"{name}={high + 1}").status_code == 400, name
+    assert client.get(f"/api/v1/activities/{ID_MAX}", headers=api.headers).status_code == 404
+    for name in ("date_from", "date_to"):
+        assert str(YEARS[0]) in params[name]["description"], name
+        assert get(f"{name}={YEARS[0]}-01-01").status_code == 200
+        assert get(f"{name}={YEARS[1]}-12-31").status_code == 200
+        assert get(f"{name}={YEARS[0] - 1}-12-31").status_code == 400
+        assert get(f"{name}={YEARS[1] + 1}-01-01").status_code == 400
+
+    schemas = document["components"]["schemas"]
+    for model in ("VolunteerRef", "SelfScan"):
+        fields = schemas[model]["properties"]
+        phone = next(s for s in fields["phone"]["anyOf"] if s.get("type") == "string")
+        assert fields["phone"]["x-normalized-pattern"] == MOBILE_PATTERN, model
+        assert phone["maxLength"] >= len("+86 138-1234-1234")
+        name = next(s for s in fields["name"]["anyOf"] if s.get("type") == "string")
+        assert name["maxLength"] == NAME_MAX_LENGTH, model
+    assert normalize_phone("+86 138-1234-1234") == "13812341234"
+    assert normalize_name("名" * NAME_MAX_LENGTH)
+    try:
+        normalize_name("名" * (NAME_MAX_LENGTH + 1))
+    except VolunteerError:
+        pass
+    else:
+        raise AssertionError("a name longer than documented was accepted")
+    too_long = client.post(
+        f"/api/v1/activities/{api.activity.id}/checkins",
+        json={"phone": "13900001111", "name": "名" * (NAME_MAX_LENGTH + 1), "consent": True},
+        headers=api.headers,
+    )
+    assert too_long.status_code == 422 and "name" in too_long.json["error"]["message"]

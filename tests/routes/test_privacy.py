@@ -24,7 +24,7 @@ def arrange(make):
     volunteer = with_pin(make.volunteer(name="孙丽娟", phone="13812341234"))
     station = make.unit(name="吕陵镇中心卫生院")
     day = utcnow().replace(microsecond=0) - timedelta(days=3)
-    activity = make.activity(station, title="=HYPERLINK(1)", starts_at=day)
+    activity = make.activity(station, title="=HYPERLINK(1)", place="＠SUM(1)", starts_at=day)
     served(make, volunteer, activity, 120)
     other = make.volunteer(name="周明", phone="13912341234")
     served(make, other, activity, 60)
@@ -54,6 +54,7 @@ def test_export_json_and_csv(app, db, client, make):
     assert len(rows) == 1 and rows[0]["station"] == "吕陵镇中心卫生院"
     assert rows[0]["hours"] == "2.0" and rows[0]["status"] == "confirmed"
     assert rows[0]["activity"] == "'=HYPERLINK(1)"  # no formula injection
+    assert rows[0]["place"] == "'＠SUM(1)"  # nor with the full-width forms
 
 
 def test_export_needs_my_device(client):

@@ -47,7 +47,11 @@ def test_discovery_filters_by_station_category_and_date(app, db, client, make):
     on_day = client.get(f"/discover?date={day}").get_data(as_text=True)
     assert "主题班会" in on_day and "测血压" not in on_day
     bad = client.get("/discover?date=2026-13-45&station=abc")
-    assert bad.status_code == 200 and "请选择有效的日期" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "请选择有效的日期" in bad.get_data(as_text=True)
+    assert "请从列表中选择站点和类别" in bad.get_data(as_text=True)
+    for query in ("date=0001-01-01", "date=9999-12-31", "station=2147483648", "category=²"):
+        refused = client.get(f"/discover?{query}")
+        assert refused.status_code == 400 and "测血压" in refused.get_data(as_text=True), query
     other_category = make.category("greening")
     db.session.commit()
     none = client.get(f"/discover?category={other_category.id}").get_data(as_text=True)

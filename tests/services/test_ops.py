@@ -128,3 +128,47 @@ def test_production_cookies_are_secure_httponly_and_lax(monkeypatch, tmp_path):
     cookie = client.get_cookie("session")
     assert cookie is not None
     assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+
+
+SAFE_PRODUCTION = {
+    "ENV_NAME": "production",
+    "SECRET_KEY": "s" * 48,
+    "SESSION_COOKIE_SECURE": True,
+    "PUBLIC_BASE_URL": "https://zyz.example.cn",
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/v",
+}
+
+
+def test_check_config_refuses_per_process_rate_limits_with_several_workers():
+    memory = {**SAFE_PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"}
+    several = [f for f in check_config(memory, workers=4) if f.unsafe]
+    assert len(several) == 1 and "memory://" in several[0].message
+    assert "4 gunicorn workers" in several[0].message
+    assert not any(f.unsafe for f in check_config(memory, workers=1))
+    redis = {**SAFE_PRODUCTION, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
+    assert not any(f.unsafe for f in check_config(redis, workers=9))
+    unset = {**SAFE_PRODUCTION}  # Flask-Limiter's default is memory too
+    assert any("memory://" in f.message for f in check_config(unset, workers=2) if f.unsafe)
+
+
+def test_check_config_command_counts_the_gunicorn_workers(monkeypatch, tmp_path):
+    from volunteer_app.gunicorn_conf import configured_workers
+
+    monkeypatch.setenv("APP_ENV", "production")
+    app = create_app(
+        {
+            **SAFE_PRODUCTION,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert configured_workers() == 3
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["check-config"])
+        assert result.exit_code == 1 and "memory:// with 3 gunicorn workers" in result.output
+        monkeypatch.setenv("WEB_CONCURRENCY", "1")
+        result = app.test_cli_runner().invoke(args=["check-config"])
+        assert result.exit_code == 0, result.output
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    assert configured_workers() >= 3  # two per core plus one

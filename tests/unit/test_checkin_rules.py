@@ -159,7 +159,13 @@ def test_parse_scan_time():
     assert rules.parse_scan_time("2030-03-05T09:05:00+08:00") == datetime(
         2030, 3, 5, 1, 5, tzinfo=UTC
     )
-    for bad in ("yesterday", "2030-03-05T09:05:00", "2030-13-05T00:00:00Z"):
+    for bad in (
+        "yesterday",
+        "2030-03-05T09:05:00",
+        "2030-13-05T00:00:00Z",
+        "0001-01-01T00:00:00+08:00",
+        "9999-12-31T23:59:00-10:00",
+    ):
         with pytest.raises(rules.ScanTimeError) as info:
             rules.parse_scan_time(bad)
         assert info.value.code == "scan_time_invalid"

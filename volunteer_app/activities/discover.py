@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -11,30 +9,36 @@ from volunteer_app.activities import bp, signups
 from volunteer_app.activities.models import ActivityStatus
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
+from volunteer_app.params import parse_date, parse_id
 from volunteer_app.volunteers.routes import volunteer_required
 from volunteer_app.volunteers.session import current_device
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
+def _id_arg(name: str) -> tuple[int | None, bool]:
+    """The id filter ``name`` (None when absent) and whether it was a valid id."""
+    raw = request.args.get(name) or ""
+    value = parse_id(raw)
+    return value, value is not None or raw == ""
 
 
 @bp.get("/discover")
 def discover():
-    """Upcoming activities by station, category and date."""
+    """Upcoming activities by station, category and date; a filter that is not one of the
+    page's choices is a 400 with a message (and the page unfiltered by it)."""
     now = utcnow()
-    day = None
+    valid = True
     raw_day = request.args.get("date") or ""
-    if raw_day:
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            flash(_("Please choose a valid date."), "error")
-    unit_id, category_id = _int_arg("station"), _int_arg("category")
+    day = parse_date(raw_day) if raw_day else None
+    if raw_day and day is None:
+        flash(_("Please choose a valid date."), "error")
+        valid = False
+    (unit_id, unit_ok), (category_id, category_ok) = _id_arg("station"), _id_arg("category")
+    if not (unit_ok and category_ok):
+        flash(_("Please choose a station and a category from the lists."), "error")
+        valid = False
     units, categories = signups.filter_choices(now)
     device = current_device()
-    return render_template(
+    page = render_template(
         "activities/discover.html",
         listings=signups.upcoming(now=now, unit_id=unit_id, category_id=category_id, day=day),
         units=units,
@@ -46,6 +50,7 @@ def discover():
         },
         mine=signups.upcoming_for_volunteer(device.volunteer_id, now) if device else [],
     )
+    return page, 200 if valid else 400
 
 
 @bp.get("/discover/<int:activity_id>")

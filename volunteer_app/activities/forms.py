@@ -23,7 +23,7 @@ from wtforms.validators import (
 )
 
 from volunteer_app.activities.models import ActivityStatus
-from volunteer_app.forms import LocalDateTimeField
+from volunteer_app.forms import LocalDateTimeField, coerce_id
 
 
 class ActivityForm(FlaskForm):
@@ -34,10 +34,10 @@ class ActivityForm(FlaskForm):
         validators=[DataRequired(_l("Please enter a title.")), Length(max=100)],
     )
     category_id = SelectField(
-        _l("Category"), coerce=int, validators=[DataRequired(_l("Please choose a category."))]
+        _l("Category"), coerce=coerce_id, validators=[DataRequired(_l("Please choose a category."))]
     )
     unit_id = SelectField(
-        _l("Station"), coerce=int, validators=[DataRequired(_l("Please choose a station."))]
+        _l("Station"), coerce=coerce_id, validators=[DataRequired(_l("Please choose a station."))]
     )
     place = StringField(
         _l("Place"), validators=[DataRequired(_l("Please enter the place.")), Length(max=200)]

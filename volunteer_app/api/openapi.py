@@ -28,6 +28,7 @@ from volunteer_app.api.schemas import (
     SelfScanResult,
     VolunteerRef,
 )
+from volunteer_app.params import ID_MAX, YEARS
 
 REF = "#/components/schemas/{model}"
 PAGE_PARAMS = [
@@ -46,9 +47,21 @@ ACTIVITY_ID = {
     "name": "activity_id",
     "in": "path",
     "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
 }
 CHECKIN_ID = {**ACTIVITY_ID, "name": "checkin_id"}
+#: A local calendar day in the years the app accepts (params.YEARS); else a 400.
+DATE = {
+    "type": "string",
+    "format": "date",
+    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "description": f"YYYY-MM-DD, in the years {YEARS[0]}–{YEARS[1]}",
+}
+#: Every path answers another method with 405 and the methods it has in ``Allow``.
+METHOD_NOT_ALLOWED = {
+    "description": "Method not allowed on this path: the Allow header lists the methods it has",
+    "headers": {"Allow": {"schema": {"type": "string"}, "example": "GET, HEAD, OPTIONS"}},
+}
 #: Request models (validated as input); the others are responses.
 INPUT_MODELS = (VolunteerRef, HoursAdjustment, Confirmation, SelfScan)
 
@@ -75,7 +88,11 @@ def _errors(*codes: int, **descriptions: str) -> dict:
     }
     texts.update({int(code[1:]): text for code, text in descriptions.items()})
     return {
-        str(code): {"description": texts[code], **_json(_ref(Error))} for code in (401, 429, *codes)
+        **{
+            str(code): {"description": texts[code], **_json(_ref(Error))}
+            for code in (401, 429, *codes)
+        },
+        "405": {**METHOD_NOT_ALLOWED, **_json(_ref(Error))},
     }
 
 
@@ -147,19 +164,15 @@ def operations() -> dict[tuple[str, str], dict]:
                 {
                     "name": "station_id",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
                 },
                 {
                     "name": "status",
                     "in": "query",
                     "schema": {"enum": ["draft", "published", "finished", "cancelled"]},
                 },
-                {
-                    "name": "date_from",
-                    "in": "query",
-                    "schema": {"type": "string", "format": "date"},
-                },
-                {"name": "date_to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "date_from", "in": "query", "schema": DATE},
+                {"name": "date_to", "in": "query", "schema": DATE},
             ],
             "responses": {
                 "200": {"description": "A page", **_json(_ref(Page[ActivityOut]))},
@@ -362,7 +375,10 @@ def operations() -> dict[tuple[str, str], dict]:
             "operationId": "openapi",
             "summary": "This document",
             "security": [],
-            "responses": {"200": {"description": "OpenAPI 3.1", **_json({"type": "object"})}},
+            "responses": {
+                "200": {"description": "OpenAPI 3.1", **_json({"type": "object"})},
+                "405": {**METHOD_NOT_ALLOWED, **_json(_ref(Error))},
+            },
         },
     }
 

@@ -23,6 +23,7 @@ from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.formatting import mask_phone
 from volunteer_app.localtime import local_to_utc
+from volunteer_app.params import ID_MAX, parse_date, parse_int
 from volunteer_app.transactions import begin_writing, reads_first
 from volunteer_app.volunteers import identity
 from volunteer_app.volunteers import services as volunteers
@@ -52,25 +53,21 @@ def _query_int(name: str, default: int | None, low: int, high: int) -> int | Non
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         raise ApiRequestError("invalid_parameter")
-    return int(raw)
-
-
-#: Dates outside this range are clamped: no activity lies there, and the time-zone
-#: conversion of year 1 or 9999 would overflow.
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+    return value
 
 
 def _query_date(name: str) -> date | None:
+    """An ISO date (YYYY-MM-DD) within the years of params.YEARS; anything else is a 400."""
     raw = request.args.get(name)
     if not raw:
         return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        raise ApiRequestError("invalid_parameter") from None
-    return min(max(value, EARLIEST), LATEST)
+    value = parse_date(raw)
+    if value is None:
+        raise ApiRequestError("invalid_parameter")
+    return value
 
 
 def _paging() -> queries.PageRequest:
@@ -160,7 +157,7 @@ def list_activities():
     rows, total = queries.activities(
         g.api_user,
         paging,
-        station_id=_query_int("station_id", None, 1, 2**31 - 1),
+        station_id=_query_int("station_id", None, 1, ID_MAX),
         status=ActivityStatus(status_raw) if status_raw else None,
         starts_from=local_to_utc(datetime.combine(date_from, time.min)) if date_from else None,
         starts_before=(local_to_utc(datetime.combine(date_to, time.max)) if date_to else None),

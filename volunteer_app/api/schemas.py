@@ -7,7 +7,18 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from volunteer_app.params import ID_MAX
+from volunteer_app.volunteers.rules import MOBILE_PATTERN, NAME_MAX_LENGTH
+
 T = TypeVar("T")
+
+#: What the phone fields accept: the number once spaces, dashes, brackets, full-width digits
+#: and a +86 / 0086 / 86 prefix are taken away must match this pattern (volunteers.rules).
+PHONE = {
+    "description": "A mainland mobile number; spaces, dashes, brackets, full-width digits and "
+    f"a +86 prefix are allowed, the rest must match {MOBILE_PATTERN}.",
+    "x-normalized-pattern": MOBILE_PATTERN,
+}
 
 
 class Strict(BaseModel):
@@ -84,11 +95,13 @@ class VolunteerRef(Strict):
     card: str | None = Field(
         None, min_length=1, max_length=200, description="Code of the volunteer's QR card."
     )
-    phone: str | None = Field(None, min_length=1, max_length=40, examples=["13812341234"])
+    phone: str | None = Field(
+        None, min_length=1, max_length=40, examples=["13812341234"], json_schema_extra=PHONE
+    )
     name: str | None = Field(
         None,
         min_length=1,
-        max_length=200,
+        max_length=NAME_MAX_LENGTH,
         description="Needed when the number is new: the volunteer is registered as a walk-in.",
         examples=["李秀英"],
     )
@@ -199,7 +212,9 @@ class SelfScan(Strict):
         "without the page's submit grace.",
         examples=["2sq3TzV9kLm0aB7xYc.Jh3kP0oQ5aVn8c"],
     )
-    phone: str | None = Field(None, min_length=1, max_length=40, examples=["13812341234"])
+    phone: str | None = Field(
+        None, min_length=1, max_length=40, examples=["13812341234"], json_schema_extra=PHONE
+    )
     pin: str | None = Field(
         None,
         min_length=1,
@@ -209,7 +224,11 @@ class SelfScan(Strict):
         examples=["2580"],
     )
     name: str | None = Field(
-        None, min_length=1, max_length=200, description="Only for a new number.", examples=["刘洋"]
+        None,
+        min_length=1,
+        max_length=NAME_MAX_LENGTH,
+        description="Only for a new number.",
+        examples=["刘洋"],
     )
     consent: bool = Field(
         False,
@@ -225,7 +244,7 @@ class SelfScan(Strict):
     volunteer_id: int | None = Field(
         None,
         ge=1,
-        le=2**31 - 1,
+        le=ID_MAX,
         description="On a phone several people share (a parent and children): whom to check "
         "in or out. Without it such a phone gets 409 choose_person, listing them.",
     )

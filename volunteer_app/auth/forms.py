@@ -12,6 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 
+from volunteer_app.forms import coerce_id
+
 
 class LoginForm(FlaskForm):
     """Organizer sign-in."""
@@ -61,7 +63,7 @@ class AccountForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     unit_id = SelectField(
         _l("Centre or station"),
-        coerce=int,
+        coerce=coerce_id,
         validators=[DataRequired(_l("Please choose a centre or station."))],
     )
     submit = SubmitField(_l("Create account"))

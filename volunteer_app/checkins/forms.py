@@ -22,7 +22,7 @@ from wtforms.validators import (
 )
 
 from volunteer_app.checkins.rules import Action
-from volunteer_app.forms import LocalDateTimeField
+from volunteer_app.forms import LocalDateTimeField, coerce_id
 
 
 class ScanForm(FlaskForm):
@@ -56,7 +56,7 @@ class ScanForm(FlaskForm):
     #: Registering a child under 14: the consent above is then their guardian's (PIPL).
     minor = BooleanField(_l("Under 14 (I am their parent or guardian and agree for them)"))
     #: On a phone several people share: the ticked ones (ids of the household's people).
-    people = SelectMultipleField(coerce=int, validate_choice=False)
+    people = SelectMultipleField(coerce=coerce_id, validate_choice=False)
     #: The signed moment the page of a rotating code was opened (checkins/tokens.py): the
     #: submit grace applies only with it.
     opened = HiddenField(validators=[Optional(), Length(max=100)])
@@ -98,7 +98,7 @@ class GroupCheckForm(FlaskForm):
     """Check the ticked volunteers in or out (the button pressed gives the action)."""
 
     volunteer_ids = SelectMultipleField(
-        coerce=int,
+        coerce=coerce_id,
         validate_choice=False,
         validators=[DataRequired(_l("Please tick at least one volunteer."))],
     )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from volunteer_app.errors import DomainError
+from volunteer_app.params import year_in_range
 
 #: Hours are credited in steps of this many minutes.
 HOURS_STEP_MINUTES = 30
@@ -166,8 +167,8 @@ def parse_scan_time(raw: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ScanTimeError("scan_time_invalid") from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ScanTimeError("scan_time_invalid")
+    if moment.tzinfo is None or moment.utcoffset() is None or not year_in_range(moment.year):
+        raise ScanTimeError("scan_time_invalid")  # year 1 or 9999 would overflow in UTC
     return moment.astimezone(UTC)
 
 

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 
 from volunteer_app.errors import DomainError
+from volunteer_app.params import YEARS, parse_date, parse_int
 
 KINDS = ("day", "month", "year", "range", "leifeng")
 #: 学雷锋日: Learn-from-Lei-Feng Day.
 LEIFENG_MONTH, LEIFENG_DAY = 3, 5
 #: Longest custom range, so a typo cannot ask for a century of data.
 MAX_RANGE_DAYS = 366 * 5
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = YEARS
 
 
 class ReportError(DomainError):
@@ -126,11 +127,8 @@ def leifeng_period(year: int) -> Period:
 
 
 def _parse_date(raw: str | None) -> date:
-    try:
-        day = date.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise ReportError("date_invalid") from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
+    day = parse_date((raw or "").strip())
+    if day is None:
         raise ReportError("date_invalid")
     return day
 
@@ -138,10 +136,10 @@ def _parse_date(raw: str | None) -> date:
 def _parse_year(raw: str | None, default: int) -> int:
     if raw in (None, ""):
         return default
-    text = raw.strip()
-    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+    year = parse_int(raw.strip(), MIN_YEAR, MAX_YEAR)
+    if year is None:
         raise ReportError("year_invalid")
-    return int(text)
+    return year
 
 
 def parse_period(args: Mapping[str, str], today: date) -> Period:
@@ -161,10 +159,10 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
         if not raw:
             return month_period(today.year, today.month)
         parts = raw.split("-")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[1]) <= 12:
+        month = parse_int(parts[1], 1, 12) if len(parts) == 2 else None
+        if month is None or parse_int(parts[0], 0, 9999) is None:
             raise ReportError("month_invalid")
-        year = _parse_year(parts[0], today.year)
-        return month_period(year, int(parts[1]))
+        return month_period(_parse_year(parts[0], today.year), month)
     if kind == "year":
         return year_period(_parse_year(args.get("year"), today.year))
     if kind == "leifeng":

@@ -22,6 +22,7 @@ from volunteer_app.auth import scoping
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.localtime import local_zone, utc_to_local
+from volunteer_app.params import parse_id
 from volunteer_app.reports import bp, charts, exports
 from volunteer_app.reports import dashboard as board_queries
 from volunteer_app.reports import rows as export_rows
@@ -67,9 +68,9 @@ def _scope() -> Scope:
     raw_unit = request.args.get("unit")
     unit_id = None
     if raw_unit not in (None, ""):
-        if not raw_unit.isdigit():
+        unit_id = parse_id(raw_unit)
+        if unit_id is None:
             raise ReportError("unit_invalid")
-        unit_id = int(raw_unit)
     unit = scoping.unit_or_404(current_user, unit_id)
     period = parse_period(request.args, _today())
     start, end = period.bounds(local_zone())

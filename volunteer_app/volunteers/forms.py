@@ -6,14 +6,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from volunteer_app.forms import LocalDateField
 
 _PIN_KW = {"inputmode": "numeric", "maxlength": 8, "autocomplete": "current-password"}
 
@@ -64,8 +65,12 @@ class PinForm(FlaskForm):
 class CertificateForm(FlaskForm):
     """The period a certificate covers (local dates)."""
 
-    start = DateField(_l("From"), validators=[DataRequired(_l("Please choose a start date."))])
-    end = DateField(_l("To"), validators=[DataRequired(_l("Please choose an end date."))])
+    # InputRequired, not DataRequired: the latter would replace the field's own message for
+    # a date it could not take (outside the years) by "please choose".
+    start = LocalDateField(
+        _l("From"), validators=[InputRequired(_l("Please choose a start date."))]
+    )
+    end = LocalDateField(_l("To"), validators=[InputRequired(_l("Please choose an end date."))])
 
 
 class FindVolunteerForm(FlaskForm):

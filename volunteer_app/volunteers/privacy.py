@@ -27,6 +27,7 @@ from volunteer_app.auth import lockout
 from volunteer_app.checkins.models import Correction, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
+from volunteer_app.formatting import spreadsheet_safe
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.transactions import begin_writing
 from volunteer_app.volunteers import certificates, identity, records
@@ -145,11 +146,8 @@ def export_csv(volunteer: Volunteer) -> str:
     writer.writeheader()
     for record in records.history(volunteer.id):
         row = record_row(record)
-        # A leading = + - @ would be a formula in a spreadsheet: neutralise it.
-        for key in ("activity", "station", "place"):
-            if str(row[key])[:1] in ("=", "+", "-", "@"):
-                row[key] = "'" + row[key]
-        writer.writerow(row)
+        # a leading = + - @ (or ＝ ＋ － ＠) would be a formula in a spreadsheet
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return buffer.getvalue()
 
 

@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 
 from volunteer_app.errors import DomainError
 
-_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+#: A mainland mobile number (the API's document names the same pattern).
+MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
+_MOBILE = re.compile(MOBILE_PATTERN)
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 NAME_MAX_LENGTH = 50
 
