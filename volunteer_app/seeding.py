@@ -148,6 +148,8 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         for visit in item.get("checkins", []):
             phone = normalize_phone(visit["phone"])
             volunteer = volunteers[(phone, visit["name"]) if "name" in visit else phone]
+            if volunteer.registered_unit_id is None:  # registered by their first own scan
+                volunteer.registered_unit_id = unit.id
             record = checkins.check_in(activity, volunteer, now=_on(day, visit["in"]))
             if "out" in visit:
                 record = checkins.check_out(activity, volunteer, now=_on(day, visit["out"]))
