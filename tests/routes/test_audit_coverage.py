@@ -92,6 +92,7 @@ PATHS = {
     "checkins.review:keep_hours": "keep",
     "checkins.manage_hours:keep": "keep",
     "api.hours:keep_hours": "API keep",
+    "checkins.organizer:check_in_proven": "walk-in",
     "checkins.review:_close": "close at end",
     "checkins.review:close_open_checkins": "close at end",
     "checkins.manage_hours:close_checkins": "close at end",

@@ -44,7 +44,13 @@ def test_walk_in_with_a_known_number(db, make):
     assert refused.value.code == "number_taken" and "李秀英" not in str(refused.value.message)
     assert (count(db, Volunteer), count(db, AuditEntry)) == before
 
-    known = organizer.register_walk_in(activity, user, name="李秀英", phone="13812341234", now=now)
+    # Her exact name is no proof: she is not this organizer's.
+    with pytest.raises(WalkInError) as named:
+        organizer.register_walk_in(activity, user, name="李秀英", phone="13812341234", now=now)
+    assert named.value.code == "number_taken"
+    known = organizer.register_walk_in(
+        activity, user, name="李秀英", phone="13812341234", pin=PIN, now=now
+    )
     assert known.volunteer.id == owner.id and known.how == "known"
     assert owner.registered_by_id is None and owner.registered_unit_id is None
 

@@ -20,6 +20,7 @@ from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.formatting import mask_phone
 from volunteer_app.localtime import local_to_utc, utc_to_local
+from volunteer_app.params import parse_id, parse_int
 from volunteer_app.spreadsheets import ColumnSpec, local_naive, send_spreadsheet
 from volunteer_app.volunteers import bp, records, stars
 from volunteer_app.volunteers import roster_queries as queries
@@ -55,8 +56,8 @@ def _filters(form: RosterFilterForm) -> queries.RosterFilters:
     """The filters a valid form names (RosterError for a bad search)."""
     return queries.RosterFilters(
         search=parse_search(form.q.data),
-        unit_id=int(form.unit.data) if form.unit.data else None,
-        stars=int(form.stars.data) if form.stars.data else None,
+        unit_id=parse_id((form.unit.data or "").strip()),
+        stars=parse_int((form.stars.data or "").strip(), low=0, high=99),
         active_since=_year_start(utcnow()) if form.active.data else None,
     )
 
