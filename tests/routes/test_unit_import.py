@@ -217,3 +217,13 @@ def test_a_forged_token_is_refused(client, admin):
     csrf = csrf_token(client, PAGE)
     response = client.post(f"{PAGE}/confirm", data={"csrf_token": csrf, "token": "x" * 32})
     assert response.status_code == 400
+
+
+def test_a_tree_changed_since_the_preview_is_refused_whole(client, db, make, admin):
+    preview = upload(client, xlsx(district_rows()[:5])).get_data(as_text=True)
+    make.unit("万福街道实践所", level=UnitLevel.CENTRE, parent=admin.unit).archived_at = utcnow()
+    db.session.commit()
+    response = confirm(client, preview)
+    assert response.status_code == 400
+    assert "预览之后所站已有变动" in response.get_data(as_text=True)
+    assert units(db, UnitLevel.STATION) == 0 and audited(db, "units.import") == []

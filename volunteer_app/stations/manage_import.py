@@ -21,6 +21,7 @@ from volunteer_app import uploads
 from volunteer_app.auth.models import Role
 from volunteer_app.auth.scoping import role_required
 from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
 from volunteer_app.stations import bp, imports
 from volunteer_app.stations.imports import UnitImportError
 from volunteer_app.transactions import reads_first
@@ -134,7 +135,7 @@ def import_confirm():
         counts = imports.apply(
             pending.checked.rows, current_user, now=now, file_sha256=pending.file_sha256
         )
-    except UnitImportError as error:
+    except DomainError as error:  # the import's, or a unit rule's (a name taken meanwhile)
         flash(error.message, "error")
         return _start_page(UnitUploadForm(formdata=None), error.status)
     store.discard(pending.token)
