@@ -40,6 +40,8 @@ from volunteer_app.stations.models import ADDRESS_MAX, CONTACT_MAX, NAME_MAX, PH
 MAX_ROWS = 5_000
 
 CENTRE, STATION = "centre", "station"
+#: The roles that import a unit tree.
+IMPORTERS = (Role.DISTRICT_ADMIN, Role.CENTRE_ORGANIZER)
 
 #: A contact number: a mainland mobile, or a landline with its area code (0530-5551234).
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -330,7 +332,7 @@ def message_list(checked: Checked, limit: int) -> list[tuple[int, list[str]]]:
 
 def may_import(user: User) -> bool:
     """Whether ``user`` may import a unit tree: the district admin, a centre organizer."""
-    return user.role in (Role.DISTRICT_ADMIN, Role.CENTRE_ORGANIZER)
+    return user.role in IMPORTERS
 
 
 def _children(parent_id: int) -> list[Unit]:

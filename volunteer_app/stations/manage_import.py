@@ -18,7 +18,6 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from volunteer_app import uploads
-from volunteer_app.auth.models import Role
 from volunteer_app.auth.scoping import role_required
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
@@ -27,8 +26,8 @@ from volunteer_app.stations.imports import UnitImportError
 from volunteer_app.transactions import reads_first
 
 #: Who imports units: the district admin into the district, a centre organizer into their
-#: own centre (``imports.may_import``).
-IMPORTERS = (Role.DISTRICT_ADMIN, Role.CENTRE_ORGANIZER)
+#: own centre.
+IMPORTERS = imports.IMPORTERS
 #: The preview lists at most this many refused rows (their count is always given).
 SHOWN_PROBLEMS = 500
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
