@@ -164,6 +164,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/units/{w['centre']}", "unit-centre"),
         (f"/units/{w['station']}", "unit-station"),
         (f"/units/{w['station']}/edit", "unit-edit"),
+        ("/units/import", "unit-import"),
     ]
 
 

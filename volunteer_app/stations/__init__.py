@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("stations", __name__)
 
 #: The modules that attach views to ``bp``; ``create_app`` imports them.
-VIEWS = ("manage",)
+VIEWS = ("manage", "manage_import")

@@ -16,7 +16,7 @@ from volunteer_app.auth.scoping import unit_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.forms import ActionForm
-from volunteer_app.stations import bp, rules, services
+from volunteer_app.stations import bp, imports, rules, services
 from volunteer_app.stations.forms import MoveForm, NewUnitForm, UnitDetailsForm
 from volunteer_app.stations.models import Unit, UnitLevel
 
@@ -32,7 +32,12 @@ LEVEL_LABELS = {
 def index():
     """The organizer's units as a tree, with each unit's figures."""
     tree = services.unit_tree(current_user, now=utcnow())
-    return render_template("stations/index.html", tree=tree, level_labels=LEVEL_LABELS)
+    return render_template(
+        "stations/index.html",
+        tree=tree,
+        level_labels=LEVEL_LABELS,
+        may_import=imports.may_import(current_user),
+    )
 
 
 def _crumbs(unit: Unit) -> list[Unit]:

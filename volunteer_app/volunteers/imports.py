@@ -6,9 +6,9 @@ The flow
    or the csv module), ``check_rows`` turns each into a ``Row`` or a list of problems
    (pure: no database, no Flask), ``count`` compares the rows with the registered numbers
    (read only). Nothing is written.
-2. The checked rows wait on the server (``PendingStore``: one JSON file per upload under
-   ``instance/imports/``, named by a random token, holding the organizer's id and the
-   file's hash, for an hour). The client only ever sends the token back.
+2. The checked rows wait on the server (``PendingStore`` over ``uploads.PendingFiles``:
+   one JSON file per upload under ``instance/imports/``, named by a random token, holding
+   the organizer's id and the file's hash, for an hour). The client only ever sends the token back.
 3. On confirmation ``apply`` writes every row in the request's one transaction.
 
 Linking, not duplicating
@@ -29,19 +29,13 @@ Nothing about an existing number's people is shown: the preview gives counts onl
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
-import json
 import os
 import re
-import secrets
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -51,6 +45,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from volunteer_app import uploads
 from volunteer_app.audit import services as audit_log
 from volunteer_app.auth.models import User
 from volunteer_app.auth.scoping import visible_unit_ids, visible_volunteer_ids
@@ -64,10 +59,8 @@ from volunteer_app.volunteers.rules import VolunteerError, normalize_name, norma
 #: More rows than this in one file are refused (split the file): a 10,000-row file is
 #: checked in about a second (docs/benchmarks.md, "Volunteer import").
 MAX_ROWS = 20_000
-#: A .xlsx whose parts unpack to more than this is refused before it is read (a zip bomb).
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 #: How long an upload waits for its confirmation.
-PENDING_TTL = timedelta(hours=1)
+PENDING_TTL = uploads.PENDING_TTL
 #: Under this age a person is a minor whose guardian consents (PIPL art. 31).
 MINOR_AGE = 14
 #: On SQLite, rows are looked up and written in chunks of this many (bound parameters per
@@ -116,20 +109,13 @@ class ImportFileError(DomainError):
 
     status = 400
     messages = {
-        "unreadable": _l(
-            "The file could not be read. Please upload the .xlsx template or a .csv file."
-        ),
-        "empty": _l("The file has no rows."),
+        **uploads.UploadError.messages,
         "missing_columns": _l(
             "The first row must name the columns 姓名, 手机号 and 所属站点 (see the template)."
         ),
         "too_many_rows": _l(
             "The file has more than %(max)s rows. Please split it into smaller files.",
             max=f"{MAX_ROWS:,}",
-        ),
-        "too_large": _l("The file is too large."),
-        "expired": _l(
-            "This import has expired or has been done already. Please upload the file again."
         ),
         "nothing_to_import": _l("No row of this file can be imported."),
         "stations_changed": _l(
@@ -219,83 +205,13 @@ class Counts:
 
 def file_hash(data: bytes) -> str:
     """The SHA-256 of the uploaded bytes (hex)."""
-    return hashlib.sha256(data).hexdigest()
+    return uploads.file_hash(data)
 
 
 def read_table(data: bytes, filename: str = "") -> Iterator[tuple[int, list]]:
-    """Stream the first sheet's rows as (row number, cell values), header row included.
-
-    A .xlsx is recognised by its content (a zip), anything else is read as CSV: UTF-8
-    with or without BOM, else GB18030 (what Excel saves in Chinese Windows). Raises
-    ImportFileError "unreadable" or "too_large" for what cannot be read; iterating may raise
-    "unreadable" too, for a file that breaks halfway.
-    """
-    if not data:
-        raise ImportFileError("empty")
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx_rows(data)
-    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        raise ImportFileError("unreadable")
-    return _csv_rows(data)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise ImportFileError("too_large")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        # Trust the rows, not the dimension the file declares: a wrong one would cut rows
-        # off, or pad a short sheet with a million empty ones.
-        sheet.reset_dimensions()
-    except ImportFileError:
-        raise
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError("unreadable") from error
-
-    def rows() -> Iterator[tuple[int, list]]:
-        try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(values)
-        except ImportFileError:
-            raise
-        except Exception as error:
-            raise ImportFileError("unreadable") from error
-        finally:
-            workbook.close()
-
-    return rows()
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        raise ImportFileError("unreadable")  # UTF-16 or a binary file
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as error:
-        raise ImportFileError("unreadable") from error
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-
-    def rows() -> Iterator[tuple[int, list]]:
-        try:
-            yield from enumerate(reader, start=1)
-        except csv.Error as error:  # a field over the csv module's limit, a stray quote
-            raise ImportFileError("unreadable") from error
-
-    return rows()
+    """Stream the first sheet's rows as (row number, cell values), header row included
+    (``uploads.read_table``), raising ImportFileError for what cannot be read."""
+    return uploads.read_table(data, filename, error=ImportFileError)
 
 
 # --- checking the rows ---------------------------------------------------------------------
@@ -742,8 +658,6 @@ def apply(
 
 # --- the upload waiting for its confirmation -----------------------------------------------
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-
 
 @dataclass
 class Pending:
@@ -756,25 +670,31 @@ class Pending:
     checked: Checked
 
 
-class PendingStore:
-    """Checked uploads kept as files in one directory, one per random token, for an hour.
+def _parse_checked(body: dict) -> Checked:
+    return Checked(
+        rows=[Row(*values) for values in body["rows"]],
+        refused=[
+            (number, [Problem(*values) for values in problems])
+            for number, problems in body["refused"]
+        ],
+        notes=list(body["notes"]),
+        not_kept=list(body["not_kept"]),
+    )
 
-    A file holds personal data (names and numbers) until it is confirmed or expires; every
-    save sweeps the expired ones. Refused rows are kept as row numbers and problem codes.
+
+class PendingStore:
+    """Checked volunteer uploads waiting for confirmation (``uploads.PendingFiles``).
+
+    A file holds personal data (names and numbers) until it is confirmed or expires.
+    Refused rows are kept as row numbers and problem codes.
     """
 
     def __init__(self, directory: str | os.PathLike) -> None:
-        self.directory = Path(directory)
+        self.files = uploads.PendingFiles(directory, error=ImportFileError)
 
     def save(self, user: User, checked: Checked, *, file_sha256: str, now: datetime) -> Pending:
         """Keep a checked upload for ``user``, named by a new random token."""
-        self.sweep(now)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_urlsafe(24)
         body = {
-            "user_id": user.id,
-            "file_sha256": file_sha256,
-            "created_at": now.isoformat(),
             "rows": [[r.number, r.name, r.phone, r.unit_id, r.is_minor] for r in checked.rows],
             "refused": [
                 [number, [[p.code, p.column, p.limit, p.row] for p in problems]]
@@ -783,12 +703,7 @@ class PendingStore:
             "notes": checked.notes,
             "not_kept": checked.not_kept,
         }
-        path = self.directory / token
-        temporary = path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, path)
+        token = self.files.save(user.id, body, file_sha256=file_sha256, now=now)
         return Pending(token, user.id, file_sha256, now, checked)
 
     def load(self, token: str, user: User, *, now: datetime) -> Pending:
@@ -796,45 +711,18 @@ class PendingStore:
 
         Raises ImportFileError "expired" otherwise, the same for every reason.
         """
-        if not _TOKEN.match(token or ""):
-            raise ImportFileError("expired")
-        try:
-            body = json.loads((self.directory / token).read_text(encoding="utf-8"))
-            created_at = datetime.fromisoformat(body["created_at"])
-            checked = Checked(
-                rows=[Row(*values) for values in body["rows"]],
-                refused=[
-                    (number, [Problem(*values) for values in problems])
-                    for number, problems in body["refused"]
-                ],
-                notes=list(body["notes"]),
-                not_kept=list(body["not_kept"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ImportFileError("expired") from error
-        if body.get("user_id") != user.id or not timedelta(0) <= now - created_at <= PENDING_TTL:
-            raise ImportFileError("expired")
-        return Pending(token, user.id, body.get("file_sha256", ""), created_at, checked)
+        checked, file_sha256, created_at = self.files.load(
+            token, user.id, now=now, parse=_parse_checked
+        )
+        return Pending(token, user.id, file_sha256, created_at, checked)
 
     def discard(self, token: str) -> None:
         """Forget an upload (after its import)."""
-        if _TOKEN.match(token or ""):
-            (self.directory / token).unlink(missing_ok=True)
+        self.files.discard(token)
 
     def sweep(self, now: datetime) -> int:
-        """Delete the uploads older than PENDING_TTL; how many."""
-        if not self.directory.is_dir():
-            return 0
-        cutoff = (now - PENDING_TTL).timestamp()
-        removed = 0
-        for path in self.directory.iterdir():
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
-        return removed
+        """Delete the uploads older than the pending time; how many."""
+        return self.files.sweep(now)
 
 
 # --- the template ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ and the token between the organizer and it. Nothing is written before 确认导�
 from __future__ import annotations
 
 import io
-import os
 
 from flask import current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired, Length
 
+from volunteer_app import uploads
 from volunteer_app.auth.models import Role
 from volunteer_app.auth.scoping import role_required
 from volunteer_app.database import utcnow
@@ -58,10 +58,7 @@ class ImportConfirmForm(FlaskForm):
 
 
 def _store() -> imports.PendingStore:
-    directory = current_app.config.get("IMPORT_PENDING_DIR") or os.path.join(
-        current_app.instance_path, "imports"
-    )
-    return imports.PendingStore(directory)
+    return imports.PendingStore(uploads.pending_directory("volunteers"))
 
 
 def _start_page(form: ImportUploadForm, status: int = 200):
