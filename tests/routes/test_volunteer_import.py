@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from volunteer_app.audit.models import AuditEntry, AuditPersonal
 from volunteer_app.auth.models import Role
+from volunteer_app.database import utcnow
 from volunteer_app.stations.models import UnitLevel
+from volunteer_app.volunteers import privacy
 from volunteer_app.volunteers.models import Household, Volunteer
 
 from ..conftest import csrf_token
@@ -332,4 +334,24 @@ def test_id_numbers_are_checked_where_the_district_collects_them(app, client, ma
     ]
     html = upload(client, xlsx(rows)).get_data(as_text=True)
     assert "第 3 行" in html and "身份证号无效。" in html and "第 2 行" not in html
-    assert "身份证号只做校验，不会保存" in html and "11010519491231002X" not in html
+    assert "身份证号经校验后为新志愿者保存" in html and "11010519491231002X" not in html
+
+
+def test_a_collected_id_number_is_kept_masked_and_erased_with_the_account(
+    app, client, db, make, login_as
+):
+    app.config["COLLECT_ID_NUMBERS"] = True
+    organizer = login_as(make.user(unit=make.unit("万福社区站")))
+    rows = [[*HEADER, "身份证号"], ["李秀英", "13812341234", "万福社区站", "11010519491231002x"]]
+    assert confirm(client, upload(client, xlsx(rows)).get_data(as_text=True)).status_code == 302
+    person = db.session.scalar(select(Volunteer))
+    assert person.id_number == "11010519491231002X"
+    page = client.get(f"/volunteers/{person.id}").get_data(as_text=True)
+    assert "110105*********02X" in page and "11010519491231002X" not in page
+    export = client.get("/volunteers.csv").get_data(as_text=True)
+    assert "李秀英" in export and "110105" not in export  # exports leave them out
+    assert organizer is not None
+    privacy.delete_account(person, confirmed=True, pin=None, now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Volunteer, person.id).id_number is None

@@ -197,11 +197,20 @@ def volunteer_is_theirs(user: User) -> ColumnElement[bool]:
     or card checks just the rows it found: ``registered_unit_id`` and the EXISTS over the
     volunteer's own records and sign-ups use the indexes on those columns. A district admin
     sees every live volunteer.
+
+    Built once per role and unit (``_theirs_in``): every organizer check-in by phone or card
+    runs it, and building the expression costs more than running it.
     """
+    return _theirs_in(user.role, user.unit_id)
+
+
+@lru_cache(maxsize=256)
+def _theirs_in(role: Role, unit_id: int | None) -> ColumnElement[bool]:
+    """``volunteer_is_theirs`` for a role and its unit."""
     live = Volunteer.deleted_at.is_(None)
-    if user.role == Role.DISTRICT_ADMIN:
+    if role == Role.DISTRICT_ADMIN:
         return live
-    units = visible_unit_ids(user)
+    units = _visible_unit_ids(role).params(scope_unit_id=unit_id)
     activities = select(Activity.id).where(Activity.unit_id.in_(units))
     came_themselves = exists().where(
         CheckIn.volunteer_id == Volunteer.id,
@@ -221,12 +230,18 @@ def volunteer_may_be_recorded(user: User, activity: Activity) -> ColumnElement[b
 
     So an organizer checks out, or is told "already checked in", whoever stands in their
     own attendance list, but never makes a new record for someone who is not theirs (a
-    volunteer has one record per activity).
+    volunteer has one record per activity). Built once per role, unit and activity (a
+    check-in burst at one activity asks the same question thousands of times).
     """
+    return _recordable_at(user.role, user.unit_id, activity.id)
+
+
+@lru_cache(maxsize=256)
+def _recordable_at(role: Role, unit_id: int | None, activity_id: int) -> ColumnElement[bool]:
     has_record = exists().where(
-        CheckIn.volunteer_id == Volunteer.id, CheckIn.activity_id == activity.id
+        CheckIn.volunteer_id == Volunteer.id, CheckIn.activity_id == activity_id
     )
-    return and_(Volunteer.deleted_at.is_(None), or_(volunteer_is_theirs(user), has_record))
+    return and_(Volunteer.deleted_at.is_(None), or_(_theirs_in(role, unit_id), has_record))
 
 
 def scoped_volunteers(user: User) -> Select:

@@ -174,6 +174,8 @@ class Row:
     phone: str
     unit_id: int
     is_minor: bool = False
+    #: Only where the district collects ID numbers; checked (GB 11643) on the way.
+    id_number: str | None = None
 
 
 @dataclass
@@ -183,7 +185,7 @@ class Checked:
     rows: list[Row] = field(default_factory=list)
     #: (row number, its problems), in file order.
     refused: list[tuple[int, list[Problem]]] = field(default_factory=list)
-    #: Codes of notes about the file as a whole: "id_ignored", "id_not_kept", "not_kept".
+    #: Codes of notes about the file as a whole: "id_ignored", "id_kept", "not_kept".
     notes: list[str] = field(default_factory=list)
     #: The optional columns the file has whose values are not kept.
     not_kept: list[str] = field(default_factory=list)
@@ -242,7 +244,7 @@ def map_header(cells: list, *, collect_id_numbers: bool) -> tuple[dict[str, int]
         raise ImportFileError("missing_columns")
     notes = []
     if "id_number" in index:
-        notes.append("id_not_kept" if collect_id_numbers else "id_ignored")
+        notes.append("id_kept" if collect_id_numbers else "id_ignored")
         if not collect_id_numbers:
             del index["id_number"]
     return index, notes
@@ -389,9 +391,10 @@ def check_rows(
                 is_minor = birth is not None and is_minor_on(birth, today)
             except ValueError:
                 problems.append(Problem("birth_date_invalid"))
+        id_number = None
         if "id_number" in index and texts["id_number"] and "id_number" not in long:
             try:
-                validate_id_number(texts["id_number"])
+                id_number = validate_id_number(texts["id_number"])
             except ValueError:
                 problems.append(Problem("id_number_invalid"))
         if name and phone:
@@ -404,14 +407,15 @@ def check_rows(
         if problems:
             checked.refused.append((number, problems))
         else:
-            checked.rows.append(Row(number, name, phone, unit_id, is_minor))
+            checked.rows.append(Row(number, name, phone, unit_id, is_minor, id_number))
     return checked
 
 
 NOTES = {
     "id_ignored": _l("The 身份证号 column is ignored: this district does not collect ID numbers."),
-    "id_not_kept": _l(
-        "ID numbers are checked but not kept: the volunteer record has no place for them."
+    "id_kept": _l(
+        "ID numbers are checked and kept for new volunteers; they are shown masked and left "
+        "out of exports."
     ),
     "not_kept": _l(
         "These columns are checked but not kept (only the name, the number and whether "
@@ -561,7 +565,7 @@ def _insert_people(
         "created_at": now,
         "registered_by_id": user.id,
     }
-    columns = ["household_id", "name", "registered_unit_id", "is_minor", "card_key"]
+    columns = ["household_id", "name", "registered_unit_id", "is_minor", "card_key", "id_number"]
     if _postgresql():
         arrays = {
             "household_id": [household_id for household_id, _ in people],
@@ -569,6 +573,7 @@ def _insert_people(
             "registered_unit_id": [row.unit_id for _, row in people],
             "is_minor": [row.is_minor for _, row in people],
             "card_key": [new_key() for _ in people],
+            "id_number": [row.id_number for _, row in people],
         }
         given = (
             func.unnest(
@@ -608,6 +613,7 @@ def _insert_people(
                 "is_minor": row.is_minor,
                 "guardian_consented_at": now if row.is_minor else None,
                 "card_key": new_key(),
+                "id_number": row.id_number,
             }
             for household_id, row in chunk
         ]
@@ -695,7 +701,10 @@ class PendingStore:
     def save(self, user: User, checked: Checked, *, file_sha256: str, now: datetime) -> Pending:
         """Keep a checked upload for ``user``, named by a new random token."""
         body = {
-            "rows": [[r.number, r.name, r.phone, r.unit_id, r.is_minor] for r in checked.rows],
+            "rows": [
+                [r.number, r.name, r.phone, r.unit_id, r.is_minor, r.id_number]
+                for r in checked.rows
+            ],
             "refused": [
                 [number, [[p.code, p.column, p.limit, p.row] for p in problems]]
                 for number, problems in checked.refused

@@ -72,6 +72,9 @@ class Volunteer(db.Model):
     registered_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     #: The organizer who registered the person on their behalf (a walk-in), if any.
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The 居民身份证号码, only where the district collects them (``COLLECT_ID_NUMBERS``):
+    #: PIPL asks to collect only what is needed. Shown masked, erased by a deletion.
+    id_number: Mapped[str | None] = mapped_column(String(18))
     #: Set when the person deleted their account: the name is then a placeholder and the
     #: household gone (see volunteers.privacy); the records stay so station totals remain.
     deleted_at: Mapped[datetime | None]

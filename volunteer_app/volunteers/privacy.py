@@ -54,6 +54,7 @@ def export(volunteer: Volunteer) -> dict[str, Any]:
         "volunteer": {
             "name": volunteer.name,
             "phone": volunteer.phone,
+            "id_number": volunteer.id_number,
             "registered_at": _iso(volunteer.created_at),
             "consent_version": volunteer.consent_version,
             "consented_at": _iso(volunteer.consented_at),
@@ -216,6 +217,7 @@ def delete_account(
             )
         )
     volunteer.name = DELETED_NAME
+    volunteer.id_number = None
     volunteer.household = None
     volunteer.deleted_at = now
     if not others:

@@ -26,6 +26,7 @@ from volunteer_app.volunteers import bp, records, stars
 from volunteer_app.volunteers import roster_queries as queries
 from volunteer_app.volunteers import roster_services as services
 from volunteer_app.volunteers.forms import MergeForm, RosterFilterForm, VolunteerEditForm
+from volunteer_app.volunteers.imports import mask_id_number
 from volunteer_app.volunteers.models import Volunteer
 from volunteer_app.volunteers.roster_rules import RosterError, parse_search
 
@@ -149,6 +150,7 @@ def _detail(volunteer: Volunteer, edit_form=None, merge_form=None, status: int =
         render_template(
             "volunteers/roster_detail.html",
             volunteer=volunteer,
+            id_number=mask_id_number(volunteer.id_number) if volunteer.id_number else None,
             records=records_,
             confirmed=sum(r.minutes for r in records_ if r.status == HoursStatus.CONFIRMED),
             pending=sum(r.minutes for r in records_ if r.status != HoursStatus.CONFIRMED),

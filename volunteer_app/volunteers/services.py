@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -47,10 +47,25 @@ def members_by_phone_marked(phone: str, mine: ColumnElement[bool]) -> list[tuple
     pass ``mine`` (a condition on the volunteer's row: an organizer's scope), in one query:
     what an organizer's check-in by phone needs to tell "theirs", "someone else's number"
     and "a new number" apart without a second statement."""
-    statement = _members_by_phone().add_columns(mine.label("mine"))
+    statement = _members_marked(mine)
     return [
         (volunteer, bool(ok)) for volunteer, ok in db.session.execute(statement, {"phone": phone})
     ]
+
+
+#: The statement of ``members_by_phone_marked`` per condition object: the scope's conditions
+#: are built once per organizer and activity (``auth.scoping``), and so is this.
+_MARKED: dict[int, tuple[ColumnElement[bool], Select]] = {}
+
+
+def _members_marked(mine: ColumnElement[bool]) -> Select:
+    hit = _MARKED.get(id(mine))
+    if hit is None or hit[0] is not mine:
+        hit = (mine, _members_by_phone().add_columns(mine.label("mine")))
+        if len(_MARKED) >= 256:
+            _MARKED.clear()
+        _MARKED[id(mine)] = hit
+    return hit[1]
 
 
 def live_members(household: Household) -> list[Volunteer]:
