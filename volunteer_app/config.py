@@ -151,9 +151,12 @@ class Config:
     #: Version of the consent text a volunteer agrees to; kept with each consent.
     CONSENT_VERSION = "2026-11"
 
-    #: Whether a volunteer import reads a 身份证号 column (checked against GB 11643; the
-    #: volunteer record has no field for it yet). Off: the column is ignored, with a note.
+    #: Whether a volunteer import reads and keeps a 身份证号 column (checked against
+    #: GB 11643; shown masked). Off (PIPL: collect only what is needed): the column is
+    #: ignored, with a note.
     COLLECT_ID_NUMBERS = _env_bool("COLLECT_ID_NUMBERS", False)
+    #: Whether the roster's export carries the ID numbers kept (in full). Off: never.
+    EXPORT_ID_NUMBERS = _env_bool("EXPORT_ID_NUMBERS", False)
     #: Where checked uploads wait for their confirmation (an hour at most); default
     #: ``instance/imports``. They hold names and numbers: keep it off shared disks.
     IMPORT_PENDING_DIR = os.environ.get("IMPORT_PENDING_DIR") or None

@@ -350,6 +350,8 @@ def test_a_collected_id_number_is_kept_masked_and_erased_with_the_account(
     assert "110105*********02X" in page and "11010519491231002X" not in page
     export = client.get("/volunteers.csv").get_data(as_text=True)
     assert "李秀英" in export and "110105" not in export  # exports leave them out
+    app.config["EXPORT_ID_NUMBERS"] = True  # unless the district decides otherwise
+    assert "11010519491231002X" in client.get("/volunteers.csv").get_data(as_text=True)
     assert organizer is not None
     privacy.delete_account(person, confirmed=True, pin=None, now=utcnow())
     db.session.commit()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -123,10 +123,13 @@ def roster_export(fmt: str):
     if filters is None:  # the roster page says what is wrong with them
         return redirect(url_for("volunteers.roster", **_query_args()))
     statement = queries.roster_statement(current_user, filters, thresholds)
+    # ID numbers leave the app only where the district has decided so (EXPORT_ID_NUMBERS).
+    with_ids = current_app.config["EXPORT_ID_NUMBERS"]
+    columns = _columns() + ([ColumnSpec(_("ID number"), 20)] if with_ids else [])
 
     def lines():
         for r in queries.roster_rows(statement):
-            yield [
+            line = [
                 r.id,
                 r.name,
                 mask_phone(r.phone),
@@ -136,9 +139,10 @@ def roster_export(fmt: str):
                 stars.compute_star_level(r.all_confirmed, thresholds).stars,
                 local_naive(r.last_at),
             ]
+            yield [*line, r.id_number or ""] if with_ids else line
 
     filename = f"{_('Volunteers')}_{utc_to_local(utcnow()).date().isoformat()}"
-    return send_spreadsheet(fmt, filename, _("Volunteers"), _columns(), lines)
+    return send_spreadsheet(fmt, filename, _("Volunteers"), columns, lines)
 
 
 def _detail(volunteer: Volunteer, edit_form=None, merge_form=None, status: int = 200):

@@ -86,6 +86,7 @@ def roster_statement(user: User, filters: RosterFilters, thresholds: tuple[int, 
         select(
             Volunteer.id,
             Volunteer.name,
+            Volunteer.id_number,
             func.coalesce(Household.phone, "").label("phone"),
             Unit.name.label("station"),
             func.coalesce(here.c.confirmed, 0).label("confirmed"),
