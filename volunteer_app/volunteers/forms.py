@@ -12,9 +12,10 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from volunteer_app.forms import LocalDateField
+from volunteer_app.params import ID_MAX
 
 _PIN_KW = {"inputmode": "numeric", "maxlength": 8, "autocomplete": "current-password"}
 
@@ -183,7 +184,12 @@ class MergeForm(FlaskForm):
 
     other = IntegerField(
         _l("Number of the other record"),
-        validators=[DataRequired(_l("Please enter the number of the other record."))],
+        validators=[
+            DataRequired(_l("Please enter the number of the other record.")),
+            NumberRange(
+                min=1, max=ID_MAX, message=_l("Please enter the number of the other record.")
+            ),
+        ],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     reason = StringField(
