@@ -147,7 +147,7 @@ def test_the_id_column_is_ignored_unless_the_district_collects_id_numbers():
     off = check_rows(table(row, header=header), units=UNITS, today=TODAY)
     assert off.notes == ["id_ignored"] and len(off.rows) == 1
     on = check_rows(table(row, header=header), units=UNITS, today=TODAY, collect_id_numbers=True)
-    assert on.notes == ["id_not_kept"] and codes(on) == {2: ["id_number_invalid"]}
+    assert on.notes == ["id_kept"] and codes(on) == {2: ["id_number_invalid"]}
 
 
 @pytest.mark.parametrize(
