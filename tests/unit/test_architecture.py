@@ -18,3 +18,21 @@ def test_areas_models_and_shared_modules_keep_their_layers():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: The modules that end transactions: the request's edge, its error answer, and the CLI
+#: commands (which run outside a request).
+ENDS_TRANSACTIONS = {"transactions.py", "errors.py", "cli.py"}
+
+
+def test_only_the_edge_commits_or_rolls_back():
+    """Services flush and routes return: one commit per request, in transactions.py."""
+    package = ROOT / "volunteer_app"
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "migrations" not in path.parts
+        and str(path.relative_to(package)) not in ENDS_TRANSACTIONS
+        and any(call in path.read_text(encoding="utf-8") for call in (".commit()", ".rollback()"))
+    ]
+    assert offenders == []
