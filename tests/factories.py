@@ -9,13 +9,15 @@ from volunteer_app.activities.models import Activity, ActivityStatus, Category
 from volunteer_app.auth.models import Role, User
 from volunteer_app.database import utcnow
 from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.teams.models import HostType, JoinMode, MemberStatus, Team, TeamKind, TeamMember
 from volunteer_app.volunteers.models import Household, Volunteer
 
 _seq = itertools.count(1)
 
 
 class Factory:
-    """``make.unit(...)``, ``make.user(...)``, ``make.activity(...)``, ``make.volunteer(...)``."""
+    """``make.unit(...)``, ``make.user(...)``, ``make.activity(...)``, ``make.volunteer(...)``,
+    ``make.team(...)``, ``make.member(...)``."""
 
     PASSWORD = "correct-horse-9"
 
@@ -104,5 +106,44 @@ class Factory:
                 consent_version="test",
                 consented_at=utcnow(),
                 **fields,
+            )
+        )
+
+    def team(
+        self,
+        unit=None,
+        *,
+        name: str | None = None,
+        join_mode: JoinMode = JoinMode.APPROVAL,
+        **fields,
+    ):
+        """A team of ``unit`` (a new station by default): a clinic's medical team."""
+        return self._save(
+            Team(
+                unit=unit or self.unit(),
+                name=name or f"医护志愿服务队{next(_seq)}",
+                kind=fields.pop("kind", TeamKind.GROUP),
+                host_type=fields.pop("host_type", HostType.HEALTH),
+                host_name=fields.pop("host_name", "万福社区卫生服务中心"),
+                join_mode=join_mode,
+                **fields,
+            )
+        )
+
+    def member(
+        self,
+        team,
+        volunteer=None,
+        *,
+        leader: bool = False,
+        status: MemberStatus = MemberStatus.ACTIVE,
+    ):
+        """``volunteer`` (a new one by default) as a member of ``team``; a leader if asked."""
+        return self._save(
+            TeamMember(
+                team=team,
+                volunteer=volunteer or self.volunteer(),
+                status=status,
+                is_leader=leader,
             )
         )

@@ -18,6 +18,7 @@ from volunteer_app.checkins.models import (
 from volunteer_app.reports.models import ActivityStats, VolunteerSet
 from volunteer_app.settings.models import Setting
 from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.teams.models import HostType, JoinMode, MemberStatus, Team, TeamKind, TeamMember
 from volunteer_app.volunteers.models import Certificate, Device, Household, PinThrottle, Volunteer
 
 __all__ = [
@@ -33,15 +34,21 @@ __all__ = [
     "Correction",
     "CorrectionStatus",
     "Device",
+    "HostType",
     "HoursOrigin",
     "HoursStatus",
     "Household",
     "Invite",
+    "JoinMode",
     "LoginThrottle",
+    "MemberStatus",
     "PinThrottle",
     "Role",
     "Setting",
     "Signup",
+    "Team",
+    "TeamKind",
+    "TeamMember",
     "Unit",
     "UnitLevel",
     "User",

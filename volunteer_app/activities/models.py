@@ -22,6 +22,7 @@ from volunteer_app.codes import new_key
 from volunteer_app.database import str_enum, utcnow
 from volunteer_app.extensions import db
 from volunteer_app.stations.models import Unit
+from volunteer_app.teams.models import Team
 from volunteer_app.volunteers.models import Volunteer
 
 
@@ -101,9 +102,15 @@ class Activity(db.Model):
     accepts_v1_tokens: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The team that runs the activity (shown on the poster, the projector and the records);
+    #: its leaders may run the activity's check-in.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    #: Sign-ups limited to the team's members (指定志愿队伍招募); needs ``team_id``.
+    members_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship()
     category: Mapped[Category] = relationship()
+    team: Mapped[Team | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Activity {self.id} {self.title!r}>"
