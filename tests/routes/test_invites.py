@@ -521,3 +521,35 @@ def test_two_invitees_choosing_one_username_at_once_get_one_account(app, make, d
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
     used = db.session.scalars(select(Invite.unit_id).where(Invite.used_at.is_not(None))).all()
     assert used == [stations[1].id]
+
+
+def test_a_disabled_makers_links_open_nothing_until_they_are_enabled_again(
+    client, make, db, login_as
+):
+    """Disabling an organizer pauses the invite links they gave out: a link passed on
+    before a centre organizer left must not create an account; enabling them restores it."""
+    district, wanfu, _, stations, _ = tree(make)
+    admin = make.user("admin", role=Role.DISTRICT_ADMIN, unit=district)
+    maker = make.user("wanfu", role=Role.CENTRE_ORGANIZER, unit=wanfu)
+    _, path = made(maker, stations[0])
+    db.session.commit()
+    login_as(admin)
+    data = {"active": "0", "csrf_token": csrf_token(client, "/accounts")}
+    assert client.post(f"/accounts/{maker.id}/active", data=data).status_code == 302
+    page = client.get("/accounts/invites").get_data(as_text=True)
+    assert "已暂停：创建它的账号已停用" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/accounts")})
+
+    assert INVALID in client.get(path).get_data(as_text=True)
+    data = {"display_name": "王站长", "username": "wangzz", "password": PASSWORD}
+    data.update(confirm=PASSWORD, csrf_token=csrf_token(client, "/login"))
+    assert client.post(path, data=data).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2
+
+    db.session.execute(User.__table__.update().values(is_active=True))
+    db.session.commit()
+    response = accept(client, path)
+    assert response.status_code == 302
+    assert (
+        db.session.scalar(select(User).where(User.username == "wangzz")).unit_id == stations[0].id
+    )

@@ -58,6 +58,10 @@ def test_state():
     assert state(used_at=None, revoked_at=None, expires_at=NOW, now=NOW) == invites.EXPIRED
     assert state(used_at=None, revoked_at=NOW, expires_at=later, now=NOW) == invites.REVOKED
     assert state(used_at=NOW, revoked_at=None, expires_at=NOW, now=later) == invites.USED
+    paused = {"used_at": None, "revoked_at": None, "expires_at": later, "now": NOW}
+    assert state(**paused, maker_active=False) == invites.PAUSED
+    assert state(**{**paused, "used_at": NOW}, maker_active=False) == invites.USED
+    assert state(**{**paused, "expires_at": NOW}, maker_active=False) == invites.EXPIRED
 
 
 @pytest.mark.parametrize(

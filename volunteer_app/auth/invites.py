@@ -7,8 +7,9 @@ role that manages a unit of that level (``ROLE_FOR_LEVEL``). The link is
 its SHA-256 is stored, so the link is shown once, when it is made, and never again.
 
 An invite is *live* while it is unused, unrevoked and not expired (``INVITE_DAYS`` by
-default). Accepting it claims it with one conditional UPDATE (``used_at IS NULL AND
-revoked_at IS NULL AND expires_at > now``) before the account is inserted, so of two people
+default), and its maker's account is enabled: disabling an organizer pauses their links.
+Accepting it claims it with one conditional UPDATE (live, as above) before the account is
+inserted, so of two people
 opening the same link at once exactly one gets an account; the other, like anyone with a
 used, expired, revoked or made-up link, gets the same "invalid or expired" page.
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
@@ -61,7 +62,7 @@ ROLE_FOR_LEVEL: dict[str, str] = {
 #: The roles that may invite, each for the units it manages.
 INVITING_ROLES = (DISTRICT_ADMIN, CENTRE_ORGANIZER)
 
-PENDING, USED, REVOKED, EXPIRED = "pending", "used", "revoked", "expired"
+PENDING, USED, REVOKED, EXPIRED, PAUSED = "pending", "used", "revoked", "expired", "paused"
 
 
 class InviteError(DomainError):
@@ -115,14 +116,18 @@ def compute_state(
     revoked_at: datetime | None,
     expires_at: datetime,
     now: datetime,
+    maker_active: bool = True,
 ) -> str:
-    """What an invite is at ``now``: used, revoked, expired or pending (still usable)."""
+    """What an invite is at ``now``: used, revoked, expired, paused (its maker's account is
+    disabled: the link opens nothing until it is enabled again) or pending (usable)."""
     if used_at is not None:
         return USED
     if revoked_at is not None:
         return REVOKED
     if expires_at <= now:
         return EXPIRED
+    if not maker_active:
+        return PAUSED
     return PENDING
 
 
@@ -273,9 +278,7 @@ def create_station_invites(
         db.session.scalars(
             select(Invite.unit_id).where(
                 Invite.unit_id.in_(ids),
-                Invite.used_at.is_(None),
-                Invite.revoked_at.is_(None),
-                Invite.expires_at > now,
+                *_live(now),
             )
         )
     )
@@ -332,6 +335,18 @@ def revoke_invite(actor: User, invite: Invite, *, now: datetime) -> None:
     )
 
 
+def _live(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a live invite: unused, unrevoked, unexpired, and made by an account
+    that is still enabled (disabling an organizer stops the links they gave out; enabling
+    them again brings back those not yet expired)."""
+    return (
+        Invite.used_at.is_(None),
+        Invite.revoked_at.is_(None),
+        Invite.expires_at > now,
+        Invite.created_by_id.in_(select(User.id).where(User.is_active.is_(True))),
+    )
+
+
 def live_invite(raw: str, *, now: datetime) -> Invite | None:
     """The live invite a token opens (unused, unrevoked, not expired), or None."""
     if not _plausible(raw):
@@ -339,9 +354,7 @@ def live_invite(raw: str, *, now: datetime) -> Invite | None:
     return db.session.scalar(
         select(Invite).where(
             Invite.token_hash == hash_token(raw),
-            Invite.used_at.is_(None),
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > now,
+            *_live(now),
         )
     )
 
@@ -377,9 +390,7 @@ def accept_invite(
         update(Invite)
         .where(
             Invite.id == invite.id,
-            Invite.used_at.is_(None),
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > now,
+            *_live(now),
         )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -431,9 +442,7 @@ def live_links(actor: User, raws: list[str], *, now: datetime) -> list[tuple[Inv
     found = db.session.scalars(
         scoped_invites(actor).where(
             Invite.token_hash.in_(list(hashes)),
-            Invite.used_at.is_(None),
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > now,
+            *_live(now),
         )
     ).all()
     by_hash = {invite.token_hash: invite for invite in found}

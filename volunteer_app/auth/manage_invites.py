@@ -79,6 +79,7 @@ def _invites_page(form, batch, *, new=None, status: int = 200):
                 revoked_at=invite.revoked_at,
                 expires_at=invite.expires_at,
                 now=now,
+                maker_active=invite.created_by.is_active,
             ),
         )
         for invite in invites.invites_of(current_user)
