@@ -98,6 +98,14 @@ def test_the_district_admin_adds_renames_moves_and_archives(client, login_as, db
     html = client.get("/units").get_data(as_text=True)
     assert "已归档" in html
     assert actions(db) == ["unit.create", "unit.rename", "unit.update", "unit.move", "unit.archive"]
+    html = client.get(page).get_data(as_text=True)
+    assert "恢复此单位" in html
+    response = post(client, f"{page}/restore", page)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(Unit, n["s2"].id).is_archived
+    assert "恢复此单位" not in client.get(page).get_data(as_text=True)
+    assert actions(db)[-1] == "unit.restore"
 
 
 def test_a_centre_organizer_manages_the_stations_under_them_only(client, login_as, db, network):
@@ -124,6 +132,7 @@ def test_a_centre_organizer_manages_the_stations_under_them_only(client, login_a
             ("edit", {"name": "x"}),
             ("move", {"parent_id": n["c1"].id}),
             ("archive", {}),
+            ("restore", {}),
         ]:
             response = client.post(f"/units/{unit.id}/{verb}", data={"csrf_token": token, **data})
             assert response.status_code == 404, (unit.name, verb)

@@ -338,6 +338,28 @@ def test_archiving_keeps_the_unit_and_is_audited_once(db, network):
     assert district.value.code == "district_fixed"
 
 
+def test_restoring_brings_a_unit_back_parent_first_and_is_audited_once(db, network):
+    n = network
+    services.archive_unit(n["admin"], n["s1"], now=NOW)
+    services.archive_unit(n["admin"], n["s2"], now=NOW)
+    services.archive_unit(n["admin"], n["c1"], now=NOW)
+    with pytest.raises(UnitError) as first:
+        services.restore_unit(n["admin"], n["s1"], now=NOW)
+    assert first.value.code == "restore_parent_first"
+    with pytest.raises(UnitRuleError):  # a centre organizer's own centre is the level above's
+        services.restore_unit(n["wanfu"], n["c1"], now=NOW)
+    services.restore_unit(n["admin"], n["c1"], now=NOW)
+    services.restore_unit(n["wanfu"], n["s1"], now=NOW)
+    assert not n["c1"].is_archived and not n["s1"].is_archived and n["s2"].is_archived
+    restored = entries(db, "unit.restore")
+    assert [e.new_value["unit_id"] for e in restored] == [n["c1"].id, n["s1"].id]
+    assert restored[1].old_value["archived_at"] == NOW.isoformat()
+    with pytest.raises(UnitError) as again:
+        services.restore_unit(n["wanfu"], n["s1"], now=NOW)
+    assert again.value.code == "not_archived"
+    services.add_unit(n["admin"], n["c1"], name="新站", level="station", now=NOW)
+
+
 def test_an_archived_unit_gets_no_new_organizers(db, network):
     from volunteer_app.auth.rules import AccountRuleError
     from volunteer_app.auth.scoping import visible_units

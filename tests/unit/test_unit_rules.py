@@ -122,3 +122,13 @@ def test_tree_sums_each_figure_over_the_subtree():
 def test_a_centre_organizers_tree_starts_at_their_centre():
     roots = rules.compute_tree([(2, 1, "centre", False), (3, 2, "station", False)], {})
     assert [r.id for r in roots] == [2] and roots[0].totals["stations"] == 1
+
+
+def test_restore():
+    rules.validate_restore(is_archived=True, parent_archived=False)
+    assert code_of(rules.validate_restore, is_archived=False, parent_archived=False) == (
+        "not_archived"
+    )
+    assert code_of(rules.validate_restore, is_archived=True, parent_archived=True) == (
+        "restore_parent_first"
+    )

@@ -82,6 +82,7 @@ def _detail_page(unit: Unit, *, new_form=None, move_form=None, status: int = 200
         move_form=move_form or _move_form(unit),
         manageable=manageable,
         archivable=manageable and unit.level != UnitLevel.DISTRICT,
+        restorable=unit.is_archived and services.may_manage(current_user, unit),
     )
     return page, status
 
@@ -182,4 +183,21 @@ def archive(unit_id: int):
         flash(error.message, "error")
     else:
         flash(_("%(name)s archived.", name=unit.name), "success")
+    return redirect(url_for("stations.detail", unit_id=unit.id))
+
+
+@bp.post("/units/<int:unit_id>/restore")
+@login_required
+def restore(unit_id: int):
+    """Bring an archived unit back: it takes new activities again."""
+    unit = _manageable_or_403(unit_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.restore_unit(current_user, unit, now=utcnow())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("%(name)s restored: it takes new activities again.", name=unit.name), "success")
     return redirect(url_for("stations.detail", unit_id=unit.id))

@@ -52,6 +52,10 @@ class UnitError(DomainError):
         "move_target_invalid": _l("Please choose one of your centres that is not archived."),
         "has_live_children": _l("Archive the units under this one first."),
         "district_fixed": _l("The district cannot be moved or archived."),
+        "not_archived": _l("This unit is not archived."),
+        "restore_parent_first": _l(
+            "The unit above this one is archived: restore it first, then this unit."
+        ),
         "district_exists": _l("A district already exists in this database."),
         "username_invalid": _l(
             "The username must have 3 to 64 letters, digits, dots, dashes or underscores."
@@ -143,6 +147,15 @@ def validate_archive(unit_level: str, *, live_children: int) -> None:
         raise UnitError("district_fixed")
     if live_children:
         raise UnitError("has_live_children")
+
+
+def validate_restore(*, is_archived: bool, parent_archived: bool) -> None:
+    """Raise unless an archived unit may be restored: its parent is live (restore a centre
+    before its stations)."""
+    if not is_archived:
+        raise UnitError("not_archived")
+    if parent_archived:
+        raise UnitError("restore_parent_first")
 
 
 def year_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -354,3 +354,36 @@ def archive_unit(actor: User, unit: Unit, *, now: datetime) -> Unit:
     )
     db.session.flush()
     return unit
+
+
+def restore_unit(actor: User, unit: Unit, *, now: datetime) -> Unit:
+    """Bring an archived unit back, audited "unit.restore": it takes new activities again
+    and comes back to the forms' lists. Refused while the unit above it is archived.
+
+    ``UPDATE … WHERE archived_at IS NOT NULL``: two organizers restoring it at the same
+    moment write one entry.
+    """
+    rules.validate_manage(actor.role.value, is_own_unit=unit.id == actor.unit_id, is_archived=False)
+    rules.validate_restore(
+        is_archived=unit.is_archived,
+        parent_archived=unit.parent is not None and unit.parent.is_archived,
+    )
+    archived_at = unit.archived_at
+    changed = db.session.execute(
+        update(Unit)
+        .where(Unit.id == unit.id, Unit.archived_at.is_not(None))
+        .values(archived_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(unit)
+    if changed.rowcount != 1:
+        return unit
+    audit.record(
+        "unit.restore",
+        now=now,
+        actor_user_id=actor.id,
+        old={"unit_id": unit.id, "name": unit.name, "archived_at": archived_at.isoformat()},
+        new={"unit_id": unit.id, "name": unit.name, "archived_at": None},
+    )
+    db.session.flush()
+    return unit
