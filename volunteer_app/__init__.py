@@ -10,6 +10,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from volunteer_app import config as config_module
+from volunteer_app import log_redaction
 from volunteer_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from volunteer_app.params import IdConverter
 
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
         static_folder="../static",
     )
     configure(app, config)
+    log_redaction.install(app.logger)  # tracebacks of unhandled errors included
     app.url_map.converters["int"] = IdConverter  # ids within the database's range
     register_extensions(app)
     register_blueprints(app)

@@ -12,7 +12,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from volunteer_app.log_redaction import RedactingFilter
+from volunteer_app import log_redaction
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 
@@ -66,8 +66,7 @@ class RedactingLogger(Logger):
         """gunicorn's handlers, then the redacting filter on both logs."""
         super().setup(cfg)
         for log in (self.access_log, self.error_log):
-            if not any(isinstance(f, RedactingFilter) for f in log.filters):
-                log.addFilter(RedactingFilter())
+            log_redaction.install(log)
 
 
 logger_class = RedactingLogger

@@ -1,8 +1,9 @@
 """What a log line may say about a request: never a full phone number, a PIN, a check-in
 code, a kiosk link, a card code or a token.
 
-Applied to every line gunicorn writes (access and error log, ``gunicorn_conf.RedactingLogger``),
-after it is formatted, so that no log format and no message can carry them:
+Applied to every line gunicorn writes (access and error log, ``gunicorn_conf.RedactingLogger``)
+and to the app's own logger (``create_app``), after it is formatted and with the traceback of
+an exception, so that no log format, message or exception text can carry them:
 
 - query strings keep their parameter names, never their values (``?phone=…&next=…``):
   a PIN, a number or a code in a query string is a mistake of a client, not ours to keep;
@@ -38,11 +39,32 @@ def redact(line: str) -> str:
     return _PHONE.sub(r"\1****\2", line)
 
 
+_FORMATTER = logging.Formatter()
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message through ``redact`` (it never drops a record)."""
+    """Rewrites each record's message, traceback and stack through ``redact`` (it never
+    drops a record).
+
+    An exception's text (a ``ValueError`` quoting what a client sent, say) is formatted here
+    and kept in ``exc_text``, which every ``logging.Formatter`` prints instead of formatting
+    the exception again.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Format the message once, redact it and keep it without arguments."""
         record.msg = redact(record.getMessage())
         record.args = None
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(record.exc_text or _FORMATTER.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+def install(logger: logging.Logger) -> None:
+    """Put a ``RedactingFilter`` on ``logger`` once."""
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())

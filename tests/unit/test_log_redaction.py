@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -43,3 +44,20 @@ def test_the_filter_rewrites_the_formatted_message():
     record.args = {"r": "GET /c/secret-token?phone=13812341234 HTTP/1.1", "s": "200"}
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "GET /c/…?phone=… HTTP/1.1 200"
+
+
+def test_the_filter_redacts_a_traceback_and_the_app_logger_has_it(app):
+    """An unhandled error's traceback quoting a phone number or a code is redacted too."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    app.logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("bad phone 13812341234 in /c/secret-token")
+        except ValueError:
+            app.logger.exception("unhandled error")
+    finally:
+        app.logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Traceback" in text and "ValueError: bad phone 138****1234 in /c/…" in text
+    assert "13812341234" not in text and "secret-token" not in text
