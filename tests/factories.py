@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from volunteer_app.activities.models import Activity, ActivityStatus, Category
 from volunteer_app.auth.models import Role, User
 from volunteer_app.database import utcnow
+from volunteer_app.needs.models import Need, NeedStatus
 from volunteer_app.stations.models import Unit, UnitLevel
 from volunteer_app.teams.models import HostType, JoinMode, MemberStatus, Team, TeamKind, TeamMember
 from volunteer_app.volunteers.models import Household, Volunteer
@@ -17,7 +18,7 @@ _seq = itertools.count(1)
 
 class Factory:
     """``make.unit(...)``, ``make.user(...)``, ``make.activity(...)``, ``make.volunteer(...)``,
-    ``make.team(...)``, ``make.member(...)``."""
+    ``make.team(...)``, ``make.member(...)``, ``make.need(...)``."""
 
     PASSWORD = "correct-horse-9"
 
@@ -145,5 +146,29 @@ class Factory:
                 volunteer=volunteer or self.volunteer(),
                 status=status,
                 is_leader=leader,
+            )
+        )
+
+    def need(
+        self,
+        station=None,
+        *,
+        status: NeedStatus = NeedStatus.SUBMITTED,
+        title: str = "上门测血压",
+        **fields,
+    ):
+        """A resident's order from ``station`` (a new one by default), held there."""
+        station = station or self.unit()
+        return self._save(
+            Need(
+                station=station,
+                unit=fields.pop("unit", station),
+                status=status,
+                category=fields.pop("category", None) or self.category(),
+                title=title,
+                contact_name=fields.pop("contact_name", "张桂芝"),
+                contact_phone=fields.pop("contact_phone", f"137{next(_seq):08d}"),
+                address=fields.pop("address", "万福街道幸福小区3号楼2单元"),
+                **fields,
             )
         )

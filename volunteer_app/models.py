@@ -15,6 +15,14 @@ from volunteer_app.checkins.models import (
     HoursOrigin,
     HoursStatus,
 )
+from volunteer_app.needs.models import (
+    Need,
+    NeedEvent,
+    NeedPolicy,
+    NeedRating,
+    NeedStatus,
+    ServiceItem,
+)
 from volunteer_app.reports.models import ActivityStats, VolunteerSet
 from volunteer_app.settings.models import Setting
 from volunteer_app.stations.models import Unit, UnitLevel
@@ -42,8 +50,14 @@ __all__ = [
     "JoinMode",
     "LoginThrottle",
     "MemberStatus",
+    "Need",
+    "NeedEvent",
+    "NeedPolicy",
+    "NeedRating",
+    "NeedStatus",
     "PinThrottle",
     "Role",
+    "ServiceItem",
     "Setting",
     "Signup",
     "Team",
