@@ -78,7 +78,6 @@ PATHS = {
     "checkins.manage_scanner:scan_card": "card scan",
     "checkins.offline:record_queued": "queued scan",
     "checkins.offline:record_queued_scan": "queued scan",
-    "checkins.manage_scanner:_queued_scan": "queued scan",
     "checkins.offline:record_queued_tick": "queued tick",
     "checkins.manage_desk:_queued_tick": "queued tick",
     "api.routes:create_checkin": "API check-in",
