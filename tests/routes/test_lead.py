@@ -199,3 +199,38 @@ def test_a_draft_or_cancelled_team_activity_is_not_found(app, make, db, status):
     activity.status = status
     db.session.commit()
     assert phone(app, world.cookie).get(f"/lead/activities/{activity.id}").status_code == 404
+
+
+def test_two_leaders_checking_in_one_member_at_once_make_one_record(app, make, db):
+    from ..races import Race
+
+    world = build(make, db, app)
+    second = make.volunteer("副队长", phone="13811110009")
+    make.member(world.team, second, leader=True)
+    cookies = {"first": world.cookie, "second": remembered(app, db, second)}
+    db.session.commit()
+    page = f"/lead/activities/{world.led.id}"
+
+    def tick(cookie):
+        def run(go):
+            client = phone(app, cookie)
+            token = csrf_token(client, page)
+            data = {"csrf_token": token, "action": "check_in"}
+            data["volunteer_ids"] = [str(world.member.id)]
+            go()
+            response = client.post(f"{page}/checkin", data=data)
+            return response.status_code, _flashes(client, response)
+
+        return run
+
+    race = Race(app, db)
+    for name, cookie in cookies.items():
+        race.actor(name, tick(cookie))
+    results = race.run(hold="first")
+    assert [status for status, _ in results.values()] == [302, 302]
+    (record,) = db.session.scalars(select(CheckIn))
+    assert record.volunteer_id == world.member.id
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.checkin_id == record.id)))
+    assert len(entries) == 1 and entries[0].action == "checkin.by_leader"
+    flashes = sorted(" ".join(f) for _, f in results.values())
+    assert sum("already checked in" in f for f in flashes) == 1, flashes
