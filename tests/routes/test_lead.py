@@ -210,13 +210,14 @@ def test_two_leaders_checking_in_one_member_at_once_make_one_record(app, make, d
     cookies = {"first": world.cookie, "second": remembered(app, db, second)}
     db.session.commit()
     page = f"/lead/activities/{world.led.id}"
+    member_id = world.member.id  # read here: the actors never load through this session
 
     def tick(cookie):
         def run(go):
             client = phone(app, cookie)
             token = csrf_token(client, page)
             data = {"csrf_token": token, "action": "check_in"}
-            data["volunteer_ids"] = [str(world.member.id)]
+            data["volunteer_ids"] = [str(member_id)]
             go()
             response = client.post(f"{page}/checkin", data=data)
             return response.status_code, _flashes(client, response)
@@ -229,7 +230,7 @@ def test_two_leaders_checking_in_one_member_at_once_make_one_record(app, make, d
     results = race.run(hold="first")
     assert [status for status, _ in results.values()] == [302, 302]
     (record,) = db.session.scalars(select(CheckIn))
-    assert record.volunteer_id == world.member.id
+    assert record.volunteer_id == member_id
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.checkin_id == record.id)))
     assert len(entries) == 1 and entries[0].action == "checkin.by_leader"
     flashes = sorted(" ".join(f) for _, f in results.values())
