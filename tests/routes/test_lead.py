@@ -161,6 +161,7 @@ def test_the_scanner_checks_a_member_in_then_out_and_queued_scans_count(app, mak
     scanner = f"/lead/activities/{world.led.id}/scanner"
     page = text(client.get(scanner))
     assert f'data-post-url="{scanner}"' in page and f'action="{scanner}"' in page
+    assert "css/manage" in page  # the scanner's lists keep their styles
     token = csrf_token(client, scanner)
     code = issue_card(app.config["SECRET_KEY"], world.member.card_key)
     first = client.post(scanner, data={"csrf_token": token, "code": code}, headers=JSON)

@@ -113,6 +113,7 @@ def scanner(activity_id: int):
         form=CardCodeForm(),
         scan_url=url_for("lead.scan_card", activity_id=activity.id),
         back_url=url_for("lead.activity", activity_id=activity.id),
+        manage_css=True,  # the scanner's lists are styled with the organizer's pages
     )
     return _no_store(make_response(page))
 
