@@ -236,3 +236,22 @@ def test_two_leaders_checking_in_one_member_at_once_make_one_record(app, make, d
     assert len(entries) == 1 and entries[0].action == "checkin.by_leader"
     flashes = sorted(" ".join(f) for _, f in results.values())
     assert sum("already checked in" in f for f in flashes) == 1, flashes
+
+
+def test_hostile_names_render_inert_on_the_leaders_pages(app, make, db):
+    hostile = '<script>alert("x")</script>'
+    station = make.unit()
+    team = make.team(station, name=hostile)
+    leader = make.volunteer(hostile, phone="13811110011")
+    make.member(team, leader, leader=True)
+    activity = make.activity(station, title=hostile, team_id=team.id)
+    cookie = remembered(app, db, leader)
+    db.session.commit()
+    client = phone(app, cookie)
+    for url in (
+        "/me",
+        f"/lead/activities/{activity.id}",
+        f"/lead/activities/{activity.id}/scanner",
+    ):
+        body = text(client.get(url))
+        assert hostile not in body and "&lt;script&gt;" in body, url
