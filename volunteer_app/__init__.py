@@ -119,9 +119,12 @@ AREAS = (
     "volunteers",
 )
 
+#: Further blueprints of an area, as "module:name", each with its views in its own module.
+BLUEPRINTS = ("teams.lead:lead_bp",)
+
 
 def register_blueprints(app: Flask) -> None:
-    """Import each area's views and register its blueprint."""
+    """Import each area's views and register its blueprint, then the further ones."""
     import volunteer_app.models  # noqa: F401  (every table mapped before the first query)
 
     for name in AREAS:
@@ -131,6 +134,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(area.bp)
         if hasattr(area, "console_bp"):
             app.register_blueprint(area.console_bp)
+    for spec in BLUEPRINTS:
+        module, name = spec.split(":")
+        app.register_blueprint(getattr(importlib.import_module(f"volunteer_app.{module}"), name))
 
 
 def register_errorhandlers(app: Flask) -> None:

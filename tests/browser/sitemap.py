@@ -1,5 +1,6 @@
 """Every page a person reaches, arranged once with data behind each, for the axe and layout
-tests: public pages, a volunteer's own pages (signed in with a PIN) and the organizer console
+tests: public pages, a volunteer's own pages (signed in with a PIN; she also leads a team,
+so her team-leader pages are hers too) and the organizer console
 (as a district admin, who reaches every organizer page including accounts and stars)."""
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def arrange(live) -> dict:
             status=HoursStatus.CONFIRMED,
         )
         other = make.volunteer("郑海涛")
+        # the volunteer leads the station's team, which runs the running activity (/lead)
+        team = make.team(station, name="桂陵社区卫生室医护志愿服务队")
+        make.member(team, volunteer, leader=True)
+        make.member(team, other)
+        running.team_id = team.id
         open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
         here = CheckIn(activity=running, volunteer=volunteer, checked_in_at=running.starts_at)
         db.session.add_all([confirmed, open_record, here])
@@ -131,6 +137,8 @@ def volunteer_pages(w: dict) -> list[tuple[str, str]]:
         ("/me/delete", "delete"),
         (f"/discover/{w['running']}", "discover-detail-signed-in"),
         (w["scan"], "checkout-offer"),
+        (f"/lead/activities/{w['running']}", "lead-activity"),
+        (f"/lead/activities/{w['running']}/scanner", "lead-scanner"),
     ]
 
 

@@ -75,12 +75,23 @@ PATHS = {
     "checkins.manage_desk:group_checkin": "desk check-out",
     "checkins.manage_desk:walk_in": "walk-in",
     "checkins.organizer:scan_card": "card scan",
+    "checkins.organizer:record_on_behalf": "desk check-in",
+    "checkins.organizer:check_one_on_behalf": "desk check-in",
+    "checkins.organizer:check_group_within": "desk check-in",
+    "checkins.organizer:scan_card_within": "card scan",
+    "checkins.offline:record_queued_by": "queued scan",
+    "checkins.offline:record_queued_scan_within": "queued scan",
     "checkins.manage_scanner:scan_card": "card scan",
     "checkins.offline:record_queued": "queued scan",
     "checkins.offline:record_queued_scan": "queued scan",
-    "checkins.manage_scanner:_queued_scan": "queued scan",
     "checkins.offline:record_queued_tick": "queued tick",
     "checkins.manage_desk:_queued_tick": "queued tick",
+    # a team leader checks a member in or out at the team's activity (teams/lead.py)
+    "teams.leading:check_group": "leader check-in",
+    "teams.lead:group_checkin": "leader check-out",
+    "teams.leading:scan_card": "leader card scan",
+    "teams.lead:scan_card": "leader card scan",
+    "teams.leading:record_queued_scan": "leader queued scan",
     "api.routes:create_checkin": "API check-in",
     "api.routes:create_checkout": "API check-out",
     # corrections and the review of hours
@@ -287,6 +298,10 @@ STEPS = {
     "queued scan": ("checkin.by_organizer", "organizer", "organizer"),
     "queued tick": ("checkin.by_organizer", "organizer", "organizer"),
     "API check-in": ("checkin.by_organizer", "organizer", "organizer"),
+    "leader check-in": ("checkin.by_leader", "leader", "organizer"),
+    "leader check-out": ("checkout.by_leader", "leader", "organizer"),
+    "leader card scan": ("checkin.by_leader", "leader", "organizer"),
+    "leader queued scan": ("checkin.by_leader", "leader", "organizer"),
     "API check-out": ("checkout.by_organizer", "organizer", "organizer"),
     "correction accepted": ("correction.accept", "organizer", "organizer"),
     "adjust": ("hours.adjust", "organizer", "organizer"),
@@ -305,6 +320,7 @@ STEPS = {
 ALSO = {
     "walk-in": {"volunteer.walk_in"},
     "queued scan": {"scan.queued"},
+    "leader queued scan": {"scan.queued"},
     "queued tick": {"manual.queued"},
     "confirm": {"activity.status"},  # a published activity becomes finished
     "API confirm": {"activity.status"},
@@ -363,8 +379,9 @@ class Watch:
         return {n for n, text in self.statements if text.startswith(prefixes)}
 
 
-def check(step: str, watch: Watch, organizer) -> None:
-    """The step changed at least one record, and each change is audited as it must be."""
+def check(step: str, watch: Watch, organizer, leader=None) -> None:
+    """The step changed at least one record, and each change is audited as it must be: by
+    the organizer, or by the team ``leader`` (a volunteer; no organizer records it then)."""
     assert watch.changed, f"{step}: changed no record"
     expected = STEPS[step]
     if expected == SELF:
@@ -374,17 +391,22 @@ def check(step: str, watch: Watch, organizer) -> None:
         return
     action, actor, origin = expected
     actor_id = organizer.id if actor == "organizer" else None
+    leader_id = leader.id if actor == "leader" else None
     for row in watch.changed:
         matching = [
             e
             for e in watch.entries
-            if e.checkin_id == row["id"] and e.action == action and e.actor_user_id == actor_id
+            if e.checkin_id == row["id"]
+            and e.action == action
+            and e.actor_user_id == actor_id
+            and e.actor_volunteer_id == leader_id
         ]
         assert len(matching) == 1, (step, row, [(e.action, e.checkin_id) for e in watch.entries])
         assert matching[0].volunteer_id == row["volunteer_id"], step
         if origin is not None:
             assert row["origin"] == origin, step
             assert row["recorded_by_id"] == actor_id, step
+            assert not row["self_made"], step
     unexpected = {e.action for e in watch.entries} - {action} - ALSO.get(step, set())
     assert not unexpected, (step, unexpected)
     assert ALSO.get(step, set()) <= {e.action for e in watch.entries}, step
@@ -493,6 +515,37 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     with step("API check-out") as watch:
         assert client.post(f"{api}/checkouts", json=body, headers=bearer).status_code == 200
     check("API check-out", watch, organizer)
+
+    # A team leader, signed in on their phone, at the team's activity.
+    from .test_races import phone as leader_phone
+    from .test_races import remembered
+
+    team = make.team(station)
+    leader = make.volunteer("队长", phone="13812349999")
+    make.member(team, leader, leader=True)
+    members = [make.member(team, people[n]).volunteer for n in "子丑"]
+    led = make.activity(station, title="队伍的活动", team_id=team.id)
+    led_phone = leader_phone(app, remembered(app, db, leader))
+    db.session.commit()
+    lead = f"/lead/activities/{led.id}"
+    token = csrf_token(led_phone, lead)
+    with step("leader check-in") as watch:
+        data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [str(members[0].id)]}
+        assert led_phone.post(f"{lead}/checkin", data=data).status_code == 302
+    check("leader check-in", watch, organizer, leader)
+    with step("leader check-out") as watch:
+        data = {"csrf_token": token, "action": "check_out", "volunteer_ids": [str(members[0].id)]}
+        assert led_phone.post(f"{lead}/checkin", data=data).status_code == 302
+    check("leader check-out", watch, organizer, leader)
+    with step("leader card scan") as watch:
+        data = {"csrf_token": token, "code": issue_card(secret, members[1].card_key)}
+        assert led_phone.post(f"{lead}/scanner", data=data, headers=JSON).json["ok"]
+    check("leader card scan", watch, organizer, leader)
+    with step("leader queued scan") as watch:
+        data = {"csrf_token": token, "code": issue_card(secret, leader.card_key)}
+        data |= {"action": "check_in", "scanned_at": now.isoformat()}
+        assert led_phone.post(f"{lead}/scanner", data=data, headers=JSON).json["ok"]
+    check("leader queued scan", watch, organizer, leader)
 
     # Corrections and the review of an ended activity's hours.
     asked = record(people["壬"], ended, checked_out_at=ended.starts_at + timedelta(hours=1))

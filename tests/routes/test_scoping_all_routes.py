@@ -12,8 +12,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from volunteer_app.api.services import create_token
+from volunteer_app.checkins.models import CheckIn
 from volunteer_app.database import utcnow
 
 from ..conftest import csrf_token
@@ -45,8 +47,9 @@ PUBLIC = {
 
 
 def is_volunteer_route(rule) -> bool:
-    """Routes that act for the volunteer this device remembers (not for an organizer)."""
-    return rule.rule.startswith("/me") or rule.endpoint in {
+    """Routes that act for the volunteer this device remembers (not for an organizer): their
+    own pages, and a team leader's (``/lead``)."""
+    return rule.rule.startswith(("/me", "/lead")) or rule.endpoint in {
         "activities.sign_up",
         "activities.cancel",
     }
@@ -211,6 +214,78 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
         html = response.get_data(as_text=True)
         assert text not in html, url
         assert re.search(r"<script>alert|<img src=x", html) is None, url
+
+
+LEADER_ACTORS = (
+    "leader of another team",
+    "plain member",
+    "former leader",
+    "member who left",
+    "leader of a disabled team",
+    "volunteer of no team",
+)
+
+
+@pytest.mark.parametrize("actor", LEADER_ACTORS)
+def test_only_a_leader_of_its_team_reaches_a_team_activity(app, client, make, db, actor):
+    """Every leader route (/lead), by each volunteer who is not a leader of the activity's
+    team now: 404, and nothing written. The team's leader reaches it."""
+    from volunteer_app.teams.models import MemberStatus
+
+    from .test_races import phone, remembered
+
+    station = make.unit()
+    team = make.team(station)
+    activity = make.activity(station, team_id=team.id)
+    make.member(team, leader=True)
+    other_team = make.team(station)
+    disabled = make.team(station, disabled_at=utcnow())
+    them = make.volunteer("试探的人")
+    if actor == "leader of another team":
+        make.member(other_team, them, leader=True)
+    elif actor == "plain member":
+        make.member(team, them)
+    elif actor == "former leader":  # named once, then unnamed
+        make.member(team, them, leader=False)
+    elif actor == "member who left":
+        make.member(team, them, leader=True, status=MemberStatus.LEFT)
+    elif actor == "leader of a disabled team":
+        make.member(disabled, them, leader=True)
+        activity = make.activity(station, team_id=disabled.id)
+    caller = phone(app, remembered(app, db, them))
+    db.session.commit()
+    token = csrf_token(caller, "/me")
+    checked = 0
+    for rule, method in routes(app):
+        if not rule.endpoint.startswith("lead."):
+            continue
+        url = rule.build({"activity_id": activity.id})[1]
+        data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [str(them.id)]}
+        data["code"] = "2c" + "x" * 22 + ".y"
+        response = caller.open(url, method=method, data=data if method != "GET" else None)
+        assert response.status_code == 404, (actor, method, url, response.status_code)
+        checked += 1
+    assert checked >= 5
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_an_organizer_without_a_volunteer_sign_in_does_not_reach_leader_routes(
+    app, client, make, db, login_as
+):
+    """An organizer, even of the activity's own unit, is not a leader: the leader routes
+    ask for the volunteer's sign-in, and an organizer of another unit gets no further."""
+    station = make.unit()
+    team = make.team(station)
+    activity = make.activity(station, team_id=team.id)
+    login_as(make.user(unit=station))
+    token = csrf_token(client, "/activities/new")
+    for rule, method in routes(app):
+        if not rule.endpoint.startswith("lead."):
+            continue
+        url = rule.build({"activity_id": activity.id})[1]
+        response = client.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 302, (method, url)
+        assert "/me/sign-in" in response.headers["Location"], (method, url)
 
 
 def test_volunteers_get_404_for_other_volunteers_objects(app, client, make, db):

@@ -100,13 +100,19 @@ def audit_reason(entry: AuditEntry) -> str:
     return _("Account deleted") if text is None else text
 
 
-def audit_rows(activity_id: int) -> list[tuple[AuditEntry, User | None, Volunteer | None]]:
-    """The activity's audit log with who did it and whom it was about, newest first."""
+def audit_rows(
+    activity_id: int,
+) -> list[tuple[AuditEntry, User | None, Volunteer | None, Volunteer | None]]:
+    """The activity's audit log, newest first: each entry with the organizer who did it, the
+    volunteer it was about, and the volunteer who did it (a team leader, a volunteer's own
+    request)."""
     actor = aliased(User)
+    actor_volunteer = aliased(Volunteer)
     stmt = (
-        select(AuditEntry, actor, Volunteer)
+        select(AuditEntry, actor, Volunteer, actor_volunteer)
         .outerjoin(actor, actor.id == AuditEntry.actor_user_id)
         .outerjoin(Volunteer, Volunteer.id == AuditEntry.volunteer_id)
+        .outerjoin(actor_volunteer, actor_volunteer.id == AuditEntry.actor_volunteer_id)
         .where(AuditEntry.activity_id == activity_id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )

@@ -40,6 +40,8 @@ AUDIT_LABELS = {
     "hours.confirm": _l("Hours confirmed"),
     "checkin.by_organizer": _l("Checked in by organizer"),
     "checkout.by_organizer": _l("Checked out by organizer"),
+    "checkin.by_leader": _l("Checked in by the team leader"),
+    "checkout.by_leader": _l("Checked out by the team leader"),
     "volunteer.walk_in": _l("Walk-in registered"),
     "scan.queued": _l("Scan uploaded after being offline"),
     "manual.queued": _l("Check-in by organizer uploaded after being offline"),

@@ -45,11 +45,12 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
-from volunteer_app.activities.models import Activity, Signup
+from volunteer_app.activities.models import Activity, ActivityStatus, Signup
 from volunteer_app.auth.models import Invite, Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
 from volunteer_app.stations.models import Unit
+from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.volunteers.models import Certificate, Volunteer
 
 # --- the unit tree -------------------------------------------------------------------------
@@ -361,3 +362,69 @@ def own_certificate_or_404(volunteer: Volunteer, certificate_id: int) -> Certifi
     if certificate is None or certificate.volunteer_id != volunteer.id:
         abort(404)
     return certificate
+
+
+# --- team leaders ---------------------------------------------------------------------------
+# A team leader (队长) is a volunteer who runs check-in for their team's activities and
+# nothing else (docs/security.md, "Team leaders"). These are the SQL forms of the rules of
+# teams/lead_rules.py: a leader now is a named leader, an active member, of a team not
+# disabled; they reach only the published or finished activities their team runs; they
+# record only the team's active members. Anything else is a 404, or, for a card or an id of
+# someone else, the answer no one at all gets.
+
+#: Activity statuses a leader's pages open for (teams/lead_rules.py, RUNNABLE_STATUSES).
+_LEADER_RUNNABLE = (ActivityStatus.PUBLISHED, ActivityStatus.FINISHED)
+
+
+def led_team_ids(volunteer: Volunteer) -> Select:
+    """A SELECT of the ids of the teams ``volunteer`` leads now."""
+    return (
+        select(TeamMember.team_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(
+            TeamMember.volunteer_id == volunteer.id,
+            TeamMember.is_leader.is_(True),
+            TeamMember.status == MemberStatus.ACTIVE,
+            Team.disabled_at.is_(None),
+        )
+    )
+
+
+def led_activities(volunteer: Volunteer) -> Select:
+    """A SELECT of the activities ``volunteer`` may run as a team leader."""
+    return select(Activity).where(
+        Activity.team_id.in_(led_team_ids(volunteer)), Activity.status.in_(_LEADER_RUNNABLE)
+    )
+
+
+def led_activity_or_404(volunteer: Volunteer, activity_id: int) -> Activity:
+    """An activity ``volunteer`` may run as a team leader; 404 for any other (another
+    team's, a unit's own, a draft or cancelled one, or when they lead no more)."""
+    if volunteer.deleted_at is not None:
+        abort(404)
+    activity = db.session.scalar(
+        led_activities(volunteer)
+        .options(joinedload(Activity.unit))
+        .where(Activity.id == activity_id)
+    )
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def is_team_member(team_id: int) -> ColumnElement[bool]:
+    """The condition, on a ``volunteers`` row of the enclosing query, that the volunteer is
+    an active member of team ``team_id`` with a live account: whom its leader may record."""
+    return and_(
+        Volunteer.deleted_at.is_(None),
+        exists().where(
+            TeamMember.volunteer_id == Volunteer.id,
+            TeamMember.team_id == team_id,
+            TeamMember.status == MemberStatus.ACTIVE,
+        ),
+    )
+
+
+def team_members(team_id: int) -> Select:
+    """A SELECT of the volunteers a leader of team ``team_id`` may record (``is_team_member``)."""
+    return select(Volunteer).where(is_team_member(team_id))

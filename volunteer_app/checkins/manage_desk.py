@@ -108,7 +108,9 @@ def checkin_roster(activity_id: int):
     return response
 
 
-def _flash_outcomes(activity: Activity, outcomes, action: Action) -> None:
+def flash_outcomes(activity: Activity, outcomes, action: Action) -> None:
+    """Flash a group check-in's outcomes: who was done, who was refused and why (worded for
+    whoever checks others in: the organizer's desk and a team leader's page)."""
     done = [o for o in outcomes if o.ok]
     if done:
         names = "、".join(o.volunteer.name for o in done)
@@ -183,7 +185,7 @@ def group_checkin(activity_id: int):
     outcomes = organizer.check_group(
         activity, current_user, form.volunteer_ids.data, action, now=utcnow()
     )
-    _flash_outcomes(activity, outcomes, action)
+    flash_outcomes(activity, outcomes, action)
     return redirect(back)
 
 
@@ -248,5 +250,5 @@ def walk_in(activity_id: int):
         )
     else:
         flash(_("This number is already registered, as %(name)s.", name=volunteer.name), "info")
-    _flash_outcomes(activity, outcomes, Action.CHECK_IN)
+    flash_outcomes(activity, outcomes, Action.CHECK_IN)
     return redirect(url_for("checkins.manual_checkin", activity_id=activity.id))

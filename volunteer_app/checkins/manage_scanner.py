@@ -3,10 +3,14 @@
 The camera and decoding run in the browser (static/js/scanner.js: BarcodeDetector where
 the browser has it, else the vendored jsQR). Browsers give the camera only to secure
 pages: HTTPS, or localhost while developing. The page also takes a typed card code, so
-it works without a camera.
+it works without a camera. A team leader's scanner (teams/lead.py) is the same page and
+the same post (``answer_scan``), within the leader's team.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,10 +19,17 @@ from flask_login import current_user, login_required
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import bp, offline, organizer, queued
 from volunteer_app.checkins.forms import CardCodeForm
+from volunteer_app.checkins.offline import QueuedRecord
+from volunteer_app.checkins.organizer import CardScan
 from volunteer_app.checkins.rules import Action
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.formatting import format_hours
+
+#: Records a scan: (the card code read, now) → what it did.
+Scan = Callable[[str, datetime], CardScan]
+#: Records a scan queued offline: (code, the phone's action, its scan time, now) → result.
+QueuedScan = Callable[[str, Action, datetime | None, datetime], QueuedRecord]
 
 
 @bp.get("/activities/<int:activity_id>/scanner")
@@ -34,8 +45,21 @@ def scanner(activity_id: int):
 def scan_card(activity_id: int):
     """Check in (or out) the volunteer whose card was scanned; JSON for the page's script."""
     activity = activity_or_404(current_user, activity_id)
+    return answer_scan(
+        url_for("checkins.scanner", activity_id=activity.id),
+        lambda code, now: organizer.scan_card(activity, current_user, code, now=now),
+        lambda code, action, scanned_at, now: offline.record_queued_scan(
+            activity, current_user, code, action=action, scanned_at=scanned_at, now=now
+        ),
+    )
+
+
+def answer_scan(back_url: str, scan: Scan, queued_scan: QueuedScan):
+    """Answer a scanner's post (``CardCodeForm``): record the scan (or the scan queued
+    offline, with its time) and answer in JSON for the page's script, or flash and go
+    back to ``back_url`` for the plain form. The organizer's and the leader's scanners."""
     form = CardCodeForm()
-    back = redirect(url_for("checkins.scanner", activity_id=activity.id))
+    back = redirect(back_url)
     if not form.validate_on_submit():
         code, message = "empty", _("Please scan or enter a volunteer card code.")
         if form.action.errors or form.scanned_at.errors:
@@ -45,9 +69,13 @@ def scan_card(activity_id: int):
         flash(message, "error")
         return back
     if form.action.data:
-        return _queued_scan(activity, form)
+        action = Action(form.action.data)
+        return queued.answer(
+            lambda scanned_at, now: queued_scan(form.code.data, action, scanned_at, now),
+            form.scanned_at.data,
+        )
     try:
-        result = organizer.scan_card(activity, current_user, form.code.data, now=utcnow())
+        result = scan(form.code.data, utcnow())
     except DomainError as error:
         if queued.wants_json():
             return jsonify(ok=False, code=error.code, message=error.message), error.status
@@ -72,18 +100,3 @@ def scan_card(activity_id: int):
         )
     flash(message, "success")
     return back
-
-
-def _queued_scan(activity, form: CardCodeForm):
-    """Record a scan the page queued while offline, at its (plausible) scan time; JSON."""
-    return queued.answer(
-        lambda scanned_at, now: offline.record_queued_scan(
-            activity,
-            current_user,
-            form.code.data,
-            action=Action(form.action.data),
-            scanned_at=scanned_at,
-            now=now,
-        ),
-        form.scanned_at.data,
-    )

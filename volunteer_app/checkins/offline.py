@@ -19,6 +19,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.audit import services as audit
@@ -76,19 +77,41 @@ def record_queued(
     ``already_checked_in``), with the volunteer's name attached as ``volunteer_name``.
     ``source`` (``scan`` or ``tick``) names the page, for the audit log.
     """
+    return record_queued_by(
+        activity,
+        organizer.Recorder.organizer(user),
+        volunteer,
+        action=action,
+        acted_at=acted_at,
+        now=now,
+        source=source,
+    )
+
+
+def record_queued_by(
+    activity: Activity,
+    by: organizer.Recorder,
+    volunteer: Volunteer,
+    *,
+    action: Action,
+    acted_at: datetime | None,
+    now: datetime,
+    source: str,
+) -> QueuedRecord:
+    """``record_queued`` for any recorder (an organizer or a team leader)."""
     window = checkins.window_for(activity)
     at, refused = rules.compute_scan_time(
         acted_at, now=now, opens_at=window.opens_at, closes_at=window.checkout_until
     )
     try:
-        record, over = organizer.check_one(activity, user, volunteer, action, now=at)
+        record, over = organizer.check_one_on_behalf(activity, by, volunteer, action, now=at)
     except DomainError as error:
         error.volunteer_name = volunteer.name  # the page lists refusals by name
         raise
     audit.record(
         SOURCES[source],
         now=now,
-        actor_user_id=user.id,
+        **by.actor(),
         activity_id=activity.id,
         checkin_id=record.id,
         volunteer_id=volunteer.id,
@@ -117,13 +140,34 @@ def record_queued_scan(
     CardError for a forged or unknown card, or one of someone ``user`` may not record here
     (the same answer); otherwise as ``record_queued``.
     """
-    volunteer = volunteer_for_card(
-        current_app.config["SECRET_KEY"],
-        organizer.card_code_from(code),
+    return record_queued_scan_within(
+        activity,
+        organizer.Recorder.organizer(user),
         scoping.volunteer_may_be_recorded(user, activity),
+        code,
+        action=action,
+        scanned_at=scanned_at,
+        now=now,
     )
-    return record_queued(
-        activity, user, volunteer, action=action, acted_at=scanned_at, now=now, source="scan"
+
+
+def record_queued_scan_within(
+    activity: Activity,
+    by: organizer.Recorder,
+    within: ColumnElement[bool],
+    code: str,
+    *,
+    action: Action,
+    scanned_at: datetime | None,
+    now: datetime,
+) -> QueuedRecord:
+    """``record_queued_scan`` for any recorder: a card of someone outside ``within`` gets
+    the answer a forged or unknown card gets."""
+    volunteer = volunteer_for_card(
+        current_app.config["SECRET_KEY"], organizer.card_code_from(code), within
+    )
+    return record_queued_by(
+        activity, by, volunteer, action=action, acted_at=scanned_at, now=now, source="scan"
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from volunteer_app.activities.models import Activity, Signup
 from volunteer_app.audit import services as audit
@@ -321,6 +321,34 @@ class Outcome:
     code: str = ""
 
 
+@dataclass(frozen=True)
+class Recorder:
+    """Who records on a volunteer's behalf: an organizer (``user_id``) or a team leader, who
+    is a volunteer (``leader_id``). The audit entries of their records name them."""
+
+    user_id: int | None = None
+    leader_id: int | None = None
+
+    @classmethod
+    def organizer(cls, user: User) -> Recorder:
+        """An organizer recording at one of their activities."""
+        return cls(user_id=user.id)
+
+    @classmethod
+    def leader(cls, volunteer: Volunteer) -> Recorder:
+        """A team leader recording at one of their team's activities (teams/lead.py)."""
+        return cls(leader_id=volunteer.id)
+
+    @property
+    def audit_suffix(self) -> str:
+        """The end of the audit actions of their check-ins and check-outs."""
+        return "by_leader" if self.leader_id is not None else "by_organizer"
+
+    def actor(self) -> dict[str, int | None]:
+        """The actor columns of their audit entries."""
+        return {"actor_user_id": self.user_id, "actor_volunteer_id": self.leader_id}
+
+
 def record_for(
     activity: Activity, user: User, volunteer: Volunteer, action: Action, *, now: datetime
 ) -> CheckIn:
@@ -331,14 +359,27 @@ def record_for(
     queued uploads and the API. Raises DomainError when the rules refuse, having written
     nothing; the audit entry goes in with the next flush (one INSERT, no read).
     """
+    return record_on_behalf(activity, Recorder.organizer(user), volunteer, action, now=now)
+
+
+def record_on_behalf(
+    activity: Activity, by: Recorder, volunteer: Volunteer, action: Action, *, now: datetime
+) -> CheckIn:
+    """Check one volunteer in or out on their behalf (origin ``organizer``, never self-made),
+    recorded and audited as ``by``'s: "checkin.by_organizer" / "checkin.by_leader" and the
+    check-outs alike. The one writer under the organizer's and the team leader's paths."""
     if action == Action.CHECK_IN:
-        record = services.check_in(activity, volunteer, now=now, recorded_by_id=user.id)
+        record = services.check_in(
+            activity, volunteer, now=now, recorded_by_id=by.user_id, on_behalf=True
+        )
     else:
-        record = services.check_out(activity, volunteer, now=now, recorded_by_id=user.id)
+        record = services.check_out(
+            activity, volunteer, now=now, recorded_by_id=by.user_id, on_behalf=True
+        )
     audit.record(
-        "checkin.by_organizer" if action == Action.CHECK_IN else "checkout.by_organizer",
+        ("checkin." if action == Action.CHECK_IN else "checkout.") + by.audit_suffix,
         now=now,
-        actor_user_id=user.id,
+        **by.actor(),
         activity_id=activity.id,
         checkin_id=record.id,
         volunteer_id=volunteer.id,
@@ -352,7 +393,14 @@ def check_one(
 ) -> tuple[CheckIn, bool]:
     """Check one volunteer in or out on their behalf (``record_for``); returns the record and
     whether the activity is now over capacity. Raises DomainError when the rules refuse."""
-    record = record_for(activity, user, volunteer, action, now=now)
+    return check_one_on_behalf(activity, Recorder.organizer(user), volunteer, action, now=now)
+
+
+def check_one_on_behalf(
+    activity: Activity, by: Recorder, volunteer: Volunteer, action: Action, *, now: datetime
+) -> tuple[CheckIn, bool]:
+    """``check_one`` for any recorder (an organizer or a team leader)."""
+    record = record_on_behalf(activity, by, volunteer, action, now=now)
     over = False
     if action == Action.CHECK_IN and activity.capacity:
         db.session.flush()
@@ -368,19 +416,35 @@ def check_group(
     Ids of no one ``user`` may record here (``scoping.recordable_volunteers``) are left
     out, as ids of no one at all are.
     """
-    found = {
-        v.id: v
-        for v in db.session.scalars(
-            scoping.recordable_volunteers(user, activity).where(Volunteer.id.in_(volunteer_ids))
-        )
-    }
+    return check_group_within(
+        activity,
+        Recorder.organizer(user),
+        scoping.recordable_volunteers(user, activity),
+        volunteer_ids,
+        action,
+        now=now,
+    )
+
+
+def check_group_within(
+    activity: Activity,
+    by: Recorder,
+    recordable: Select,
+    volunteer_ids: list[int],
+    action: Action,
+    *,
+    now: datetime,
+) -> list[Outcome]:
+    """``check_group`` for any recorder: ids outside ``recordable`` (a SELECT of the
+    volunteers ``by`` may record here) are left out, as ids of no one at all are."""
+    found = {v.id: v for v in db.session.scalars(recordable.where(Volunteer.id.in_(volunteer_ids)))}
     outcomes = []
     for volunteer_id in dict.fromkeys(volunteer_ids):  # keep order, drop repeats
         volunteer = found.get(volunteer_id)
         if volunteer is None:
             continue
         try:
-            _record, over = check_one(activity, user, volunteer, action, now=now)
+            _record, over = check_one_on_behalf(activity, by, volunteer, action, now=now)
         except DomainError as error:
             outcomes.append(Outcome(volunteer, False, error.message, code=error.code))
             continue
@@ -426,17 +490,27 @@ def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> Ca
     CardError for a forged or unknown card, or the card of someone ``user`` may not record
     here (``scoping.volunteer_may_be_recorded``); CheckInError when the rules refuse.
     """
-    volunteer = volunteer_for_card(
-        current_app.config["SECRET_KEY"],
-        card_code_from(code),
+    return scan_card_within(
+        activity,
+        Recorder.organizer(user),
         scoping.volunteer_may_be_recorded(user, activity),
+        code,
+        now=now,
     )
+
+
+def scan_card_within(
+    activity: Activity, by: Recorder, within: ColumnElement[bool], code: str, *, now: datetime
+) -> CardScan:
+    """``scan_card`` for any recorder: a card of someone outside ``within`` (a condition on
+    the volunteer's row) gets the answer a forged or unknown card gets."""
+    volunteer = volunteer_for_card(current_app.config["SECRET_KEY"], card_code_from(code), within)
     record = services.find_record(activity.id, volunteer.id)
     action = next_action(
         record.checked_in_at if record else None, record.checked_out_at if record else None
     )
     if action == Action.DONE:
         raise CheckInError("already_checked_out")
-    record, over = check_one(activity, user, volunteer, action, now=now)
+    record, over = check_one_on_behalf(activity, by, volunteer, action, now=now)
     db.session.flush()
     return CardScan(volunteer, action, record.minutes, over)

@@ -79,9 +79,14 @@ def check_in(
     *,
     now: datetime,
     recorded_by_id: int | None = None,
+    on_behalf: bool | None = None,
 ) -> CheckIn:
     """Check a volunteer in, or raise CheckInError (e.g. ``already_checked_in``, which
     then carries the existing record as ``record`` when it was read).
+
+    A record is made on the volunteer's behalf (origin ``organizer``, not self-made) when an
+    organizer records it (``recorded_by_id``) or a team leader does (``on_behalf=True``,
+    with no organizer: the audit entry names the leader); otherwise it is their own scan.
 
     One statement on the happy path: the rules are checked against the activity as if
     there were no record yet, then ``INSERT … SELECT … ON CONFLICT (activity, volunteer)
@@ -114,13 +119,15 @@ def check_in(
                     checked_in_at=existing.checked_in_at,
                 )
         raise
+    if on_behalf is None:
+        on_behalf = recorded_by_id is not None
     params = {
         "activity_id": activity.id,
         "volunteer_id": volunteer.id,
         "checked_in_at": now,
-        "origin": HoursOrigin.SCAN if recorded_by_id is None else HoursOrigin.ORGANIZER,
+        "origin": HoursOrigin.ORGANIZER if on_behalf else HoursOrigin.SCAN,
         "recorded_by_id": recorded_by_id,
-        "self_made": recorded_by_id is None,
+        "self_made": not on_behalf,
     }
     statement = _insert_statement(db.session.get_bind().dialect.name)
     row = db.session.connection().execute(statement, params).first()
@@ -180,6 +187,7 @@ def check_out(
     *,
     now: datetime,
     recorded_by_id: int | None = None,
+    on_behalf: bool | None = None,
 ) -> CheckIn:
     """Check a volunteer out and credit the hours, or raise CheckInError.
 
@@ -187,7 +195,8 @@ def check_out(
     check-outs credit the hours once. With ``MIN_PRESENCE_PERCENT`` set, a stay shorter
     than that share of the activity credits nothing and is marked for review.
     ``recorded_by_id`` (an organizer checking out on the volunteer's behalf) makes the
-    hours the organizer's.
+    hours the organizer's; ``on_behalf=True`` without one (a team leader) makes them
+    recorded on the volunteer's behalf by no organizer.
     """
     record = find_record(activity.id, volunteer.id)
     rules.validate_check_out(
@@ -205,7 +214,9 @@ def check_out(
         record.checked_in_at, now, activity.starts_at, activity.ends_at, percent
     ):
         values.update(minutes=0, needs_review=True)
-    if recorded_by_id is not None:
+    if on_behalf is None:
+        on_behalf = recorded_by_id is not None
+    if on_behalf:
         values.update(origin=HoursOrigin.ORGANIZER, recorded_by_id=recorded_by_id)
     result = db.session.execute(
         update(CheckIn)

@@ -35,11 +35,14 @@ from volunteer_app.reports import volunteer_sets
 from volunteer_app.reports.hours import Sums, UnitRow, fill_trend, rank_units, roll_up
 from volunteer_app.reports.models import ActivityStats
 from volunteer_app.reports.periods import Period
-from volunteer_app.reports.sql import held_in_period, in_period, sums_columns
+from volunteer_app.reports.sql import held_in_period, in_period, sums_columns, team_figures
 from volunteer_app.stations.models import Unit
+from volunteer_app.teams.models import Team
 
 #: How many activities the dashboard lists; the export has them all.
 ACTIVITY_LIST_LIMIT = 20
+#: How many volunteer teams the dashboard's "by team" table lists; the export has them all.
+TEAM_LIST_LIMIT = 20
 
 
 def _bucket(bucket: str, offset_minutes: int):
@@ -281,6 +284,20 @@ def latest_activities(
     total = db.session.scalar(
         select(func.count()).select_from(Activity).where(*in_period(scope_ids, start, end))
     )
+    return rows, total
+
+
+def team_lines(
+    scope_ids: Select, start: datetime, end: datetime, limit: int = TEAM_LIST_LIMIT
+) -> tuple[list[Row], int]:
+    """The first ``limit`` volunteer teams of the scope's units by confirmed hours in the
+    period, with their figures (``sql.team_figures``), and how many teams the scope has."""
+    rows = db.session.execute(team_figures(scope_ids, start, end).limit(limit)).all()
+    total = len(rows)
+    if total == limit:
+        total = db.session.scalar(
+            select(func.count()).select_from(Team).where(Team.unit_id.in_(scope_ids))
+        )
     return rows, total
 
 

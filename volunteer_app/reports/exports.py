@@ -131,6 +131,8 @@ def activities_export(locale: str) -> Export:
             ColumnSpec(_("Confirmed hours (h)"), 12, "hours"),
             ColumnSpec(_("Pending hours (h)"), 12, "hours"),
             ColumnSpec(_("Not checked out"), 10, "int"),
+            # last, so that the columns before keep their places for whoever reads them
+            ColumnSpec(_("Volunteer team"), 20),
         ],
         lambda r: [
             _local(r.starts_at),
@@ -147,6 +149,7 @@ def activities_export(locale: str) -> Export:
                 if r.status.value == "cancelled"
                 else [r.checkins, r.volunteers, _hours(r.confirmed), _hours(r.pending), int(r.open)]
             ),
+            r.team_name or "",
         ],
     )
 
@@ -166,6 +169,7 @@ def checkins_export() -> Export:
             ColumnSpec(_("Service hours (h)"), 10, "hours"),
             ColumnSpec(_("Hours recorded by"), 12),
             ColumnSpec(_("Hours status"), 10),
+            ColumnSpec(_("Volunteer team"), 20),  # last, as in the activity list
         ],
         lambda r: [
             _local(r.starts_at),
@@ -178,5 +182,30 @@ def checkins_export() -> Export:
             _hours(r.minutes) if r.checked_out_at is not None else None,
             label[r.origin],
             label[r.status],
+            r.team_name or "",
+        ],
+    )
+
+
+def teams_export() -> Export:
+    """Per volunteer team of the scope: activities, volunteers, check-ins and hours."""
+    return Export(
+        [
+            ColumnSpec(_("Volunteer team"), 28),
+            ColumnSpec(_("Unit"), 20),
+            ColumnSpec(_("Activities"), 9, "int"),
+            ColumnSpec(_("Volunteers"), 9, "int"),
+            ColumnSpec(_("Check-ins"), 9, "int"),
+            ColumnSpec(_("Confirmed hours (h)"), 12, "hours"),
+            ColumnSpec(_("Pending hours (h)"), 12, "hours"),
+        ],
+        lambda r: [
+            r.team_name,
+            r.unit_name,
+            r.activities,
+            r.volunteers,
+            r.checkins,
+            _hours(r.confirmed),
+            _hours(r.pending),
         ],
     )

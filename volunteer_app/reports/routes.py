@@ -155,9 +155,20 @@ def dashboard():
             for s in top_stations[:10]
         ]
     )
+    teams, team_total = board_queries.team_lines(scope.unit_ids, scope.start, scope.end)
+    team_chart = charts.hbar_chart(
+        [
+            (t.team_name, to_hours(t.confirmed), f"{to_hours(t.confirmed):g}")
+            for t in teams[:10]
+            if t.confirmed
+        ]
+    )
     today = _today()
     return render_template(
         "reports/dashboard.html",
+        teams=teams,
+        team_total=team_total,
+        team_chart=team_chart,
         scope=scope,
         board=board,
         latest=latest,
@@ -230,3 +241,13 @@ def checkins_export(fmt: str):
     filename = f"{_('Service records')}_{scope.unit.name}_{scope.period.filename_part()}"
     rows = partial(export_rows.checkin_rows, scope.unit_ids, scope.start, scope.end)
     return _send(fmt, filename, _("Service records"), exports.checkins_export(), rows)
+
+
+@bp.get(f"/teams.{_FORMATS}")
+@login_required
+def teams_export(fmt: str):
+    """Download the figures per volunteer team of the unit's scope for the period."""
+    scope = _scope()
+    filename = f"{_('Volunteer teams')}_{scope.unit.name}_{scope.period.filename_part()}"
+    rows = partial(export_rows.team_rows, scope.unit_ids, scope.start, scope.end)
+    return _send(fmt, filename, _("Volunteer teams"), exports.teams_export(), rows)

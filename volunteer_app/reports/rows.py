@@ -17,8 +17,15 @@ from sqlalchemy.engine import Row
 from volunteer_app.activities.models import Activity, Category
 from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
 from volunteer_app.extensions import db
-from volunteer_app.reports.sql import held_in_period, in_period, sum_if, sums_columns
+from volunteer_app.reports.sql import (
+    held_in_period,
+    in_period,
+    sum_if,
+    sums_columns,
+    team_figures,
+)
 from volunteer_app.stations.models import Unit
+from volunteer_app.teams.models import Team
 from volunteer_app.volunteers.models import Household, Volunteer
 
 #: Rows fetched at a time by streaming exports.
@@ -89,12 +96,14 @@ def activity_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator
             Activity.place,
             Activity.status,
             Unit.name.label("unit_name"),
+            Team.name.label("team_name"),
             Category.name_zh,
             Category.name_en,
             func.count(distinct(CheckIn.volunteer_id)).label("volunteers"),
             *sums_columns(),
         )
         .join(Unit, Unit.id == Activity.unit_id)
+        .outerjoin(Team, Team.id == Activity.team_id)
         .join(Category, Category.id == Activity.category_id)
         .outerjoin(CheckIn, CheckIn.activity_id == Activity.id)
         .where(*in_period(scope_ids, start, end))
@@ -106,6 +115,7 @@ def activity_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator
             Activity.place,
             Activity.status,
             Unit.name,
+            Team.name,
             Category.name_zh,
             Category.name_en,
         )
@@ -120,6 +130,7 @@ def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[
             Activity.starts_at,
             Activity.title,
             Unit.name.label("unit_name"),
+            Team.name.label("team_name"),
             Volunteer.name,
             PHONE,
             CheckIn.checked_in_at,
@@ -131,8 +142,14 @@ def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[
         .select_from(Activity)
         .join(CheckIn, CheckIn.activity_id == Activity.id)
         .join(Unit, Unit.id == Activity.unit_id)
+        .outerjoin(Team, Team.id == Activity.team_id)
         .join(Volunteer, Volunteer.id == CheckIn.volunteer_id)
         .outerjoin(Household, Household.id == Volunteer.household_id)
         .where(*held_in_period(scope_ids, start, end))
         .order_by(Activity.starts_at, Activity.id, CheckIn.id)
     )
+
+
+def team_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+    """The figures of every team of the scope's units for the period (``sql.team_figures``)."""
+    return _stream(team_figures(scope_ids, start, end))
