@@ -50,7 +50,8 @@ SMALL_TARGETS_JS = r"""() => {
     if (inRunningText(el)) continue;
     if (r.width < 43.5 || r.height < 43.5) {
       const text = (el.innerText || el.value || el.name || '').trim().slice(0, 20);
-      bad.push(`${el.tagName.toLowerCase()}.${el.className} "${text}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+      const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+      bad.push(`${el.tagName.toLowerCase()}.${el.className} "${text}" ${size}`);
     }
   }
   return bad;
@@ -128,13 +129,14 @@ def test_every_tap_target_is_44_by_44_on_every_page(browser, live, world):
 
 
 def test_the_check_finds_a_small_link(browser, live, world):
-    """The check itself: a 30 × 24 link outside running text is reported, one in a sentence is not."""
+    """The check itself: a lone 30 × 24 link is reported, one inside a sentence is not."""
     context, page = phone(browser, live)
     page.goto("/")
     page.evaluate("""() => {
       const main = document.querySelector('main');
       main.insertAdjacentHTML('beforeend',
-        '<p><a href="#x" id="lone">调整</a></p><p>请阅读<a href="#y">隐私说明</a>后再继续填写。</p>');
+        '<p><a href="#x" id="lone">调整</a></p>' +
+        '<p>请阅读<a href="#y">隐私说明</a>后再继续填写。</p>');
       const lone = document.getElementById('lone');
       Object.assign(lone.style, {display: 'inline-block', width: '30px', height: '24px'});
     }""")
@@ -147,7 +149,7 @@ def test_the_check_finds_a_small_link(browser, live, world):
 @pytest.mark.parametrize("width", [320, 390])
 @pytest.mark.parametrize("text", ["normal", "large"])
 def test_organizer_top_bar_is_one_line_with_a_keyboard_menu(browser, live, world, width, text):
-    """At phone widths the bar is one 44–64 px line; the menu opens with Enter and closes with Escape."""
+    """At phone widths the bar is one 44–64 px line; Enter opens the menu, Escape closes it."""
     context, page = phone(browser, live, width, text)
     sitemap.sign_in_organizer(page, world["admin"])
     bar = page.locator("header.topbar")

@@ -40,7 +40,7 @@ class HBarChart:
 
 
 def _em(char: str) -> float:
-    """Approximate advance of one character in ems: CJK and full-width ones are 1, others about half."""
+    """Approximate advance of a character in ems: CJK and full-width 1, others about half."""
     return 1.0 if ord(char) >= 0x2E80 else 0.6
 
 
@@ -81,7 +81,7 @@ def hbar_chart(
     gap: int = 10,
     value_space: int = 56,
 ) -> HBarChart:
-    """Lay out ``(label, value, value_text)`` items: each label on its own line(s), its bar below."""
+    """Lay out ``(label, value, value_text)``: each label on its own line(s), its bar below."""
     top = max((value for _, value, _ in items), default=0) or 1
     room = width - value_space
     line_height = round(font_size * 1.3)
