@@ -23,6 +23,9 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     #: Extra fields of the API's error object (``{"error": {"code", "message", ...}}``).
     details: dict | None = None
+    #: Every problem of the same form found together with this one, by form field (this
+    #: error among them), so that a page can show them all at once beside their fields.
+    problems: dict[str, DomainError] | None = None
 
     def __init__(self, code: str, status: int | None = None) -> None:
         if code not in self.messages:

@@ -53,3 +53,113 @@ def test_an_expired_form_is_headed_plainly(client, make, db, app):
 def test_other_errors_keep_their_status_title(client):
     response = client.get("/no-such-page")
     assert _heading(response.get_data(as_text=True)) == "页面不存在"
+
+
+# --- every problem of a form at once, beside its field ------------------------------------
+
+
+def field_errors(html: str) -> dict[str, str]:
+    """{field id: its message} for every field the page marks invalid and describes by
+    its error paragraph (aria-describedby → id="<field>-error")."""
+    found = {}
+    for match in re.finditer(r"<(?:input|textarea|select)\b[^>]*>", html):
+        tag = match.group(0)
+        field = re.search(r'\bid="([^"]+)"', tag)
+        described = re.search(r'aria-describedby="([^"]+)"', tag)
+        if not field or not described or 'aria-invalid="true"' not in tag:
+            continue
+        error_id = f"{field.group(1)}-error"
+        assert error_id in described.group(1).split()
+        text = re.search(rf'<p class="error" id="{error_id}">(.*?)</p>', html, re.S)
+        found[field.group(1)] = text.group(1).strip()
+    return found
+
+
+def test_an_empty_first_time_form_shows_all_four_problems(app, db, client, make):
+    from .test_identity import scan_new_device
+
+    activity = make.activity()
+    db.session.commit()
+    response = scan_new_device(client, app, activity)
+    assert response.status_code == 400
+    errors = field_errors(response.get_data(as_text=True))
+    assert errors == {
+        "name": "请填写姓名。",
+        "phone": "请填写 11 位手机号，例如 13812341234。",
+        "pin": "密码须为 4–6 位数字。",
+        "consent": "请勾选同意保存您的志愿服务记录。",
+    }
+
+
+def test_a_new_number_without_name_pin_and_consent_is_told_all_three(app, db, client, make):
+    from .test_identity import scan_new_device
+
+    activity = make.activity()
+    db.session.commit()
+    response = scan_new_device(client, app, activity, phone="13812341299", pin="1111")
+    errors = field_errors(response.get_data(as_text=True))
+    assert set(errors) == {"name", "pin", "consent"}
+    assert "太容易" in errors["pin"]
+
+
+def test_a_known_number_is_not_asked_for_name_or_consent(app, db, client, make):
+    from .test_identity import scan_new_device, with_pin
+
+    volunteer = with_pin(make.volunteer())
+    activity = make.activity()
+    db.session.commit()
+    response = scan_new_device(client, app, activity, phone=volunteer.phone, pin="9999")
+    assert response.status_code == 401
+    assert field_errors(response.get_data(as_text=True)) == {}
+
+
+def test_an_empty_registration_shows_every_problem(client):
+    from ..conftest import csrf_token
+
+    token = csrf_token(client, "/me/register")
+    response = client.post("/me/register", data={"csrf_token": token})
+    assert response.status_code == 400
+    assert set(field_errors(response.get_data(as_text=True))) == {
+        "name",
+        "phone",
+        "pin",
+        "consent",
+    }
+
+
+def test_an_empty_sign_in_and_a_bad_number_show_beside_their_fields(client):
+    from ..conftest import csrf_token
+
+    token = csrf_token(client, "/me/sign-in")
+    empty = client.post("/me/sign-in", data={"csrf_token": token})
+    assert set(field_errors(empty.get_data(as_text=True))) == {"phone", "pin"}
+    bad = client.post("/me/sign-in", data={"csrf_token": token, "phone": "123", "pin": "2580"})
+    assert bad.status_code == 400
+    assert set(field_errors(bad.get_data(as_text=True))) == {"phone"}
+
+
+def test_an_empty_deletion_form_asks_for_the_tick_and_the_pin(app, db, client, make):
+    from .test_identity import PIN, sign_in, with_pin
+    from .test_my_page import post
+
+    volunteer = with_pin(make.volunteer())
+    db.session.commit()
+    sign_in(client, volunteer.phone, PIN)
+    response = post(client, "/me/delete")
+    assert response.status_code == 400
+    assert field_errors(response.get_data(as_text=True)) == {
+        "pin": "请输入密码。",
+        "confirm": "请勾选确认。",
+    }
+    assert db.session.get(type(volunteer), volunteer.id).name == volunteer.name
+
+
+def test_pin_page_shows_a_mismatch_beside_the_second_pin(app, db, client, make):
+    from .test_identity import PIN, sign_in, with_pin
+    from .test_my_page import post
+
+    volunteer = with_pin(make.volunteer())
+    db.session.commit()
+    sign_in(client, volunteer.phone, PIN)
+    response = post(client, "/me/pin", current_pin=PIN, new_pin="4826", confirm="4827")
+    assert set(field_errors(response.get_data(as_text=True))) == {"confirm"}

@@ -294,10 +294,10 @@ def sign_in_or_register(
             unit_id=unit_id,
         )
         return Identified(household, volunteer, used_code=used_code, added=added)
-    if not consent:
-        raise VolunteerError("consent_required")
-    if not name:
-        raise VolunteerError("name_required")
+    problems = rules.compute_form_problems(
+        phone=phone, pin=pin, name=name, consent=consent, new_person=True
+    )
+    rules.validate_form(problems, ("consent", "name", "pin"))
     new_pin = rules.validate_new_pin(pin)
     with without_write_lock():
         pin_hash = generate_password_hash(new_pin)

@@ -30,7 +30,7 @@ from volunteer_app.extensions import db
 from volunteer_app.formatting import spreadsheet_safe
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.transactions import begin_writing
-from volunteer_app.volunteers import certificates, identity, records
+from volunteer_app.volunteers import certificates, identity, records, rules
 from volunteer_app.volunteers.models import Certificate, Device, Volunteer
 from volunteer_app.volunteers.rules import IdentityError
 from volunteer_app.volunteers.services import live_members
@@ -159,6 +159,7 @@ class PrivacyError(DomainError):
     messages = {
         "confirm_required": _l("Please tick the box to confirm."),
         "pin_wrong": _l("The PIN is wrong."),
+        "pin_required": _l("Please enter your PIN."),
     }
 
 
@@ -183,10 +184,14 @@ def delete_account(
     Needs the tick of confirmation and, if the volunteer has a PIN, the PIN (counted on the
     sign-in lockout like any other PIN attempt).
     """
-    if not confirmed:
-        raise PrivacyError("confirm_required")
     household = volunteer.household
     assert household is not None
+    problems: dict[str, DomainError] = {}
+    if not confirmed:
+        problems["confirm"] = PrivacyError("confirm_required")
+    if household.pin_hash and rules.normalize_secret(pin or "") is None:
+        problems["pin"] = PrivacyError("pin_required")  # nothing PIN-like: not an attempt
+    rules.validate_form(problems, ("confirm", "pin"))
     if household.pin_hash:
         try:
             identity.verify_own_pin(household, pin, now=now)

@@ -178,6 +178,74 @@ def normalize_secret(raw: str) -> str | None:
     return text if _SECRET.match(text) else None
 
 
+def compute_form_problems(
+    *, phone: str, pin: str, name: str, consent: bool, new_person: bool
+) -> dict[str, DomainError]:
+    """Everything wrong with a volunteer's identity form, by field, found at once.
+
+    Shape only, no database: the mobile number, a PIN or one-time code that can be one, and
+    the name and consent. ``new_person``: the number is known to be new (or a new person
+    joins a signed-in phone): then name and consent are required and the PIN must be a good
+    new one. Otherwise a known number needs neither name nor consent; but while the number
+    itself is missing or wrong nobody can tell, so name and consent are asked for too (the
+    form is a first-time form). Reveals nothing about who is registered: it reads no data.
+    """
+    problems: dict[str, DomainError] = {}
+    phone_ok = True
+    try:
+        normalize_phone(phone)
+    except VolunteerError as error:
+        problems["phone"] = error
+        phone_ok = False
+    if new_person:
+        try:
+            validate_new_pin(pin)
+        except IdentityError as error:
+            problems["pin"] = error
+    elif normalize_secret(pin) is None:
+        problems["pin"] = IdentityError("pin_format", status=400)
+    if new_person or not phone_ok:
+        if name.strip():
+            try:
+                normalize_name(name)
+            except VolunteerError as error:
+                problems["name"] = error
+        else:
+            problems["name"] = VolunteerError("name_required")
+        if not consent:
+            problems["consent"] = VolunteerError("consent_required")
+    elif name.strip():
+        try:
+            normalize_name(name)
+        except VolunteerError as error:
+            problems["name"] = error
+    return problems
+
+
+def validate_form(problems: dict[str, DomainError], order: tuple[str, ...]) -> None:
+    """Raise the first of ``problems`` in field ``order``, carrying all of them (``problems``)."""
+    for field in order:
+        if field in problems:
+            error = problems[field]
+            error.problems = problems
+            raise error
+
+
+#: The form field each error code belongs to, so the page shows it beside that field.
+FIELD_OF_CODE = {
+    "phone_invalid": "phone",
+    "name_required": "name",
+    "name_too_long": "name",
+    "name_invalid": "name",
+    "name_taken": "name",
+    "consent_required": "consent",
+    "pin_format": "pin",
+    "pin_too_simple": "pin",
+    "pin_confirm": "confirm",
+    "current_pin_wrong": "current_pin",
+}
+
+
 def validate_attempt_allowed(locked_until: datetime | None, now: datetime) -> None:
     """Refuse any PIN attempt while the number is locked (IdentityError "locked", 429)."""
     if locked_until is not None and now < locked_until:
