@@ -163,3 +163,49 @@ def test_pin_page_shows_a_mismatch_beside_the_second_pin(app, db, client, make):
     sign_in(client, volunteer.phone, PIN)
     response = post(client, "/me/pin", current_pin=PIN, new_pin="4826", confirm="4827")
     assert set(field_errors(response.get_data(as_text=True))) == {"confirm"}
+
+
+# --- tries left before the PIN lock ---------------------------------------------------------
+
+
+def test_wrong_pins_say_how_many_tries_are_left_alike_for_unknown_numbers(app, db, make):
+    from .test_identity import sign_in, with_pin
+
+    volunteer = with_pin(make.volunteer())
+    db.session.commit()
+    known, stranger = app.test_client(), app.test_client()
+    for left in (4, 3, 2, 1):
+        a = sign_in(known, volunteer.phone, "9999").get_data(as_text=True)
+        b = sign_in(stranger, "13900001111", "9999").get_data(as_text=True)
+        assert f"还可尝试 {left} 次" in a and f"还可尝试 {left} 次" in b
+    fifth = sign_in(known, volunteer.phone, "9999")
+    assert fifth.status_code == 401
+    assert "此号码现已锁定 15 分钟" in fifth.get_data(as_text=True)
+    assert "还可尝试" not in sign_in(known, volunteer.phone, "2580").get_data(as_text=True)
+
+
+def test_the_check_in_page_counts_down_too(app, db, client, make):
+    from .test_identity import scan_new_device, with_pin
+
+    volunteer = with_pin(make.volunteer())
+    activity = make.activity()
+    db.session.commit()
+    response = scan_new_device(client, app, activity, phone=volunteer.phone, pin="9999")
+    assert "还可尝试 4 次" in response.get_data(as_text=True)
+    again = scan_new_device(client, app, activity, phone=volunteer.phone, pin="9998")
+    assert "还可尝试 3 次" in again.get_data(as_text=True)
+
+
+def test_a_wrong_current_pin_on_my_pages_counts_down(app, db, client, make):
+    from .test_identity import PIN, sign_in, with_pin
+    from .test_my_page import post
+
+    volunteer = with_pin(make.volunteer())
+    db.session.commit()
+    sign_in(client, volunteer.phone, PIN)
+    response = post(client, "/me/pin", current_pin="9999", new_pin="4826", confirm="4826")
+    assert field_errors(response.get_data(as_text=True))["current_pin"].endswith(
+        "还可尝试 4 次，之后此号码将锁定 15 分钟。"
+    )
+    deletion = post(client, "/me/delete", pin="9999", confirm="y")
+    assert "还可尝试 3 次" in field_errors(deletion.get_data(as_text=True))["pin"]

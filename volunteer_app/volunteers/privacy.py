@@ -161,6 +161,14 @@ class PrivacyError(DomainError):
         "pin_wrong": _l("The PIN is wrong."),
         "pin_required": _l("Please enter your PIN."),
     }
+    #: Wrong PINs left before the number locks, when one was counted.
+    tries_left: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The code's message, and after a wrong PIN how many tries are left."""
+        text = str(self.messages[self.code])
+        return text if self.tries_left is None else f"{text} {rules.tries_note(self.tries_left)}"
 
 
 def _claim_deletion(volunteer: Volunteer, now: datetime) -> bool:
@@ -198,7 +206,9 @@ def delete_account(
         except IdentityError as error:
             if error.code != "current_pin_wrong":
                 raise
-            raise PrivacyError("pin_wrong") from None
+            wrong = PrivacyError("pin_wrong")
+            wrong.tries_left = error.tries_left
+            raise wrong from None
     begin_writing()
     if not _claim_deletion(volunteer, now):
         return  # deleted a moment ago by the same person (a double tap): nothing more to do
