@@ -209,3 +209,56 @@ def test_a_wrong_current_pin_on_my_pages_counts_down(app, db, client, make):
     )
     deletion = post(client, "/me/delete", pin="9999", confirm="y")
     assert "还可尝试 3 次" in field_errors(deletion.get_data(as_text=True))["pin"]
+
+
+def test_a_wechat_phone_is_listed_as_weixin_on_my_page(app, db, client, make):
+    from ..conftest import csrf_token
+    from ..unit.test_volunteer_edges_rules import WECHAT_ANDROID
+    from .test_identity import PIN, with_pin
+
+    volunteer = with_pin(make.volunteer())
+    db.session.commit()
+    client.environ_base["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    token = csrf_token(client, "/me/sign-in")
+    client.post("/me/sign-in", data={"csrf_token": token, "phone": volunteer.phone, "pin": PIN})
+    html = client.get("/me").get_data(as_text=True)
+    assert "微信 · Android" in html and "Chrome · Android" not in html
+
+
+# --- my own CSV export: my language, Beijing time -------------------------------------------
+
+
+def _my_csv(client, lang: str) -> list[dict]:
+    import csv
+    import io
+
+    text = client.get(f"/me/export.csv?lang={lang}").get_data(as_text=True)
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_my_csv_speaks_my_language_and_beijing_time(app, db, client, make):
+    from datetime import UTC, datetime
+
+    from volunteer_app.checkins.models import HoursOrigin, HoursStatus
+
+    from .test_identity import PIN, sign_in, with_pin
+    from .test_my_page import served
+
+    volunteer = with_pin(make.volunteer(name="孙丽娟"))
+    # 23:30 UTC on 4 March is 07:30 on 5 March in Beijing
+    start = datetime(2026, 3, 4, 23, 30, tzinfo=UTC)
+    activity = make.activity(title="学雷锋日清扫", starts_at=start, minutes=120)
+    served(make, volunteer, activity, 120, status=HoursStatus.PENDING, origin=HoursOrigin.SCAN)
+    db.session.commit()
+    sign_in(client, volunteer.phone, PIN)
+    (row,) = _my_csv(client, "zh")
+    assert row["日期"] == "2026-03-05"
+    assert row["签到时间"] == "2026-03-05 07:30"
+    assert row["签退时间"] == "2026-03-05 09:30"
+    assert row["服务时长（小时）"] == "2.0"
+    assert row["时长状态"] == "待确认" and row["时长来源"] == "扫码"
+    assert row["服务类别"] == activity.category.name_zh
+    (english,) = _my_csv(client, "en")
+    assert english["Checked in at"] == "2026-03-05 07:30"
+    assert english["Hours status"] == "Pending" and english["Hours recorded by"] == "Scan"
+    assert english["Category"] == activity.category.name_en

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -413,7 +414,9 @@ def export_json():
 @volunteer_required
 def export_csv():
     """Download my service records as CSV."""
-    return _download(privacy.export_csv(g.volunteer), "text/csv", "my-service-records.csv")
+    english = str(get_locale() or "zh").startswith("en")
+    body = privacy.export_csv(g.volunteer, english=english)
+    return _download(body, "text/csv", "my-service-records.csv")
 
 
 def _download(body: str, mimetype: str, filename: str):
