@@ -262,3 +262,75 @@ def test_my_csv_speaks_my_language_and_beijing_time(app, db, client, make):
     assert english["Checked in at"] == "2026-03-05 07:30"
     assert english["Hours status"] == "Pending" and english["Hours recorded by"] == "Scan"
     assert english["Category"] == activity.category.name_en
+
+
+# --- the change log names actions and the volunteer who asked --------------------------------
+
+
+def test_the_change_log_names_a_correction_and_who_asked_for_it(app, db, client, make, login_as):
+    from sqlalchemy import select
+
+    from volunteer_app.checkins.models import Correction
+
+    from .test_corrections import forgot_to_check_out, local
+    from .test_identity import PIN, sign_in
+    from .test_my_page import post
+
+    _, activity, record = forgot_to_check_out(make)
+    organizer = make.user(unit=activity.unit)
+    db.session.commit()
+    phone = app.test_client()
+    sign_in(phone, "13812341234", PIN)
+    post(
+        phone,
+        f"/me/records/{record.id}/correction",
+        proposed_in=local(activity.starts_at),
+        proposed_out=local(activity.ends_at),
+        reason="忘记签退了。",
+    )
+    login_as(organizer)
+    correction = db.session.scalar(select(Correction))
+    post(
+        client,
+        f"/manage/corrections/{correction.id}",
+        decision="accept",
+        checked_in_at=local(activity.starts_at),
+        checked_out_at=local(activity.ends_at),
+        reason="已核实",
+    )
+    html = client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    log = html[html.index('id="audit-title"') :]
+    items = re.findall(r"<li>(.*?)</li>", log, re.S)
+    text = [" ".join(re.sub(r"<[^>]+>", " ", i).split()) for i in items]
+    assert "correction." not in log
+    asked = next(t for t in text if "志愿者申请更正" in t)
+    accepted = next(t for t in text if "同意更正" in t)
+    assert "· 本人" in asked and "系统" not in asked
+    assert organizer.display_name in accepted
+
+
+def test_every_action_an_activity_log_can_show_has_a_label():
+    """Every audit action written with an activity (the source's audit.record calls in the
+    areas below the activity page) is named in AUDIT_LABELS, never shown as its raw key."""
+    from pathlib import Path
+
+    from volunteer_app.activities.labels import AUDIT_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "volunteer_app"
+    actions = set()
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for call in re.finditer(r"audit\.record\(\s*(.*?)\n\s*\)", source, re.S):
+            body = call.group(1)
+            if "activity_id=" not in body:
+                continue
+            actions |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', body.split(",")[0] + body))
+    actions = {
+        a
+        for a in actions
+        if a.split(".")[0]
+        in {"activity", "checkin", "checkout", "hours", "correction", "scan", "manual", "volunteer"}
+    }
+    assert actions, "no audit calls found"
+    missing = sorted(a for a in actions if a not in AUDIT_LABELS)
+    assert missing == []
