@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from volunteer_app.checkins.tokens import current_step, issue_rotating_token
+from volunteer_app.checkins.tokens import current_step, issue_rotating_token, issue_token
 from volunteer_app.database import utcnow
 
 
@@ -40,8 +40,6 @@ def test_a_forged_code_is_headed_plainly(client):
 
 
 def test_an_expired_form_is_headed_plainly(client, make, db, app):
-    from volunteer_app.checkins.tokens import issue_token
-
     activity = make.activity()
     db.session.commit()
     path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
@@ -334,3 +332,63 @@ def test_every_action_an_activity_log_can_show_has_a_label():
     assert actions, "no audit calls found"
     missing = sorted(a for a in actions if a not in AUDIT_LABELS)
     assert missing == []
+
+
+# --- a one-time code typed after an organizer's check-in remembers the phone ----------------
+
+
+def test_a_code_typed_after_the_organizers_check_in_remembers_the_phone(
+    app, client, db, make, login_as
+):
+    from volunteer_app.checkins.models import CheckIn, HoursOrigin
+    from volunteer_app.volunteers.models import Device, Household
+
+    from .test_claim_codes import code_of, entries, lüling
+    from .test_identity import scan_new_device
+    from .test_my_page import post
+
+    _centre, station, organizer = lüling(make)
+    volunteer = make.volunteer("吕大爷", phone="13800001002", registered_unit_id=station.id)
+    activity = make.activity(station)
+    db.session.add(
+        CheckIn(
+            activity=activity,
+            volunteer=volunteer,
+            checked_in_at=activity.starts_at,
+            origin=HoursOrigin.ORGANIZER,
+            recorded_by_id=organizer.id,
+        )
+    )
+    db.session.commit()
+    login_as(organizer)
+    code = code_of(post(client, "/manage/volunteers/code", phone="13800001002", issue="1"))
+    phone = app.test_client()
+    response = scan_new_device(phone, app, activity, phone="13800001002", pin=code)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "您已签到" in html and "此手机已记住您" in html
+    assert phone.get_cookie("vdev") is not None
+    assert db.session.query(Device).filter_by(volunteer_id=volunteer.id).count() == 1
+    assert len(entries(db, "volunteer.setup_code_used")) == 1
+    assert db.session.get(Household, volunteer.household_id).setup_code_hash is None
+    # the phone is this person's now: it must choose a PIN, then the scan is one tap
+    assert phone.get("/me").headers["Location"].endswith("/me/pin")
+    assert post(phone, "/me/pin", new_pin="8264", confirm="8264").status_code == 302
+    path = "/c/" + issue_token(app.config["SECRET_KEY"], activity.checkin_key)
+    assert "吕大爷" in phone.get(path).get_data(as_text=True)
+
+
+def test_a_remembered_phone_tapping_check_in_twice_is_still_told_so(app, db, client, make):
+    from .test_checkin_loop import checkin_path, scan
+
+    activity = make.activity()
+    db.session.commit()
+    path = checkin_path(app, activity)
+    first = scan(client, path, name="李秀英", phone="13812341234", pin="2580", consent="y")
+    assert first.status_code == 200
+    token = re.search(
+        r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+        client.get(path).get_data(as_text=True),
+    ).group(1)
+    again = client.post(path, data={"csrf_token": token, "action": "check_in"})
+    assert again.status_code == 409 and "此手机已记住您" not in again.get_data(as_text=True)

@@ -244,7 +244,20 @@ def scan_submit(token: str):
         )
         people = _chosen(who, form.people.data) if form.people.data else None
         if people is None and who.volunteer is not None:
-            record = checkin_flow.record(activity, who.volunteer, action, now=now)
+            record = _record_identified(activity, who, action, now=now)
+    except _AlreadyDone as done:
+        # The phone proved who it is (PIN or one-time code) but an organizer had already
+        # checked the person in (or out): the phone is remembered all the same.
+        page = _render(
+            activity,
+            ScanForm(formdata=None),
+            who.volunteer,
+            done.record,
+            notice=f"{done.error.message} {_('This phone now remembers you.')}",
+        )
+        response = current_app.make_response(page)
+        set_device_cookie(response, who.new_device.key)
+        return response
     except DomainError as error:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
         notice = error.message
@@ -293,6 +306,31 @@ def scan_submit(token: str):
     if who.new_device is not None:
         set_device_cookie(response, who.new_device.key)
     return response
+
+
+class _AlreadyDone(Exception):
+    """A new device identified its person, whose record needs no check-in (or out) now."""
+
+    def __init__(self, error: CheckInError, record: CheckIn | None) -> None:
+        super().__init__(error.code)
+        self.error, self.record = error, record
+
+
+def _record_identified(activity: Activity, who, action: Action, *, now) -> CheckIn:
+    """Check the identified person in or out; on a newly identified device "already checked
+    in / out" is no failure of the phone (_AlreadyDone), elsewhere it is the rule's refusal."""
+    try:
+        return checkin_flow.record(activity, who.volunteer, action, now=now)
+    except CheckInError as error:
+        if who.new_device is None or error.code not in (
+            "already_checked_in",
+            "already_checked_out",
+        ):
+            raise
+        record = getattr(error, "record", None)
+        raise _AlreadyDone(
+            error, record or services.find_record(activity.id, who.volunteer.id)
+        ) from None
 
 
 def _form_problems(form: ScanForm) -> dict:
