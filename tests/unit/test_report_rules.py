@@ -136,6 +136,15 @@ def test_hbar_chart_wraps_long_unit_names_and_never_cuts_them():
     assert all(len(line) * chart.font_size <= chart.width for line in first.lines)
 
 
+def test_wrap_label_breaks_chinese_lines_by_their_punctuation():
+    name = "吕陵镇青年志愿服务队新时代文明实践站（东片区）第二网格党群服务驿站"
+    lines = wrap_label(name, 19)
+    assert "".join(lines) == name
+    assert not any(line.endswith("（") for line in lines)
+    assert lines[1].startswith("（东片区")
+    assert wrap_label("一二三四五六七八九十，好", 10) == ("一二三四五六七八九十，", "好")
+
+
 def test_wrap_label_keeps_latin_words_whole():
     lines = wrap_label("Lüling Town Youth Volunteer Service Team Station", 12)
     assert " ".join(lines) == "Lüling Town Youth Volunteer Service Team Station"

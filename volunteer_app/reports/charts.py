@@ -69,6 +69,21 @@ def wrap_label(text: str, max_ems: float) -> tuple[str, ...]:
         used += size
     if line.strip() or not lines:
         lines.append(line.rstrip())
+    return _keep_punctuation(lines)
+
+
+_OPENERS = "（(【《“‘「"
+_CLOSERS = "）)】》”’」，。、；：！？,.;:!?"
+
+
+def _keep_punctuation(lines: list[str]) -> tuple[str, ...]:
+    """No line ends with an opening bracket nor starts with a closing one or a comma
+    (Chinese line breaking): the opener moves down, the closer hangs at the line's end."""
+    for i in range(len(lines) - 1):
+        while len(lines[i]) > 1 and lines[i][-1] in _OPENERS:
+            lines[i], lines[i + 1] = lines[i][:-1], lines[i][-1] + lines[i + 1]
+        while len(lines[i + 1]) > 1 and lines[i + 1][0] in _CLOSERS:
+            lines[i], lines[i + 1] = lines[i] + lines[i + 1][0], lines[i + 1][1:]
     return tuple(lines)
 
 
