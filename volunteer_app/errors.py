@@ -18,9 +18,14 @@ class DomainError(Exception):
     """
 
     messages: ClassVar[dict[str, LazyString]] = {}
+    #: Plain headings for the error page by code (else the HTTP status's title, "请求有误"…).
+    titles: ClassVar[dict[str, LazyString]] = {}
     status: ClassVar[int] = 400
     #: Extra fields of the API's error object (``{"error": {"code", "message", ...}}``).
     details: dict | None = None
+    #: Every problem of the same form found together with this one, by form field (this
+    #: error among them), so that a page can show them all at once beside their fields.
+    problems: dict[str, DomainError] | None = None
 
     def __init__(self, code: str, status: int | None = None) -> None:
         if code not in self.messages:
@@ -34,6 +39,12 @@ class DomainError(Exception):
     def message(self) -> str:
         """The message for this code in the current request's language."""
         return str(self.messages[self.code])
+
+    @property
+    def title(self) -> str | None:
+        """A plain heading for this code's error page, or None for the status's own."""
+        title = self.titles.get(self.code)
+        return str(title) if title is not None else None
 
 
 #: Titles and explanations for the HTTP errors a person may meet.
@@ -54,10 +65,15 @@ def _wants_json() -> bool:
 
 
 def render_error(
-    status: int, message: str | None = None, code: str | None = None, details: dict | None = None
+    status: int,
+    message: str | None = None,
+    code: str | None = None,
+    details: dict | None = None,
+    title: str | None = None,
 ):
     """Render an error as a page or as ``{"error": {"code", "message"}}`` under /api."""
-    title, default_message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400])
+    status_title, default_message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400])
+    title = title or status_title
     text = message or str(default_message)
     if _wants_json():
         body = {"error": {**(details or {}), "code": code or f"http_{status}", "message": text}}
@@ -70,12 +86,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return render_error(error.status, error.message, error.code, error.details)
+        return render_error(error.status, error.message, error.code, error.details, error.title)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
         message = _l("This form has expired. Please reload the page and try again.")
-        return render_error(400, str(message), "csrf")
+        return render_error(400, str(message), "csrf", title=str(_l("This page has expired")))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -3,6 +3,7 @@ years, ids from select boxes, and the button-only form."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -75,3 +76,24 @@ class LocalDateField(DateField):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (close check-ins, confirm hours, keep)."""
+
+
+def show_errors(form: FlaskForm, errors: Iterable, field_of: Mapping[str, str]) -> None:
+    """Put each refused rule's message beside its field, where the field macro ties it to
+    the field with ``aria-describedby``.
+
+    ``errors`` is a {field name: error} mapping (problems of fields the form does not have
+    are not its concern) or a sequence of errors, placed by ``field_of`` (error code → field
+    name) and above the form when the form has no such field. A field that has a message
+    already (its own validator's) keeps just that one.
+    """
+    if isinstance(errors, Mapping):
+        pairs = [(name, e) for name, e in errors.items() if name in form._fields]
+    else:
+        pairs = [(field_of.get(e.code), e) for e in errors]
+    for field_name, error in pairs:
+        field = form._fields.get(field_name) if field_name else None
+        if field is None:
+            form.form_errors.append(error.message)
+        elif not field.errors:
+            field.errors = [error.message]

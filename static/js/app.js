@@ -18,4 +18,18 @@
   window.addEventListener("online", update);
   window.addEventListener("offline", update);
   update();
+  // The organizer's menu: a button on phones, the plain row of links on wide screens.
+  var menu = document.querySelector("[data-menu]");
+  if (menu && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 60rem)");
+    var fit = function () { menu.open = wide.matches; menu.classList.toggle("is-wide", wide.matches); };
+    if (wide.addEventListener) wide.addEventListener("change", fit);
+    fit();
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open && !wide.matches) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
 })();

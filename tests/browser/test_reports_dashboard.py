@@ -50,6 +50,7 @@ def test_centre_dashboard_on_a_phone(browser, live, world, shot):
     page.get_by_label("用户名").fill(world["centre"])
     page.get_by_label("密码").fill(Factory.PASSWORD)
     page.get_by_role("button", name="登录").tap()
+    page.locator("header summary").tap()  # the top bar's menu on a phone
     page.get_by_role("link", name="数据统计").tap()
     page.goto("/reports/?period=month&month=2025-03")
     expect(page.get_by_role("heading", name="万福街道 · 数据统计")).to_be_visible()

@@ -65,6 +65,7 @@ PATHS = {
     "checkins.identify:identify_and_record": "self check-in",
     "checkins.routes:scan_submit": "self check-in",
     "checkins.routes:_record_each": "self check-in",
+    "checkins.routes:_record_identified": "self check-in",
     "api.scan:_scan": "API self check-in",
     "api.scan:self_check_in": "API self check-in",
     "api.scan:self_check_out": "API self check-out",

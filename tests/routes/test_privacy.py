@@ -51,10 +51,10 @@ def test_export_json_and_csv(app, db, client, make):
     text = response.get_data(as_text=True)
     assert response.mimetype == "text/csv" and text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert len(rows) == 1 and rows[0]["station"] == "吕陵镇中心卫生院"
-    assert rows[0]["hours"] == "2.0" and rows[0]["status"] == "confirmed"
-    assert rows[0]["activity"] == "'=HYPERLINK(1)"  # no formula injection
-    assert rows[0]["place"] == "'＠SUM(1)"  # nor with the full-width forms
+    assert len(rows) == 1 and rows[0]["站点"] == "吕陵镇中心卫生院"
+    assert rows[0]["服务时长（小时）"] == "2.0" and rows[0]["时长状态"] == "已确认"
+    assert rows[0]["活动名称"] == "'=HYPERLINK(1)"  # no formula injection
+    assert rows[0]["地点"] == "'＠SUM(1)"  # nor with the full-width forms
 
 
 def test_export_needs_my_device(client):

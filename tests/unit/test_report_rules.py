@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from volunteer_app.reports.charts import column_chart, hbar_chart
+from volunteer_app.reports.charts import column_chart, hbar_chart, wrap_label
 from volunteer_app.reports.exports import content_disposition, escape_cell
 from volunteer_app.reports.hours import Sums, UnitRow, bucket_keys, rank_units, roll_up, to_hours
 from volunteer_app.reports.periods import ReportError, day_period, month_period, parse_period
@@ -118,10 +118,38 @@ def test_hbar_chart_scales_to_the_largest_value():
     chart = hbar_chart(
         [("健康服务", 10, "10"), ("一个非常非常长的站点名称", 5, "5"), ("空", 0, "0")]
     )
-    assert [b.width for b in chart.bars] == [194, 97, 0]
-    assert chart.bars[1].label.endswith("…") and len(chart.bars[1].label) == 9
-    assert chart.bars[2].y == 52 and chart.height == 70
+    assert [b.width for b in chart.bars] == [244, 122, 0]
+    assert [b.lines for b in chart.bars] == [("健康服务",), ("一个非常非常长的站点名称",), ("空",)]
+    step = chart.line_height + 2 + chart.bar_height + 10
+    assert chart.bars[2].y == 2 * step and chart.height == 3 * step - 10
     assert hbar_chart([]).bars == []
+
+
+def test_hbar_chart_wraps_long_unit_names_and_never_cuts_them():
+    name = "吕陵镇青年志愿服务队新时代文明实践站（东片区）第二网格党群服务驿站"
+    chart = hbar_chart([(name, 3, "3"), ("健康服务", 1, "1")])
+    first, second = chart.bars
+    assert "".join(first.lines) == name and "…" not in "".join(first.lines)
+    assert len(first.lines) == 2
+    # the second label starts below the first bar, whose label took two lines
+    assert second.y == first.bar_y + chart.bar_height + 10
+    assert all(len(line) * chart.font_size <= chart.width for line in first.lines)
+
+
+def test_wrap_label_breaks_chinese_lines_by_their_punctuation():
+    name = "吕陵镇青年志愿服务队新时代文明实践站（东片区）第二网格党群服务驿站"
+    lines = wrap_label(name, 19)
+    assert "".join(lines) == name
+    assert not any(line.endswith("（") for line in lines)
+    assert lines[1].startswith("（东片区")
+    assert wrap_label("一二三四五六七八九十，好", 10) == ("一二三四五六七八九十，", "好")
+
+
+def test_wrap_label_keeps_latin_words_whole():
+    lines = wrap_label("Lüling Town Youth Volunteer Service Team Station", 12)
+    assert " ".join(lines) == "Lüling Town Youth Volunteer Service Team Station"
+    assert all(len(line) * 0.6 <= 12 for line in lines)
+    assert wrap_label("", 10) == ("",)
 
 
 def test_column_chart_stacks_pending_on_confirmed_and_thins_labels():

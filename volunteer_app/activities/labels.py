@@ -52,6 +52,8 @@ AUDIT_LABELS = {
     "correction.decline": _l("Correction declined"),
     "activity.checkin_code_renewed": _l("Check-in QR code replaced (the old one no longer works)"),
     "activity.kiosk_link_renewed": _l("Kiosk link replaced (the old links no longer work)"),
+    "checkin.merge": _l("Record moved to the same person's other registration"),
+    "volunteer.member_added": _l("Added to a household's phone with its PIN at the desk"),
 }
 
 #: The activity's fields as the change log names them ("activity.update").

@@ -24,10 +24,12 @@ from volunteer_app.checkins.tokens import TokenClaims, TokenError, verify_token
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
+from volunteer_app.forms import show_errors
 from volunteer_app.transactions import reads_first
 from volunteer_app.volunteers import identity
 from volunteer_app.volunteers.identity import Credentials
 from volunteer_app.volunteers.models import Device, Volunteer
+from volunteer_app.volunteers.rules import FIELD_OF_CODE, compute_form_problems
 from volunteer_app.volunteers.services import live_members
 from volunteer_app.volunteers.session import device_key, set_device_cookie, volunteer_required
 
@@ -216,6 +218,18 @@ def scan_submit(token: str):
             status=400,
             notice=_("Please check the form and try again."),
         )
+    if volunteer is None:
+        problems = _form_problems(form)
+        if set(problems) - {"pin"}:  # a PIN alone goes on: a new number's page lists all
+            show_errors(form, problems, FIELD_OF_CODE)
+            return _render(
+                activity,
+                form,
+                None,
+                None,
+                status=400,
+                notice=_("Please check the form and try again."),
+            )
     now = utcnow()
     action = Action(form.action.data)
     try:
@@ -230,16 +244,33 @@ def scan_submit(token: str):
         )
         people = _chosen(who, form.people.data) if form.people.data else None
         if people is None and who.volunteer is not None:
-            record = checkin_flow.record(activity, who.volunteer, action, now=now)
+            record = _record_identified(activity, who, action, now=now)
+    except _AlreadyDone as done:
+        # The phone proved who it is (PIN or one-time code) but an organizer had already
+        # checked the person in (or out): the phone is remembered all the same.
+        page = _render(
+            activity,
+            ScanForm(formdata=None),
+            who.volunteer,
+            done.record,
+            notice=f"{done.error.message} {_('This phone now remembers you.')}",
+        )
+        response = current_app.make_response(page)
+        set_device_cookie(response, who.new_device.key)
+        return response
     except DomainError as error:
         record = services.find_record(activity.id, volunteer.id) if volunteer else None
+        notice = error.message
+        if volunteer is None and error.code in FIELD_OF_CODE:
+            show_errors(form, error.problems or [error], FIELD_OF_CODE)
+            notice = _("Please check the form and try again.")
         return _render(
             activity,
             form,
             volunteer,
             record,
             status=error.status,
-            notice=error.message,
+            notice=notice,
             claim_sms=error.code == "no_pin" and sms.gateway() is not None,
         )
     if who.volunteer is None and people is None:
@@ -275,6 +306,42 @@ def scan_submit(token: str):
     if who.new_device is not None:
         set_device_cookie(response, who.new_device.key)
     return response
+
+
+class _AlreadyDone(Exception):
+    """A new device identified its person, whose record needs no check-in (or out) now."""
+
+    def __init__(self, error: CheckInError, record: CheckIn | None) -> None:
+        super().__init__(error.code)
+        self.error, self.record = error, record
+
+
+def _record_identified(activity: Activity, who, action: Action, *, now) -> CheckIn:
+    """Check the identified person in or out; on a newly identified device "already checked
+    in / out" is no failure of the phone (_AlreadyDone), elsewhere it is the rule's refusal."""
+    try:
+        return checkin_flow.record(activity, who.volunteer, action, now=now)
+    except CheckInError as error:
+        if who.new_device is None or error.code not in (
+            "already_checked_in",
+            "already_checked_out",
+        ):
+            raise
+        record = getattr(error, "record", None)
+        raise _AlreadyDone(
+            error, record or services.find_record(activity.id, who.volunteer.id)
+        ) from None
+
+
+def _form_problems(form: ScanForm) -> dict:
+    """Every shape problem of a new device's form at once (rules.compute_form_problems)."""
+    return compute_form_problems(
+        phone=form.phone.data or "",
+        pin=form.pin.data or "",
+        name=form.name.data or "",
+        consent=bool(form.consent.data),
+        new_person=False,
+    )
 
 
 def _credentials(form: ScanForm) -> Credentials:
@@ -315,6 +382,14 @@ def _summary(action: Action, outcomes: list[Outcome]) -> str:
     return ngettext("%(num)d checked out", "%(num)d checked out", done)
 
 
+#: Where the correction form shows a refusal.
+CORRECTION_FIELDS = {
+    "reason_required": "reason",
+    "reason_too_long": "reason",
+    "times_invalid": "proposed_out",
+}
+
+
 @bp.route("/me/records/<int:checkin_id>/correction", methods=["GET", "POST"])
 @volunteer_required
 def correction_new(checkin_id: int):
@@ -335,7 +410,7 @@ def correction_new(checkin_id: int):
                 now=utcnow(),
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_errors(form, [error], CORRECTION_FIELDS)
             return render_template(
                 "checkins/correction_new.html", form=form, record=record
             ), error.status

@@ -134,13 +134,14 @@ def _locked_until(phone: str) -> datetime | None:
     return row.locked_until if row is not None else None
 
 
-def count_failure(phone: str, now: datetime) -> None:
+def count_failure(phone: str, now: datetime) -> int:
     """Count one wrong PIN for a number, in a transaction of its own.
 
     The count must outlive the refused request, whose own transaction the edge rolls back.
     The throttle row is created when absent and re-read under a row lock (PostgreSQL;
     SQLite writers are serialised anyway), so concurrent wrong PINs count one by one.
-    Raises IdentityError("locked") when the number was locked meanwhile.
+    Raises IdentityError("locked") when the number was locked meanwhile; returns the wrong
+    PINs left before the lock.
     """
     table = PinThrottle.__table__
     key = _throttle_key(phone)
@@ -163,6 +164,7 @@ def count_failure(phone: str, now: datetime) -> None:
             .where(table.c.key == key)
             .values(failures=failures, locked_until=locked_until, updated_at=now)
         )
+    return rules.compute_tries_left(failures, locked_until)
 
 
 def forget_number(phone: str) -> None:
@@ -199,10 +201,15 @@ def authenticate(phone: str, raw_secret: str, *, now: datetime) -> tuple[Househo
         how = _secret_matches(household, secret, now)
     if how is None:
         note_probe()
-        count_failure(phone, now)
-        if household is not None and not household.pin_hash and live_members(household):
-            raise IdentityError("no_pin")
-        raise IdentityError("mismatch")
+        left = count_failure(phone, now)
+        code = (
+            "no_pin"
+            if household is not None and not household.pin_hash and live_members(household)
+            else "mismatch"
+        )
+        error = IdentityError(code)
+        error.tries_left = left
+        raise error
     rules.validate_attempt_allowed(_locked_until(phone), now)
     assert household is not None
     _clear_failures(phone, now)
@@ -294,10 +301,10 @@ def sign_in_or_register(
             unit_id=unit_id,
         )
         return Identified(household, volunteer, used_code=used_code, added=added)
-    if not consent:
-        raise VolunteerError("consent_required")
-    if not name:
-        raise VolunteerError("name_required")
+    problems = rules.compute_form_problems(
+        phone=phone, pin=pin, name=name, consent=consent, new_person=True
+    )
+    rules.validate_form(problems, ("consent", "name", "pin"))
     new_pin = rules.validate_new_pin(pin)
     with without_write_lock():
         pin_hash = generate_password_hash(new_pin)
@@ -359,8 +366,9 @@ def verify_own_pin(household: Household, raw_pin: str | None, *, now: datetime) 
             household.pin_hash, raw_pin or ""
         )
     if not matches:
-        count_failure(household.phone, now)
-        raise IdentityError("current_pin_wrong", status=400)
+        error = IdentityError("current_pin_wrong", status=400)
+        error.tries_left = count_failure(household.phone, now)
+        raise error
     _clear_failures(household.phone, now)
 
 

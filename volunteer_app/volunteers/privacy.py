@@ -13,24 +13,23 @@ are theirs too); the last person's deletion removes the number and everything ke
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from volunteer_app.activities.models import Signup
 from volunteer_app.audit import services as audit
 from volunteer_app.auth import lockout
-from volunteer_app.checkins.models import Correction, HoursStatus
+from volunteer_app.checkins.models import Correction, HoursOrigin, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
-from volunteer_app.formatting import spreadsheet_safe
 from volunteer_app.localtime import utc_to_local
+from volunteer_app.spreadsheets import ColumnSpec, csv_chunks, local_naive
 from volunteer_app.transactions import begin_writing
-from volunteer_app.volunteers import certificates, identity, records
+from volunteer_app.volunteers import certificates, identity, records, rules
 from volunteer_app.volunteers.models import Certificate, Device, Volunteer
 from volunteer_app.volunteers.rules import IdentityError
 from volunteer_app.volunteers.services import live_members
@@ -125,31 +124,57 @@ def record_row(record) -> dict[str, Any]:
     }
 
 
-CSV_FIELDS = (
-    "date",
-    "activity",
-    "station",
-    "category",
-    "place",
-    "checked_in_at",
-    "checked_out_at",
-    "hours",
-    "status",
-    "origin",
-)
+def csv_columns() -> list[ColumnSpec]:
+    """The columns of my records' CSV, named in the person's language (like the organizers'
+    exports, reports/exports.py)."""
+    return [
+        ColumnSpec(_("Date"), 11, "date"),
+        ColumnSpec(_("Activity name"), 28),
+        ColumnSpec(_("Station"), 20),
+        ColumnSpec(_("Category"), 12),
+        ColumnSpec(_("Place"), 24),
+        ColumnSpec(_("Checked in at"), 18, "datetime"),
+        ColumnSpec(_("Checked out at"), 18, "datetime"),
+        ColumnSpec(_("Service hours (h)"), 10, "hours"),
+        ColumnSpec(_("Hours status"), 10),
+        ColumnSpec(_("Hours recorded by"), 12),
+    ]
 
 
-def export_csv(volunteer: Volunteer) -> str:
-    """The service records as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-    writer.writeheader()
+def csv_lines(volunteer: Volunteer, *, english: bool) -> list[list[Any]]:
+    """My records as CSV lines: Beijing wall-clock times, translated status and origin."""
+    labels = {
+        HoursOrigin.SCAN: _("Scan"),
+        HoursOrigin.ORGANIZER: _("Organizer"),
+        HoursStatus.CONFIRMED: _("Confirmed"),
+        HoursStatus.PENDING: _("Pending"),
+    }
+    lines = []
     for record in records.history(volunteer.id):
-        row = record_row(record)
-        # a leading = + - @ (or ＝ ＋ － ＠) would be a formula in a spreadsheet
-        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
-    return buffer.getvalue()
+        activity = record.activity
+        category = activity.category
+        lines.append(
+            [
+                utc_to_local(activity.starts_at).date(),
+                activity.title,
+                activity.unit.name,
+                category.name_en if english else category.name_zh,
+                activity.place,
+                local_naive(record.checked_in_at),
+                local_naive(record.checked_out_at),
+                record.minutes / 60 if (record.checked_out_at or record.minutes) else None,
+                labels[record.status],
+                labels[record.origin],
+            ]
+        )
+    return lines
+
+
+def export_csv(volunteer: Volunteer, *, english: bool = False) -> str:
+    """The service records as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese),
+    written by the organizers' spreadsheet writer: formulas neutralised, local times."""
+    chunks = csv_chunks(csv_columns(), csv_lines(volunteer, english=english))
+    return b"".join(chunks).decode("utf-8")
 
 
 class PrivacyError(DomainError):
@@ -159,7 +184,16 @@ class PrivacyError(DomainError):
     messages = {
         "confirm_required": _l("Please tick the box to confirm."),
         "pin_wrong": _l("The PIN is wrong."),
+        "pin_required": _l("Please enter your PIN."),
     }
+    #: Wrong PINs left before the number locks, when one was counted.
+    tries_left: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The code's message, and after a wrong PIN how many tries are left."""
+        text = str(self.messages[self.code])
+        return text if self.tries_left is None else f"{text} {rules.tries_note(self.tries_left)}"
 
 
 def _claim_deletion(volunteer: Volunteer, now: datetime) -> bool:
@@ -183,17 +217,23 @@ def delete_account(
     Needs the tick of confirmation and, if the volunteer has a PIN, the PIN (counted on the
     sign-in lockout like any other PIN attempt).
     """
-    if not confirmed:
-        raise PrivacyError("confirm_required")
     household = volunteer.household
     assert household is not None
+    problems: dict[str, DomainError] = {}
+    if not confirmed:
+        problems["confirm"] = PrivacyError("confirm_required")
+    if household.pin_hash and rules.normalize_secret(pin or "") is None:
+        problems["pin"] = PrivacyError("pin_required")  # nothing PIN-like: not an attempt
+    rules.validate_form(problems, ("confirm", "pin"))
     if household.pin_hash:
         try:
             identity.verify_own_pin(household, pin, now=now)
         except IdentityError as error:
             if error.code != "current_pin_wrong":
                 raise
-            raise PrivacyError("pin_wrong") from None
+            wrong = PrivacyError("pin_wrong")
+            wrong.tries_left = error.tries_left
+            raise wrong from None
     begin_writing()
     if not _claim_deletion(volunteer, now):
         return  # deleted a moment ago by the same person (a double tap): nothing more to do

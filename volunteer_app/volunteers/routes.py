@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -24,7 +25,7 @@ from volunteer_app.auth.scoping import own_certificate_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db, limiter
-from volunteer_app.forms import ActionForm
+from volunteer_app.forms import ActionForm, show_errors
 from volunteer_app.links import public_url, safe_next
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.transactions import reads_first
@@ -40,7 +41,12 @@ from volunteer_app.volunteers.forms import (
 )
 from volunteer_app.volunteers.identity import Credentials
 from volunteer_app.volunteers.models import Certificate
-from volunteer_app.volunteers.rules import describe_user_agent, normalize_phone
+from volunteer_app.volunteers.rules import (
+    FIELD_OF_CODE,
+    compute_form_problems,
+    describe_user_agent,
+    normalize_phone,
+)
 from volunteer_app.volunteers.services import live_members
 from volunteer_app.volunteers.session import (
     clear_device_cookie,
@@ -54,6 +60,17 @@ def _no_store(response):
     """Personal pages are not kept in shared caches or the back-forward cache of others."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+#: Where the PIN page, the deletion page and the certificate page show a refusal.
+PIN_FIELDS = {
+    "pin_format": "new_pin",
+    "pin_too_simple": "new_pin",
+    "pin_confirm": "confirm",
+    "current_pin_wrong": "current_pin",
+}
+DELETE_FIELDS = {"confirm_required": "confirm", "pin_wrong": "pin", "pin_required": "pin"}
+CERTIFICATE_FIELDS = {"period_invalid": "end", "period_future": "start", "period_too_long": "start"}
 
 
 @bp.get("/me")
@@ -110,7 +127,19 @@ def _sign_in_page(form, *, status: int = 200, claim: bool = False, sent: bool = 
 def sign_in():
     """Sign in on a new device with mobile number and PIN (or an organizer's one-time code)."""
     form = SignInForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        problems = compute_form_problems(
+            phone=form.phone.data or "",
+            pin=form.pin.data or "",
+            name="",
+            consent=True,
+            new_person=False,
+        )
+        problems.pop("pin", None)  # the number decides what a PIN must be: the service says
+        show_errors(form, problems, FIELD_OF_CODE)
+        valid = valid and not problems
+    if not valid:
         return _sign_in_page(form, status=400 if request.method == "POST" else 200)
     now = utcnow()
     try:
@@ -123,7 +152,7 @@ def sign_in():
             consent_version=current_app.config["CONSENT_VERSION"],
         )
     except DomainError as error:
-        form.form_errors.append(error.message)
+        show_errors(form, error.problems or [error], FIELD_OF_CODE)
         return _sign_in_page(form, status=error.status, claim=error.code == "no_pin")
     if who.used_code or who.household.pin_hash is None:
         flash(_("Welcome. Please choose your new PIN now."), "info")
@@ -189,7 +218,7 @@ def pin():
                 keep_device=g.device,
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_errors(form, error.problems or [error], PIN_FIELDS)
             return render_template(
                 "volunteers/pin.html", form=form, volunteer=volunteer
             ), error.status
@@ -295,7 +324,7 @@ def certificate_new():
                 g.volunteer, start=form.start.data, end=form.end.data, now=utcnow()
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_errors(form, [error], CERTIFICATE_FIELDS)
             return render_template("volunteers/certificate_new.html", form=form), error.status
         return redirect(url_for("volunteers.certificate", certificate_id=certificate.id))
     status = 400 if request.method == "POST" else 200
@@ -385,7 +414,9 @@ def export_json():
 @volunteer_required
 def export_csv():
     """Download my service records as CSV."""
-    return _download(privacy.export_csv(g.volunteer), "text/csv", "my-service-records.csv")
+    english = str(get_locale() or "zh").startswith("en")
+    body = privacy.export_csv(g.volunteer, english=english)
+    return _download(body, "text/csv", "my-service-records.csv")
 
 
 def _download(body: str, mimetype: str, filename: str):
@@ -409,7 +440,7 @@ def delete_account():
                 volunteer, confirmed=bool(form.confirm.data), pin=form.pin.data, now=utcnow()
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_errors(form, error.problems or [error], DELETE_FIELDS)
             return render_template(
                 "volunteers/delete.html", form=form, volunteer=volunteer
             ), error.status
@@ -429,7 +460,19 @@ def register():
     """Register with name, mobile number, PIN and consent (no check-in needed)."""
     form = RegisterForm()
     target = safe_next(request.args.get("next")) or url_for("volunteers.me")
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        problems = compute_form_problems(
+            phone=form.phone.data or "",
+            pin=form.pin.data or "",
+            name=form.name.data or "",
+            consent=bool(form.consent.data),
+            new_person=False,
+        )
+        problems.pop("pin", None)  # the number decides what a PIN must be: the service says
+        show_errors(form, problems, FIELD_OF_CODE)
+        valid = valid and not problems
+    if not valid:
         status = 400 if request.method == "POST" else 200
         return render_template("volunteers/register.html", form=form), status
     now = utcnow()
@@ -447,7 +490,7 @@ def register():
             consent_version=current_app.config["CONSENT_VERSION"],
         )
     except DomainError as error:
-        form.form_errors.append(error.message)
+        show_errors(form, error.problems or [error], FIELD_OF_CODE)
         return render_template("volunteers/register.html", form=form), error.status
     if who.household.pin_hash is None:
         target = url_for("volunteers.pin")

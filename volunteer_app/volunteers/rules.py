@@ -8,6 +8,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from volunteer_app.errors import DomainError
 
@@ -110,6 +111,37 @@ class IdentityError(DomainError):
         ),
     }
 
+    #: Wrong PINs still allowed before the number locks (0: locked just now), when counted.
+    tries_left: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The code's message, and after a counted wrong PIN how many tries are left."""
+        text = str(self.messages[self.code])
+        return text if self.tries_left is None else f"{text} {tries_note(self.tries_left)}"
+
+
+def tries_note(left: int) -> str:
+    """ "还可尝试 N 次" after a wrong PIN, or that the number is now locked.
+
+    Unknown numbers are counted exactly like registered ones, so this tells a stranger
+    nothing about who is registered (docs/security.md).
+    """
+    if left <= 0:
+        return str(_l("This number is now locked for 15 minutes."))
+    return str(
+        lazy_ngettext(
+            "You can try %(num)d more time before the number is locked for 15 minutes.",
+            "You can try %(num)d more times before the number is locked for 15 minutes.",
+            left,
+        )
+    )
+
+
+def compute_tries_left(failures: int, locked_until: datetime | None) -> int:
+    """Wrong PINs left after ``compute_failure`` gave (failures, locked_until)."""
+    return 0 if locked_until is not None else MAX_PIN_FAILURES - failures
+
 
 class SetupCodeError(DomainError):
     """An organizer may not give this one-time code."""
@@ -178,6 +210,74 @@ def normalize_secret(raw: str) -> str | None:
     return text if _SECRET.match(text) else None
 
 
+def compute_form_problems(
+    *, phone: str, pin: str, name: str, consent: bool, new_person: bool
+) -> dict[str, DomainError]:
+    """Everything wrong with a volunteer's identity form, by field, found at once.
+
+    Shape only, no database: the mobile number, a PIN or one-time code that can be one, and
+    the name and consent. ``new_person``: the number is known to be new (or a new person
+    joins a signed-in phone): then name and consent are required and the PIN must be a good
+    new one. Otherwise a known number needs neither name nor consent; but while the number
+    itself is missing or wrong nobody can tell, so name and consent are asked for too (the
+    form is a first-time form). Reveals nothing about who is registered: it reads no data.
+    """
+    problems: dict[str, DomainError] = {}
+    phone_ok = True
+    try:
+        normalize_phone(phone)
+    except VolunteerError as error:
+        problems["phone"] = error
+        phone_ok = False
+    if new_person:
+        try:
+            validate_new_pin(pin)
+        except IdentityError as error:
+            problems["pin"] = error
+    elif normalize_secret(pin) is None:
+        problems["pin"] = IdentityError("pin_format", status=400)
+    if new_person or not phone_ok:
+        if name.strip():
+            try:
+                normalize_name(name)
+            except VolunteerError as error:
+                problems["name"] = error
+        else:
+            problems["name"] = VolunteerError("name_required")
+        if not consent:
+            problems["consent"] = VolunteerError("consent_required")
+    elif name.strip():
+        try:
+            normalize_name(name)
+        except VolunteerError as error:
+            problems["name"] = error
+    return problems
+
+
+def validate_form(problems: dict[str, DomainError], order: tuple[str, ...]) -> None:
+    """Raise the first of ``problems`` in field ``order``, carrying all of them (``problems``)."""
+    for field in order:
+        if field in problems:
+            error = problems[field]
+            error.problems = problems
+            raise error
+
+
+#: The form field each error code belongs to, so the page shows it beside that field.
+FIELD_OF_CODE = {
+    "phone_invalid": "phone",
+    "name_required": "name",
+    "name_too_long": "name",
+    "name_invalid": "name",
+    "name_taken": "name",
+    "consent_required": "consent",
+    "pin_format": "pin",
+    "pin_too_simple": "pin",
+    "pin_confirm": "confirm",
+    "current_pin_wrong": "current_pin",
+}
+
+
 def validate_attempt_allowed(locked_until: datetime | None, now: datetime) -> None:
     """Refuse any PIN attempt while the number is locked (IdentityError "locked", 429)."""
     if locked_until is not None and now < locked_until:
@@ -196,8 +296,11 @@ def compute_failure(failures: int, now: datetime) -> tuple[int, datetime | None]
     return failures, None
 
 
+#: The first key found in a user agent names its browser. The in-app browsers of WeChat and
+#: WeCom (企业微信) say "Chrome" and "Safari" too: their own tokens come first.
 _BROWSERS = (
-    ("MicroMessenger", "WeChat"),
+    ("wxwork", _l("WeCom")),
+    ("MicroMessenger", _l("WeChat")),
     ("EdgA", "Edge"),
     ("Edg/", "Edge"),
     ("Firefox", "Firefox"),
@@ -209,15 +312,39 @@ _SYSTEMS = (
     ("iPhone", "iPhone"),
     ("iPad", "iPad"),
     ("HarmonyOS", "HarmonyOS"),
+    ("OpenHarmony", "HarmonyOS"),
     ("Android", "Android"),
     ("Windows", "Windows"),
     ("Mac OS X", "Mac"),
     ("Linux", "Linux"),
 )
+#: Tokens that name a browser, kept when a long user agent is cut to fit its column.
+_BRAND_TOKENS = re.compile(r"\b(?:MicroMessenger|wxwork|EdgA?|Firefox|CriOS)/\S+")
+#: Parts of a user agent that name neither browser nor system.
+_UA_NOISE = re.compile(
+    r"\s*(?:\(KHTML, like Gecko\)|AppleWebKit/\S+|Version/\S+|Build/[^;)]+|"
+    r"XWEB/\S+|MMWEBSDK/\S+|MMWEBID/\S+|NetType/\S+|Language/\S+|ABI/\S+|Process/\S+)"
+)
 
 
 def describe_user_agent(user_agent: str) -> str:
-    """A short name for a device list, e.g. "WeChat · Android"; "" when nothing is known."""
-    browser = next((name for key, name in _BROWSERS if key in user_agent), "")
+    """A short name for a device list, e.g. "微信 · Android"; "" when nothing is known."""
+    browser = next((str(name) for key, name in _BROWSERS if key in user_agent), "")
     system = next((name for key, name in _SYSTEMS if key in user_agent), "")
     return " · ".join(part for part in (browser, system) if part)
+
+
+def shorten_user_agent(user_agent: str, limit: int) -> str:
+    """``user_agent`` cut to ``limit`` characters without losing what names the browser.
+
+    WeChat's agents run to 300 characters with "MicroMessenger" near the end: cutting
+    the tail would list WeChat as "Chrome · Android". Noise goes first, then the middle.
+    """
+    if len(user_agent) <= limit:
+        return user_agent
+    text = " ".join(_UA_NOISE.sub("", user_agent).split())
+    if len(text) <= limit:
+        return text
+    brands = " ".join(_BRAND_TOKENS.findall(text))[: limit // 2]
+    head = text[: max(limit - len(brands) - 1, 0)]
+    return f"{head} {brands}".strip()[:limit]

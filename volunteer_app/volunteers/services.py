@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from volunteer_app.extensions import db
 from volunteer_app.volunteers.models import Device, Household, Volunteer
+from volunteer_app.volunteers.rules import shorten_user_agent
 
 
 def household_by_phone(phone: str) -> Household | None:
@@ -170,7 +171,7 @@ def remember_device(volunteer: Volunteer, *, user_agent: str, now: datetime) -> 
     device = Device(
         volunteer=volunteer,
         key=secrets.token_urlsafe(24),
-        user_agent=(user_agent or "")[:200],
+        user_agent=shorten_user_agent(user_agent or "", 200),
         created_at=now,
     )
     db.session.add(device)
