@@ -60,6 +60,8 @@ PATHS = {
     "checkins.services:_insert_statement": "self check-in",
     "checkins.services:check_out": "self check-out",
     "checkins.services:apply_correction": "correction accepted",
+    # a check-in elsewhere checks the person out here (one person, one place at a time)
+    "checkins.services:_close_elsewhere": "check-in elsewhere",
     # the volunteer's own scan: the record is the trace (module docstring)
     "checkins.identify:record": "self check-in",
     "checkins.identify:identify_and_record": "self check-in",
@@ -300,7 +302,10 @@ STEPS = {
     "API confirm": ("hours.confirm", "organizer", None),
     "add hours": ("hours.add", "organizer", "organizer"),
     "merge": ("checkin.merge", "organizer", None),
+    "check-in elsewhere": ("checkout.auto", "organizer", None),
 }
+#: A step's action for the records it creates, where it differs from the one it changes.
+NEW_ROWS = {"check-in elsewhere": "checkin.by_organizer"}
 #: Other entries a step writes besides the one per record.
 ALSO = {
     "walk-in": {"volunteer.walk_in"},
@@ -309,6 +314,7 @@ ALSO = {
     "confirm": {"activity.status"},  # a published activity becomes finished
     "API confirm": {"activity.status"},
     "merge": {"volunteer.merge"},
+    "check-in elsewhere": {"checkin.by_organizer"},
 }
 
 
@@ -375,10 +381,11 @@ def check(step: str, watch: Watch, organizer) -> None:
     action, actor, origin = expected
     actor_id = organizer.id if actor == "organizer" else None
     for row in watch.changed:
+        wanted = NEW_ROWS.get(step, action) if row["id"] not in watch.before else action
         matching = [
             e
             for e in watch.entries
-            if e.checkin_id == row["id"] and e.action == action and e.actor_user_id == actor_id
+            if e.checkin_id == row["id"] and e.action == wanted and e.actor_user_id == actor_id
         ]
         assert len(matching) == 1, (step, row, [(e.action, e.checkin_id) for e in watch.entries])
         assert matching[0].volunteer_id == row["volunteer_id"], step
@@ -401,6 +408,7 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     running = make.activity(station, title="进行中")
     ended = make.activity(station, title="已结束", starts_at=now - timedelta(hours=4))
     long_ago = make.activity(station, title="昨天", starts_at=now - timedelta(days=1))
+    elsewhere = make.activity(station, title="别处")
 
     def person(name: str, phone: str):
         """A volunteer registered through the station (the organizer may act for them)."""
@@ -414,7 +422,7 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         db.session.flush()
         return row
 
-    people = {n: person(n, f"1381234{i:04d}") for i, n in enumerate("甲乙丙丁戊己庚辛壬癸子丑")}
+    people = {n: person(n, f"1381234{i:04d}") for i, n in enumerate("甲乙丙丁戊己庚辛壬癸子丑寅")}
     db.session.commit()
     secret = app.config["SECRET_KEY"]
     scan_path = "/c/" + issue_token(secret, running.checkin_key)
@@ -457,6 +465,13 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         data = {"csrf_token": token, "action": "check_out", "volunteer_ids": ids}
         assert client.post(desk, data=data).status_code == 302
     check("desk check-out", watch, organizer)
+    record(people["寅"], elsewhere)
+    db.session.commit()
+    with step("check-in elsewhere") as watch:
+        data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [people["寅"].id]}
+        assert client.post(desk, data=data).status_code == 302
+    check("check-in elsewhere", watch, organizer)
+    assert len(watch.changed) == 2
     with step("walk-in") as watch:
         data = {"csrf_token": token, "name": "新来的", "phone": "13912340000", "consent": "y"}
         data["check_in_now"] = "y"

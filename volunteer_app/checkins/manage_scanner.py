@@ -62,6 +62,8 @@ def scan_card(activity_id: int):
         )
     if result.over_capacity:
         message += " · " + _("Over capacity")
+    if result.note:
+        message += " · " + result.note
     if queued.wants_json():
         return jsonify(
             ok=True,
