@@ -152,6 +152,7 @@ def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
         "is_full": bool(capacity) and len(records) >= capacity,
         "not_checked_out": [r for r in records if r.checked_out_at is None or r.needs_review],
         "hours_counts": counts,
+        "reconfirm_ids": review.awaiting_reconfirmation(activity.id),
         "has_ended": now >= activity.ends_at,
         "editable": activity.status.value not in (rules.FINISHED, rules.CANCELLED),
     }

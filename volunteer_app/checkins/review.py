@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.audit import services as audit
+from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import review_rules
 from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
@@ -253,6 +254,23 @@ def keep_hours(record: CheckIn, user: User, *, now: datetime) -> bool:
     )
     db.session.flush()
     return True
+
+
+def awaiting_reconfirmation(activity_id: int) -> set[int]:
+    """Ids of the activity's records that were confirmed once and are pending again: an
+    adjustment or a correction changed them afterwards, so they need confirming again."""
+    confirmed_once = select(AuditEntry.checkin_id).where(
+        AuditEntry.activity_id == activity_id, AuditEntry.action == "hours.confirm"
+    )
+    return set(
+        db.session.scalars(
+            select(CheckIn.id).where(
+                CheckIn.activity_id == activity_id,
+                CheckIn.status == HoursStatus.PENDING,
+                CheckIn.id.in_(confirmed_once),
+            )
+        )
+    )
 
 
 def counts(activity_id: int) -> dict[str, int]:
