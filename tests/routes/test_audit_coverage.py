@@ -109,6 +109,11 @@ PATHS = {
     # two records of one person merged from the roster: each record moves, audited
     "volunteers.roster_services:merge": "merge",
     "volunteers.roster:roster_merge": "merge",
+    # junk and test records voided with a reason, and restored
+    "checkins.voids:void_record": "void",
+    "checkins.manage_hours:void": "void",
+    "checkins.voids:restore_record": "restore",
+    "checkins.manage_hours:restore": "restore",
     # demo data into an empty database (module docstring)
     "seeding:load_demo": "not audited: demo seed",
     "cli:seed_command": "not audited: demo seed",
@@ -303,6 +308,8 @@ STEPS = {
     "add hours": ("hours.add", "organizer", "organizer"),
     "merge": ("checkin.merge", "organizer", None),
     "check-in elsewhere": ("checkout.auto", "organizer", None),
+    "void": ("checkin.void", "organizer", None),
+    "restore": ("checkin.restore", "organizer", None),
 }
 #: A step's action for the records it creates, where it differs from the one it changes.
 NEW_ROWS = {"check-in elsewhere": "checkin.by_organizer"}
@@ -547,6 +554,15 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     with step("confirm") as watch:
         assert client.post(f"{page}/confirm", data={"csrf_token": token}).status_code == 302
     check("confirm", watch, organizer)
+    with step("void") as watch:
+        url = f"{page}/checkins/{short.id}/void"
+        data = {"csrf_token": token, "reason": "布置现场时的测试签到"}
+        assert client.post(url, data=data).status_code == 302
+    check("void", watch, organizer)
+    with step("restore") as watch:
+        url = f"{page}/checkins/{short.id}/restore"
+        assert client.post(url, data={"csrf_token": token}).status_code == 302
+    check("restore", watch, organizer)
 
     # The same review over the API, on another ended activity; then the cron job.
     other = make.activity(station, title="也结束了", starts_at=now - timedelta(hours=5))

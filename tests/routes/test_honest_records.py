@@ -188,3 +188,36 @@ def test_a_change_to_confirmed_hours_is_announced_and_listed(app, db, client, ma
     assert "待重新确认" in html and "确认后已修改，需重新确认" in html
     assert html.count("王芳") >= 2
     assert "此记录已确认" not in client.get(url).get_data(as_text=True)
+
+
+def test_an_organizer_voids_a_junk_record_and_restores_it(app, db, client, make, login_as):
+    activity = ended(make, title="义诊")
+    junk, real = make.volunteer("测试账号"), make.volunteer("王芳")
+    for v in (junk, real):
+        services.check_in(activity, v, now=activity.starts_at)
+        services.check_out(activity, v, now=activity.ends_at)
+    record = services.find_record(activity.id, junk.id)
+    db.session.commit()
+    login_as(make.user(unit=activity.unit))
+    page = f"/activities/{activity.id}"
+    url = f"{page}/checkins/{record.id}/void"
+    form = client.get(url).get_data(as_text=True)
+    assert "作废此记录" in form
+    token = csrf_token(client, url)
+    response = client.post(url, data={"csrf_token": token, "reason": " "})
+    assert response.status_code == 400 and "请填写作废原因" in response.get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": token, "reason": "布置现场时的测试签到"})
+    assert response.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "已作废的记录" in html and "<del>测试账号" in html and "布置现场时的测试签到" in html
+    # out of the attendance table (each live row has its void link), in the struck list
+    assert 'aria-label="作废 王芳 的记录"' in html
+    assert 'aria-label="作废 测试账号 的记录"' not in html
+    export = client.get(f"/reports/activities/{activity.id}/attendance.csv").get_data(as_text=True)
+    assert "王芳" in export and "测试账号" not in export
+    # voiding it again: not found among live records
+    assert client.get(url).status_code == 404
+    restore = f"{page}/checkins/{record.id}/restore"
+    assert client.post(restore, data={"csrf_token": token}).status_code == 302
+    assert "已作废的记录" not in client.get(page).get_data(as_text=True)
+    assert client.post(restore, data={"csrf_token": token}).status_code == 404

@@ -84,7 +84,7 @@ def _close(where, *, checked_out_at, now: datetime, actor: User | None) -> list[
     closed = list(
         db.session.scalars(
             update(CheckIn)
-            .where(where, CheckIn.checked_out_at.is_(None))
+            .where(where, CheckIn.checked_out_at.is_(None), CheckIn.voided_at.is_(None))
             .values(checked_out_at=checked_out_at, minutes=0, needs_review=True)
             .returning(CheckIn),
             execution_options={"populate_existing": True, "synchronize_session": False},

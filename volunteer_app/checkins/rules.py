@@ -47,6 +47,9 @@ class CheckInError(DomainError):
         "future": _l("A record cannot hold time that has not passed yet."),
         "outside_activity": _l("The times must lie within the activity's check-in window."),
         "before_check_in": _l("The check-out time cannot be before the check-in time."),
+        "voided_here": _l(
+            "This volunteer's record at this activity was voided. An organizer can restore it."
+        ),
     }
 
 

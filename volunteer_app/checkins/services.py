@@ -129,6 +129,8 @@ def check_in(
     if row is None:
         existing = find_record(activity.id, volunteer.id)
         if existing is None:
+            if _voided_here(activity.id, volunteer.id):
+                raise rules.CheckInError("voided_here")
             db.session.refresh(activity)  # the status changed meanwhile: say which
             rules.validate_status(activity.status.value)
         error = rules.CheckInError("already_checked_in")
@@ -175,6 +177,22 @@ def lock_stays(
     if besides is not None:
         query = query.where(CheckIn.activity_id != besides)
     return [rules.Stay(*row) for row in db.session.execute(query)]
+
+
+def _voided_here(activity_id: int, volunteer_id: int) -> bool:
+    """Whether the volunteer's one record at the activity is a voided one."""
+    return (
+        db.session.scalar(
+            select(CheckIn.id)
+            .where(
+                CheckIn.activity_id == activity_id,
+                CheckIn.volunteer_id == volunteer_id,
+                CheckIn.voided_at.is_not(None),
+            )
+            .execution_options(include_voided=True)
+        )
+        is not None
+    )
 
 
 def lock_volunteer(volunteer_id: int) -> None:
