@@ -58,14 +58,17 @@ def test_an_organizers_check_in_elsewhere_is_the_organizers_closing(db, make, tw
     assert entry.actor_user_id == user.id and closed.checked_out_at == record.checked_in_at
 
 
-def test_a_stay_past_its_check_out_time_is_closed_at_its_end_for_review(app, db, make):
+def test_a_stay_left_open_past_its_check_out_time_is_no_running_stay(app, db, make):
+    # never closed (no cron yet): it ends at its activity's end, where the closing will put it
     old = make.activity(starts_at=(utcnow() - timedelta(hours=8)).replace(microsecond=0))
     now_ = make.activity()
     volunteer = make.volunteer()
     services.check_in(old, volunteer, now=old.starts_at)
     record = services.check_in(now_, volunteer, now=utcnow())
-    (closed,) = record.closed_elsewhere
-    assert closed.checked_out_at == old.ends_at and closed.minutes == 0 and closed.needs_review
+    assert record.closed_elsewhere == []
+    services.check_out(now_, volunteer, now=utcnow())  # no overlap with the stale one
+    assert services.find_record(old.id, volunteer.id).checked_out_at is None
+    assert review.close_all_due(utcnow()) == 1
 
 
 def test_a_queued_check_in_inside_another_record_is_refused(db, make, two):

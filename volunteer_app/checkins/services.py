@@ -164,19 +164,38 @@ def lock_stays(
     records at the same moment run one after the other and the second sees the first:
     the read-check-write of the overlap rule is then safe. ``besides`` leaves out one
     activity (the one being written).
+
+    A record left open whose activity stopped taking check-outs before ``since`` can no
+    longer run into the interval: it is taken as ending at its activity's end, where the
+    end-of-day closing will close it (``review.close_all_due``). Only open records that
+    could still be checked out by then are stays that run on.
     """
     lock_volunteer(volunteer_id)
-    query = select(
-        CheckIn.id, CheckIn.activity_id, CheckIn.checked_in_at, CheckIn.checked_out_at
-    ).where(
-        CheckIn.volunteer_id == volunteer_id,
-        or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > since),
+    query = (
+        select(
+            CheckIn.id,
+            CheckIn.activity_id,
+            CheckIn.checked_in_at,
+            CheckIn.checked_out_at,
+            Activity.ends_at,
+        )
+        .join(Activity, Activity.id == CheckIn.activity_id)
+        .where(
+            CheckIn.volunteer_id == volunteer_id,
+            or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > since),
+        )
     )
     if until is not None:
         query = query.where(CheckIn.checked_in_at < until)
     if besides is not None:
         query = query.where(CheckIn.activity_id != besides)
-    return [rules.Stay(*row) for row in db.session.execute(query)]
+    margin = checkout_margin()
+    stays = []
+    for record_id, activity_id, begins_at, ends_at, activity_ends_at in db.session.execute(query):
+        if ends_at is None and activity_ends_at + margin <= since:
+            ends_at = max(activity_ends_at, begins_at)  # stale: closed at its end later
+        stays.append(rules.Stay(record_id, activity_id, begins_at, ends_at))
+    return stays
 
 
 def _voided_here(activity_id: int, volunteer_id: int) -> bool:
@@ -218,31 +237,22 @@ def _close_elsewhere(
 ) -> CheckIn | None:
     """Check the volunteer out of ``stay`` at ``now``, because ``record`` began (audited).
 
-    Within the other activity's check-out time it is an ordinary check-out at ``now``
-    (hours clipped to its schedule, minimum presence applied). Past it, the record is
-    closed at its end with 0 h and marked for review, as the end-of-day closing would.
-    Returns the record closed, or None when a check-out landed first.
+    An ordinary check-out at ``now``: hours clipped to the other activity's schedule,
+    minimum presence applied (a stay past its check-out time is not a running stay, see
+    ``lock_stays``, so it is never closed here). Returns the record closed, or None when a
+    check-out landed first.
     """
     from volunteer_app.audit import services as audit
 
     other = db.session.get(CheckIn, stay.record_id)
     activity = other.activity
-    if now <= window_for(activity).checkout_until:
-        at = now
-        values: dict = {
-            "checked_out_at": at,
-            "minutes": rules.compute_minutes(
-                stay.begins_at, at, activity.starts_at, activity.ends_at
-            ),
-        }
-        percent = current_app.config.get("MIN_PRESENCE_PERCENT", 0)
-        if not meets_min_presence(
-            stay.begins_at, at, activity.starts_at, activity.ends_at, percent
-        ):
-            values.update(minutes=0, needs_review=True)
-    else:
-        at = max(activity.ends_at, stay.begins_at)
-        values = {"checked_out_at": at, "minutes": 0, "needs_review": True}
+    values: dict = {
+        "checked_out_at": now,
+        "minutes": rules.compute_minutes(stay.begins_at, now, activity.starts_at, activity.ends_at),
+    }
+    percent = current_app.config.get("MIN_PRESENCE_PERCENT", 0)
+    if not meets_min_presence(stay.begins_at, now, activity.starts_at, activity.ends_at, percent):
+        values.update(minutes=0, needs_review=True)
     result = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == other.id, CheckIn.checked_out_at.is_(None))
