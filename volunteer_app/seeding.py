@@ -118,6 +118,8 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         volunteers[phone, volunteer.name] = volunteer
 
     categories = {c.code: c for c in db.session.scalars(select(Category))}
+    visits: list = []
+    created: list[Activity] = []
     for item in data["activities"]:
         unit = units[item["unit"]]
         exists = db.session.scalar(
@@ -143,19 +145,26 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
             description=item.get("description", ""),
             now=now,
         )
+        created.append(activity)
         report.add("activities")
         day = utc_to_local(starts_at).date()
         for visit in item.get("checkins", []):
-            phone = normalize_phone(visit["phone"])
-            volunteer = volunteers[(phone, visit["name"]) if "name" in visit else phone]
-            if volunteer.registered_unit_id is None:  # registered by their first own scan
-                volunteer.registered_unit_id = unit.id
-            record = checkins.check_in(activity, volunteer, now=_on(day, visit["in"]))
-            if "out" in visit:
-                record = checkins.check_out(activity, volunteer, now=_on(day, visit["out"]))
-                if item.get("confirmed"):
-                    record.status = HoursStatus.CONFIRMED
-            report.add("check-ins")
+            visits.append((_on(day, visit["in"]), len(visits), activity, item, visit))
+    # In the order they happened: a person's stays follow one another, never overlap
+    # (a check-in while still checked in elsewhere would close that stay).
+    for at, _n, activity, item, visit in sorted(visits, key=lambda v: v[:2]):
+        phone = normalize_phone(visit["phone"])
+        volunteer = volunteers[(phone, visit["name"]) if "name" in visit else phone]
+        if volunteer.registered_unit_id is None:  # registered by their first own scan
+            volunteer.registered_unit_id = activity.unit_id
+        record = checkins.check_in(activity, volunteer, now=at)
+        if "out" in visit:
+            day = utc_to_local(activity.starts_at).date()
+            record = checkins.check_out(activity, volunteer, now=_on(day, visit["out"]))
+            if item.get("confirmed"):
+                record.status = HoursStatus.CONFIRMED
+        report.add("check-ins")
+    for activity in created:
         if activity.ends_at < now:
             activity.status = ActivityStatus.FINISHED
     db.session.flush()

@@ -157,6 +157,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/activities/{a}/scanner", "scanner"),
         (f"/activities/{a}/checkin", "manual-checkin"),
         (f"/activities/{a}/checkins/{w['here']}/adjust", "adjust"),
+        (f"/activities/{a}/checkins/{w['here']}/void", "void"),
         (f"/activities/{w['past']}/volunteers/{w['other']}/add-hours", "add-hours"),
         ("/accounts", "accounts"),
         ("/accounts/invites", "invites"),

@@ -60,6 +60,8 @@ PATHS = {
     "checkins.services:_insert_statement": "self check-in",
     "checkins.services:check_out": "self check-out",
     "checkins.services:apply_correction": "correction accepted",
+    # a check-in elsewhere checks the person out here (one person, one place at a time)
+    "checkins.services:_close_elsewhere": "check-in elsewhere",
     # the volunteer's own scan: the record is the trace (module docstring)
     "checkins.identify:record": "self check-in",
     "checkins.identify:identify_and_record": "self check-in",
@@ -119,6 +121,11 @@ PATHS = {
     # two records of one person merged from the roster: each record moves, audited
     "volunteers.roster_services:merge": "merge",
     "volunteers.roster:roster_merge": "merge",
+    # junk and test records voided with a reason, and restored
+    "checkins.voids:void_record": "void",
+    "checkins.manage_hours:void": "void",
+    "checkins.voids:restore_record": "restore",
+    "checkins.manage_hours:restore": "restore",
     # demo data into an empty database (module docstring)
     "seeding:load_demo": "not audited: demo seed",
     "cli:seed_command": "not audited: demo seed",
@@ -316,7 +323,12 @@ STEPS = {
     "API confirm": ("hours.confirm", "organizer", None),
     "add hours": ("hours.add", "organizer", "organizer"),
     "merge": ("checkin.merge", "organizer", None),
+    "check-in elsewhere": ("checkout.auto", "organizer", None),
+    "void": ("checkin.void", "organizer", None),
+    "restore": ("checkin.restore", "organizer", None),
 }
+#: A step's action for the records it creates, where it differs from the one it changes.
+NEW_ROWS = {"check-in elsewhere": "checkin.by_organizer"}
 #: Other entries a step writes besides the one per record.
 ALSO = {
     "walk-in": {"volunteer.walk_in"},
@@ -326,6 +338,7 @@ ALSO = {
     "confirm": {"activity.status"},  # a published activity becomes finished
     "API confirm": {"activity.status"},
     "merge": {"volunteer.merge"},
+    "check-in elsewhere": {"checkin.by_organizer"},
 }
 
 
@@ -394,11 +407,12 @@ def check(step: str, watch: Watch, organizer, leader=None) -> None:
     actor_id = organizer.id if actor == "organizer" else None
     leader_id = leader.id if actor == "leader" else None
     for row in watch.changed:
+        wanted = NEW_ROWS.get(step, action) if row["id"] not in watch.before else action
         matching = [
             e
             for e in watch.entries
             if e.checkin_id == row["id"]
-            and e.action == action
+            and e.action == wanted
             and e.actor_user_id == actor_id
             and e.actor_volunteer_id == leader_id
         ]
@@ -424,6 +438,7 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     running = make.activity(station, title="进行中")
     ended = make.activity(station, title="已结束", starts_at=now - timedelta(hours=4))
     long_ago = make.activity(station, title="昨天", starts_at=now - timedelta(days=1))
+    elsewhere = make.activity(station, title="别处")
 
     def person(name: str, phone: str):
         """A volunteer registered through the station (the organizer may act for them)."""
@@ -437,7 +452,7 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         db.session.flush()
         return row
 
-    people = {n: person(n, f"1381234{i:04d}") for i, n in enumerate("甲乙丙丁戊己庚辛壬癸子丑")}
+    people = {n: person(n, f"1381234{i:04d}") for i, n in enumerate("甲乙丙丁戊己庚辛壬癸子丑寅")}
     db.session.commit()
     secret = app.config["SECRET_KEY"]
     scan_path = "/c/" + issue_token(secret, running.checkin_key)
@@ -480,6 +495,13 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         data = {"csrf_token": token, "action": "check_out", "volunteer_ids": ids}
         assert client.post(desk, data=data).status_code == 302
     check("desk check-out", watch, organizer)
+    record(people["寅"], elsewhere)
+    db.session.commit()
+    with step("check-in elsewhere") as watch:
+        data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [people["寅"].id]}
+        assert client.post(desk, data=data).status_code == 302
+    check("check-in elsewhere", watch, organizer)
+    assert len(watch.changed) == 2
     with step("walk-in") as watch:
         data = {"csrf_token": token, "name": "新来的", "phone": "13912340000", "consent": "y"}
         data["check_in_now"] = "y"
@@ -586,6 +608,15 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     with step("confirm") as watch:
         assert client.post(f"{page}/confirm", data={"csrf_token": token}).status_code == 302
     check("confirm", watch, organizer)
+    with step("void") as watch:
+        url = f"{page}/checkins/{short.id}/void"
+        data = {"csrf_token": token, "reason": "布置现场时的测试签到"}
+        assert client.post(url, data=data).status_code == 302
+    check("void", watch, organizer)
+    with step("restore") as watch:
+        url = f"{page}/checkins/{short.id}/restore"
+        assert client.post(url, data={"csrf_token": token}).status_code == 302
+    check("restore", watch, organizer)
 
     # The same review over the API, on another ended activity; then the cron job.
     other = make.activity(station, title="也结束了", starts_at=now - timedelta(hours=5))

@@ -178,7 +178,7 @@ def test_accepted_correction_clears_the_review_flag(db, make):
     from volunteer_app.checkins import services as checkins
     from volunteer_app.database import utcnow
 
-    activity = make.activity()
+    activity = make.activity(starts_at=(utcnow() - timedelta(hours=4)).replace(microsecond=0))
     organizer = make.user(unit=activity.unit)
     record = checkins.check_in(activity, make.volunteer(), now=activity.starts_at)
     record.needs_review = True

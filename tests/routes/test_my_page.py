@@ -292,3 +292,40 @@ def test_only_the_holder_sees_the_certificate_page(app, db, client, make):
     other = app.test_client()
     sign_in(other, "13912341234", PIN)
     assert other.get(location).status_code == 404
+
+
+def test_a_certificate_follows_its_records(app, db, client, make):
+    from volunteer_app.checkins import review
+
+    volunteer = with_pin(make.volunteer(name="李秀英", phone="13812345678"))
+    station = make.unit(name="万福社区卫生服务中心")
+    organizer = make.user(unit=station)
+    day = utcnow().replace(microsecond=0) - timedelta(days=2)
+    record = served(make, volunteer, make.activity(station, title="测血压", starts_at=day), 180)
+    db.session.commit()
+    sign_in(client, "13812345678", PIN)
+    today = (utcnow() + timedelta(hours=8)).date()
+    response = post(
+        client,
+        "/me/certificates",
+        start=(today - timedelta(days=7)).isoformat(),
+        end=today.isoformat(),
+    )
+    location = response.headers["Location"]
+    html = client.get(location).get_data(as_text=True)
+    assert "出具单位：万福社区卫生服务中心" in html and "盖章处" in html
+    verify = re.search(r'class="url small">([^<]+)<', html)[1].removeprefix("http://localhost")
+    assert "证明真实有效" in app.test_client().get(verify).get_data(as_text=True)
+
+    # The organizer cuts the confirmed record to 0 h afterwards.
+    review.adjust_hours(record, organizer, minutes=0, reason="未到场", now=utcnow())
+    record.status = HoursStatus.CONFIRMED
+    db.session.commit()
+    body = app.test_client().get(verify).get_data(as_text=True)
+    assert "证明真实有效" not in body
+    assert "已变更：记录已更正，请重新开具" in body and "变更日期" in body
+    assert "现为 0 小时" in body
+    mine = client.get("/me").get_data(as_text=True)
+    assert "已变更：记录已更正，请重新开具" in mine
+    page = client.get(location).get_data(as_text=True)
+    assert "重新开具证明" in page

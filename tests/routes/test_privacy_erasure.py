@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from volunteer_app.activities import signups
 from volunteer_app.audit.models import AuditEntry, AuditPersonal
 from volunteer_app.auth import lockout
-from volunteer_app.checkins import corrections
+from volunteer_app.checkins import corrections, review
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
@@ -95,6 +95,7 @@ def test_after_a_deletion_no_table_holds_the_person(app, db, client, make, login
         asked, organizer, checked_in_at=past.starts_at, checked_out_at=past.ends_at,
         reason=TYPED["organizer's acceptance"], now=now,
     )  # fmt: skip
+    review.confirm_hours(past, organizer, now=now)  # the corrected hours, confirmed again
     today = utc_to_local(now).date()
     certificates.issue(sun, start=today - timedelta(days=30), end=today, now=now)
     signups.sign_up(coming, sun, now=now)

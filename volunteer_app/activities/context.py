@@ -22,7 +22,7 @@ from volunteer_app.activities.labels import (
 from volunteer_app.activities.models import Activity, Category
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
-from volunteer_app.checkins import review
+from volunteer_app.checkins import review, voids
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
@@ -158,6 +158,8 @@ def detail_context(activity: Activity, records: list[CheckIn]) -> dict:
         "is_full": bool(capacity) and len(records) >= capacity,
         "not_checked_out": [r for r in records if r.checked_out_at is None or r.needs_review],
         "hours_counts": counts,
+        "reconfirm_ids": review.awaiting_reconfirmation(activity.id),
+        "voided": voids.voided_records(activity.id),
         "has_ended": now >= activity.ends_at,
         "editable": activity.status.value not in (rules.FINISHED, rules.CANCELLED),
     }

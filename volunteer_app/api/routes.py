@@ -12,12 +12,20 @@ from pydantic import BaseModel, ValidationError
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.api import bp, queries
 from volunteer_app.api.openapi import build_document
-from volunteer_app.api.schemas import ActivityOut, CheckInOut, CheckInResult, Page, VolunteerRef
+from volunteer_app.api.schemas import (
+    ActivityOut,
+    CheckInOut,
+    CheckInResult,
+    ClosedElsewhere,
+    Page,
+    VolunteerRef,
+)
 from volunteer_app.auth import scoping
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import organizer
 from volunteer_app.checkins import services as checkins
 from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.notes import closed_elsewhere
 from volunteer_app.checkins.rules import Action, CheckInError
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
@@ -132,6 +140,20 @@ def _record_out(record: CheckIn, volunteer: Volunteer, model=CheckInOut, **extra
         status=record.status.value,
         **extra,
     ).model_dump(mode="json")
+
+
+def closed_elsewhere_out(record: CheckIn) -> list[ClosedElsewhere]:
+    """The records a check-in closed at other activities, as the API gives them."""
+    return [
+        ClosedElsewhere(
+            id=other.id,
+            activity_id=other.activity_id,
+            activity=other.activity.title,
+            checked_out_at=other.checked_out_at,
+            minutes=other.minutes,
+        )
+        for other in closed_elsewhere(record)
+    ]
 
 
 def _page(items: list, total: int, paging: queries.PageRequest) -> dict:
@@ -250,7 +272,10 @@ def create_checkin(activity_id: int):
         # Nothing was written but a walk-in registered just now, which is kept.
         record = getattr(error, "record", None) or checkins.find_record(activity.id, volunteer.id)
         return jsonify(_record_out(record, volunteer, CheckInResult, already=True)), 200
-    return jsonify(_record_out(record, volunteer, CheckInResult, already=False)), 201
+    closed = closed_elsewhere_out(record)
+    return jsonify(
+        _record_out(record, volunteer, CheckInResult, already=False, closed_elsewhere=closed)
+    ), 201
 
 
 @bp.post("/activities/<int:activity_id>/checkouts")

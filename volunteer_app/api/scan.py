@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.api import bp
-from volunteer_app.api.routes import _body
+from volunteer_app.api.routes import _body, closed_elsewhere_out
 from volunteer_app.api.schemas import SelfScan, SelfScanResult
 from volunteer_app.checkins import identify, keys
 from volunteer_app.checkins import services as checkins
@@ -172,6 +172,7 @@ def _scan(action: Action):
         already=already,
         device_key=who.new_device.key if who.new_device else None,
         choose_pin=who.used_code,
+        closed_elsewhere=closed_elsewhere_out(record),
     )
     status = 201 if action == Action.CHECK_IN and not already else 200
     return jsonify(body_out), status

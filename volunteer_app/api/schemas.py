@@ -80,11 +80,26 @@ class CheckInOut(BaseModel):
     status: Literal["pending", "confirmed"]
 
 
+class ClosedElsewhere(BaseModel):
+    """A record at another activity that a check-in closed: one person is in one place."""
+
+    id: int
+    activity_id: int
+    activity: str
+    checked_out_at: datetime
+    minutes: int = Field(ge=0)
+
+
 class CheckInResult(CheckInOut):
     """An attendance record after a check-in or check-out request."""
 
     already: bool = Field(
         description="True when the request repeated one already done; nothing was changed."
+    )
+    closed_elsewhere: list[ClosedElsewhere] = Field(
+        default_factory=list,
+        description="The volunteer's open records elsewhere that this check-in checked out, "
+        "at its time (a person's service time never overlaps itself).",
     )
 
 
@@ -264,6 +279,10 @@ class SelfScanResult(BaseModel):
     hours: float = Field(ge=0)
     status: Literal["pending", "confirmed"]
     already: bool = Field(description="True when it had been done before; nothing changed.")
+    closed_elsewhere: list[ClosedElsewhere] = Field(
+        default_factory=list,
+        description="The volunteer's open records elsewhere that this check-in checked out.",
+    )
     device_key: str | None = Field(
         description="Only with remember=true on a new device: keep it secret and send it as "
         "'Authorization: Device <key>' next time. The volunteer can sign it out on My page."

@@ -149,6 +149,7 @@ def accept(
         raise CorrectionError("already_decided", status=409)
     if checked_out_at <= checked_in_at:
         raise CorrectionError("times_invalid")
+    checkins.validate_correction(correction.record, checked_in_at, checked_out_at, now=now)
     decision = (reason or "").strip()[:REASON_MAX_LENGTH]
     _decide(correction, user, now=now, status=CorrectionStatus.ACCEPTED, decision_reason=decision)
     record = checkins.apply_correction(

@@ -62,6 +62,19 @@ class ScanForm(FlaskForm):
     opened = HiddenField(validators=[Optional(), Length(max=100)])
 
 
+class VoidRecordForm(FlaskForm):
+    """Void a junk or test record, with the reason shown beside it and kept in the log."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Please give a reason for voiding this record.")),
+            Length(max=500),
+        ],
+    )
+    submit = SubmitField(_l("Void this record"))
+
+
 class AdjustHoursForm(FlaskForm):
     """Set one volunteer's hours, with the reason kept in the audit log."""
 

@@ -142,6 +142,9 @@ def flash_outcomes(activity: Activity, outcomes, action: Action) -> None:
             ),
             "info",
         )
+    for o in done:
+        if o.message:  # what the check-in closed elsewhere
+            flash(_("%(name)s: %(message)s", name=o.volunteer.name, message=o.message), "info")
     for o in outcomes:
         if not o.ok:
             message = ORGANIZER_MESSAGES.get(o.code, o.message)

@@ -19,8 +19,8 @@ from volunteer_app.auth.scoping import (
     record_or_404,
     recordable_volunteer_or_404,
 )
-from volunteer_app.checkins import bp, review
-from volunteer_app.checkins.forms import AdjustHoursForm
+from volunteer_app.checkins import bp, review, voids
+from volunteer_app.checkins.forms import AdjustHoursForm, VoidRecordForm
 from volunteer_app.checkins.review_rules import hours_to_minutes
 from volunteer_app.checkins.rules import compute_minutes
 from volunteer_app.database import utcnow
@@ -156,3 +156,44 @@ def add_hours(activity_id: int, volunteer_id: int):
         ),
         status,
     )
+
+
+@bp.route("/activities/<int:activity_id>/checkins/<int:checkin_id>/void", methods=["GET", "POST"])
+@login_required
+def void(activity_id: int, checkin_id: int):
+    """Void a junk or test record with a reason: it then counts nowhere, but stays."""
+    activity = activity_or_404(current_user, activity_id)
+    record = record_or_404(activity, checkin_id)
+    form = VoidRecordForm()
+    if form.validate_on_submit():
+        try:
+            voids.void_record(record, current_user, reason=form.reason.data, now=utcnow())
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Record of %(name)s voided.", name=record.volunteer.name), "success")
+            return _back(activity, "#voided")
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template("checkins/void.html", form=form, activity=activity, record=record),
+        status,
+    )
+
+
+@bp.post("/activities/<int:activity_id>/checkins/<int:checkin_id>/restore")
+@login_required
+def restore(activity_id: int, checkin_id: int):
+    """Restore a voided record, unless it would now overlap another of the person's."""
+    activity = activity_or_404(current_user, activity_id)
+    record = voids.voided_record_or_404(activity, checkin_id)
+    if record is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        voids.restore_record(record, current_user, now=utcnow())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Record of %(name)s restored.", name=record.volunteer.name), "success")
+    return _back(activity, "#hours")

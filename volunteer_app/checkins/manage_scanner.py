@@ -90,6 +90,8 @@ def answer_scan(back_url: str, scan: Scan, queued_scan: QueuedScan):
         )
     if result.over_capacity:
         message += " · " + _("Over capacity")
+    if result.note:
+        message += " · " + result.note
     if queued.wants_json():
         return jsonify(
             ok=True,

@@ -5,8 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint, event, false, text
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    relationship,
+    with_loader_criteria,
+)
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.auth.models import User
@@ -59,6 +66,10 @@ class CheckIn(db.Model):
     #: Made by the volunteer's own scan (the check-in page, the API's self-scan), not by an
     #: organizer. Never changes afterwards: it says the volunteer came to this unit themselves.
     self_made: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Set when an organizer voided the record (junk, a test): it then counts nowhere, but
+    #: stays, shown struck through with ``void_reason``; restoring clears both.
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     activity: Mapped[Activity] = relationship()
     volunteer: Mapped[Volunteer] = relationship()
@@ -67,6 +78,27 @@ class CheckIn(db.Model):
     def hours(self) -> float:
         """Credited hours (minutes / 60)."""
         return self.minutes / 60
+
+
+#: Execution option that lets a query see voided records (the organizer's struck-through
+#: list, restoring one): ``select(...).execution_options(include_voided=True)``.
+INCLUDE_VOIDED = "include_voided"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _live_records_only(state: ORMExecuteState) -> None:
+    """Every ORM SELECT sees only live (not voided) records, wherever ``CheckIn`` appears:
+    counts, hours, stars, certificates, the projector, exports, overlaps. A voided record
+    is history, kept and audited, but counts nowhere. Loading a relationship (a
+    correction's record) still finds it, so history pages keep working."""
+    if (
+        state.is_select
+        and not state.is_relationship_load
+        and not state.execution_options.get(INCLUDE_VOIDED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(CheckIn, lambda cls: cls.voided_at.is_(None), include_aliases=True)
+        )
 
 
 class CorrectionStatus(enum.StrEnum):

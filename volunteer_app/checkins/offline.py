@@ -27,6 +27,7 @@ from volunteer_app.auth import scoping
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import organizer, rules
 from volunteer_app.checkins import services as checkins
+from volunteer_app.checkins.notes import closed_elsewhere_note
 from volunteer_app.checkins.rules import Action
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -57,6 +58,8 @@ class QueuedRecord:
     time_refused: bool
     minutes: int = 0
     over_capacity: bool = False
+    #: What the check-in closed elsewhere, said to the organizer ("" if nothing).
+    note: str = ""
 
 
 def record_queued(
@@ -123,7 +126,8 @@ def record_queued_by(
         },
     )
     db.session.flush()
-    return QueuedRecord(volunteer, action, at, refused, record.minutes or 0, over)
+    note = closed_elsewhere_note(record)
+    return QueuedRecord(volunteer, action, at, refused, record.minutes or 0, over, note)
 
 
 def record_queued_scan(

@@ -22,6 +22,7 @@ from volunteer_app.auth import scoping
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import services
 from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.notes import closed_elsewhere_note
 from volunteer_app.checkins.rules import Action, CheckInError, next_action
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -448,7 +449,7 @@ def check_group_within(
         except DomainError as error:
             outcomes.append(Outcome(volunteer, False, error.message, code=error.code))
             continue
-        outcomes.append(Outcome(volunteer, True, over_capacity=over))
+        outcomes.append(Outcome(volunteer, True, closed_elsewhere_note(_record), over))
     db.session.flush()
     return outcomes
 
@@ -463,7 +464,7 @@ def check_in_proven(
     except DomainError as error:
         return [Outcome(volunteer, False, error.message, code=error.code)]
     db.session.flush()
-    return [Outcome(volunteer, True, over_capacity=over)]
+    return [Outcome(volunteer, True, closed_elsewhere_note(_record), over)]
 
 
 @dataclass(frozen=True)
@@ -474,6 +475,8 @@ class CardScan:
     action: Action
     minutes: int = 0
     over_capacity: bool = False
+    #: What the check-in closed elsewhere, said to the organizer ("" if nothing).
+    note: str = ""
 
 
 def card_code_from(text: str) -> str:
@@ -513,4 +516,4 @@ def scan_card_within(
         raise CheckInError("already_checked_out")
     record, over = check_one_on_behalf(activity, by, volunteer, action, now=now)
     db.session.flush()
-    return CardScan(volunteer, action, record.minutes, over)
+    return CardScan(volunteer, action, record.minutes, over, closed_elsewhere_note(record))

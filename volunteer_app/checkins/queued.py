@@ -65,6 +65,8 @@ def answer(record: Recorder, raw_time: str | None):
         )
     if result.over_capacity:
         message += " · " + _("Over capacity")
+    if result.note:
+        message += " · " + result.note
     return jsonify(
         ok=True,
         action=result.action.value,

@@ -18,10 +18,16 @@ from sqlalchemy.exc import IntegrityError
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.audit import services as audit
+from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import review_rules
 from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
-from volunteer_app.checkins.services import checkout_margin, find_record
+from volunteer_app.checkins.services import (
+    checkout_margin,
+    find_record,
+    lock_volunteer,
+    validate_free,
+)
 from volunteer_app.extensions import db
 from volunteer_app.volunteers.models import Volunteer
 
@@ -78,7 +84,7 @@ def _close(where, *, checked_out_at, now: datetime, actor: User | None) -> list[
     closed = list(
         db.session.scalars(
             update(CheckIn)
-            .where(where, CheckIn.checked_out_at.is_(None))
+            .where(where, CheckIn.checked_out_at.is_(None), CheckIn.voided_at.is_(None))
             .values(checked_out_at=checked_out_at, minutes=0, needs_review=True)
             .returning(CheckIn),
             execution_options={"populate_existing": True, "synchronize_session": False},
@@ -108,8 +114,12 @@ def adjust_hours(
 
     The row is re-read under a lock, so an adjustment and a confirmation at the same moment
     are applied one after the other. Adjusting confirmed hours returns them to pending:
-    "confirmed" always means that exactly these minutes were confirmed.
+    "confirmed" always means that exactly these minutes were confirmed. Hours beyond the
+    record's own times are refused when the person has another record during the
+    activity (``overlaps``), and hours beyond the part of the activity already passed
+    (``future_hours``).
     """
+    lock_volunteer(record.volunteer_id)  # before the record: the order every writer keeps
     db.session.get(CheckIn, record.id, with_for_update=True, populate_existing=True)
     activity = record.activity
     review_rules.validate_held(activity.status.value)
@@ -118,7 +128,19 @@ def adjust_hours(
         duration_minutes=_minutes_of(activity),
         reason=reason,
         checked_out=record.checked_out_at is not None,
+        passed_minutes=review_rules.compute_passed_minutes(
+            activity.starts_at, activity.ends_at, now
+        ),
     )
+    stay = review_rules.compute_stay_minutes(
+        record.checked_in_at, record.checked_out_at, activity.starts_at, activity.ends_at
+    )
+    if minutes > stay:
+        # Hours beyond the record's own times come from the rest of the schedule: the
+        # person must have been nowhere else then.
+        validate_free(
+            record.volunteer_id, activity.starts_at, activity.ends_at, besides=activity.id
+        )
     old = {"minutes": record.minutes, "origin": record.origin.value, "status": record.status.value}
     record.minutes = minutes
     record.origin = HoursOrigin.ORGANIZER
@@ -167,6 +189,7 @@ def add_hours(
         duration_minutes=_minutes_of(activity),
         reason=reason,
     )
+    validate_free(volunteer.id, activity.starts_at, activity.ends_at, besides=activity.id)
     record = CheckIn(
         activity_id=activity.id,
         volunteer_id=volunteer.id,
@@ -231,6 +254,23 @@ def keep_hours(record: CheckIn, user: User, *, now: datetime) -> bool:
     )
     db.session.flush()
     return True
+
+
+def awaiting_reconfirmation(activity_id: int) -> set[int]:
+    """Ids of the activity's records that were confirmed once and are pending again: an
+    adjustment or a correction changed them afterwards, so they need confirming again."""
+    confirmed_once = select(AuditEntry.checkin_id).where(
+        AuditEntry.activity_id == activity_id, AuditEntry.action == "hours.confirm"
+    )
+    return set(
+        db.session.scalars(
+            select(CheckIn.id).where(
+                CheckIn.activity_id == activity_id,
+                CheckIn.status == HoursStatus.PENDING,
+                CheckIn.id.in_(confirmed_once),
+            )
+        )
+    )
 
 
 def counts(activity_id: int) -> dict[str, int]:

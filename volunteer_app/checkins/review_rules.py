@@ -44,6 +44,9 @@ class HoursError(DomainError):
         "needs_review": _l("Some records are marked for review. Adjust or keep them first."),
         "nothing_to_confirm": _l("There are no pending hours to confirm."),
         "already_recorded": _l("This volunteer already has a record here. Adjust it instead."),
+        "future_hours": _l(
+            "The hours cannot be longer than the part of the activity that has already passed."
+        ),
     }
 
 
@@ -61,9 +64,18 @@ def validate_close(*, status: str, now: datetime, ends_at: datetime) -> None:
 
 
 def validate_adjustment(
-    *, minutes: int, duration_minutes: int, reason: str, checked_out: bool
+    *,
+    minutes: int,
+    duration_minutes: int,
+    reason: str,
+    checked_out: bool,
+    passed_minutes: int | None = None,
 ) -> str:
-    """Check one adjustment; return the cleaned reason."""
+    """Check one adjustment; return the cleaned reason.
+
+    ``passed_minutes`` is how much of the activity's schedule lies before now: hours
+    beyond it would be time not served yet (``future_hours``).
+    """
     reason = " ".join((reason or "").split())
     if not reason:
         raise HoursError("reason_required")
@@ -75,6 +87,8 @@ def validate_adjustment(
         raise HoursError("hours_exceed_duration")
     if not checked_out:
         raise HoursError("still_open")
+    if passed_minutes is not None and minutes > max(passed_minutes, 0):
+        raise HoursError("future_hours")
     return reason
 
 
@@ -97,6 +111,20 @@ def validate_addition(
     return validate_adjustment(
         minutes=minutes, duration_minutes=duration_minutes, reason=reason, checked_out=True
     )
+
+
+def compute_passed_minutes(starts_at: datetime, ends_at: datetime, now: datetime) -> int:
+    """Minutes of the schedule [starts_at, ends_at] that lie before ``now`` (0 before start)."""
+    end = min(ends_at, now)
+    return max(int((end - starts_at).total_seconds() // 60), 0)
+
+
+def compute_stay_minutes(
+    checked_in_at: datetime, checked_out_at: datetime, starts_at: datetime, ends_at: datetime
+) -> int:
+    """Minutes of a stay within the schedule, not rounded: what the record's times cover."""
+    begin, end = max(checked_in_at, starts_at), min(checked_out_at, ends_at)
+    return max(int((end - begin).total_seconds() // 60), 0)
 
 
 def hours_to_minutes(hours: float) -> int:

@@ -19,6 +19,7 @@ from volunteer_app.checkins import bp, corrections, services, tokens
 from volunteer_app.checkins import identify as checkin_flow
 from volunteer_app.checkins.forms import CorrectionRequestForm, ScanForm
 from volunteer_app.checkins.models import CheckIn
+from volunteer_app.checkins.notes import closed_elsewhere_note
 from volunteer_app.checkins.rules import Action, CheckInError, next_action
 from volunteer_app.checkins.tokens import TokenClaims, TokenError, verify_token
 from volunteer_app.database import utcnow
@@ -131,6 +132,7 @@ def _render(
     outcomes=None,
     people=None,
     claim_sms=False,
+    closed_note="",
 ):
     action = _action_of(record)
     if people is None and not success:
@@ -158,6 +160,7 @@ def _render(
             people=people or [],
             Action=Action,
             claim_sms=claim_sms,
+            closed_note=closed_note,
         ),
         status,
     )
@@ -301,7 +304,14 @@ def scan_submit(token: str):
         )
         if who.added:
             success += " · " + _("%(name)s was added to this phone.", name=who.volunteer.name)
-        page = _render(activity, form, who.volunteer, record, success=success)
+        page = _render(
+            activity,
+            form,
+            who.volunteer,
+            record,
+            success=success,
+            closed_note=closed_elsewhere_note(record),
+        )
     response = current_app.make_response(page)
     if who.new_device is not None:
         set_device_cookie(response, who.new_device.key)
@@ -371,7 +381,7 @@ def _record_each(activity: Activity, people: list[Volunteer], action: Action, *,
         except CheckInError as error:
             outcomes.append(Outcome(person, None, error.message, ok=False))
         else:
-            outcomes.append(Outcome(person, record, "", ok=True))
+            outcomes.append(Outcome(person, record, closed_elsewhere_note(record), ok=True))
     return outcomes
 
 

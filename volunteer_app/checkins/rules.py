@@ -11,6 +11,7 @@ national rule); a stay of 29 minutes earns 0 h, 30–59 minutes earn 0.5 h.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,16 @@ class CheckInError(DomainError):
         "correction_times": _l("The check-out time must be after the check-in time."),
         "account_deleted": _l("This volunteer's account has been deleted."),
         "not_on_this_phone": _l("Please tick the volunteers of this phone who are here."),
+        "overlaps": _l(
+            "This volunteer has another record at the same time. One person's service time "
+            "cannot overlap itself: correct or void the other record first."
+        ),
+        "future": _l("A record cannot hold time that has not passed yet."),
+        "outside_activity": _l("The times must lie within the activity's check-in window."),
+        "before_check_in": _l("The check-out time cannot be before the check-in time."),
+        "voided_here": _l(
+            "This volunteer's record at this activity was voided. An organizer can restore it."
+        ),
     }
 
 
@@ -131,6 +142,96 @@ def compute_minutes(
         return 0
     minutes = int((end - begin).total_seconds() // 60)
     return minutes - minutes % HOURS_STEP_MINUTES
+
+
+def validate_record_times(
+    checked_in_at: datetime, checked_out_at: datetime, *, window: Window, now: datetime
+) -> None:
+    """Raise CheckInError unless a closed record's times can be credited (corrections).
+
+    No time from the future (``future``: either end after ``now``), none outside the
+    activity's check-in window, which runs from check-in opening to the end of the
+    check-out grace (``outside_activity``), and a check-out after the check-in
+    (``correction_times``). Credited minutes are then clipped to the schedule
+    (``compute_minutes``).
+    """
+    if checked_out_at <= checked_in_at:
+        raise CheckInError("correction_times", status=400)
+    if checked_in_at > now or checked_out_at > now:
+        raise CheckInError("future", status=400)
+    if checked_in_at < window.opens_at or checked_out_at > window.checkout_until:
+        raise CheckInError("outside_activity", status=400)
+
+
+def validate_check_out_time(checked_in_at: datetime, at: datetime) -> None:
+    """Refuse a check-out recorded before its check-in (a queued upload's device time)."""
+    if at < checked_in_at:
+        raise CheckInError("before_check_in")
+
+
+# --- one person's service time never overlaps itself -----------------------------------
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One of a volunteer's live records, as an interval [begins_at, ends_at).
+
+    ``ends_at`` None means still checked in (the stay runs on). ``record_id`` and
+    ``activity_id`` let the caller say which record it is.
+    """
+
+    record_id: int
+    activity_id: int
+    begins_at: datetime
+    ends_at: datetime | None
+
+
+def overlaps(
+    begins_at: datetime,
+    ends_at: datetime | None,
+    other_begins: datetime,
+    other_ends: datetime | None,
+) -> bool:
+    """Whether two half-open intervals share time (None as an end: open to the future).
+
+    Touching ends (one stay ends at the minute the next begins) do not overlap.
+    """
+    first_before_second_ends = other_ends is None or begins_at < other_ends
+    second_before_first_ends = ends_at is None or other_begins < ends_at
+    return first_before_second_ends and second_before_first_ends
+
+
+def find_overlap(
+    begins_at: datetime, ends_at: datetime | None, others: Iterable[Stay]
+) -> Stay | None:
+    """The earliest of ``others`` that shares time with [begins_at, ends_at), or None."""
+    hits = [s for s in others if overlaps(begins_at, ends_at, s.begins_at, s.ends_at)]
+    return min(hits, key=lambda s: (s.begins_at, s.record_id), default=None)
+
+
+def validate_no_overlap(
+    begins_at: datetime, ends_at: datetime | None, others: Iterable[Stay]
+) -> None:
+    """Raise CheckInError("overlaps") if the interval shares time with another stay."""
+    if find_overlap(begins_at, ends_at, others) is not None:
+        raise CheckInError("overlaps")
+
+
+def plan_check_in(at: datetime, others: Iterable[Stay]) -> list[Stay]:
+    """The open stays a check-in at ``at`` closes elsewhere ("check-in at B checks out of A").
+
+    A check-in starts a stay [at, ...). An open stay that began before ``at`` is closed at
+    ``at``: the person has left it. Anything else sharing time refuses the check-in with
+    ``overlaps``: a closed stay that ends after ``at`` (a queued scan from the past landing
+    inside another record), or an open stay that began at or after ``at``.
+    """
+    to_close: list[Stay] = []
+    for stay in others:
+        if stay.ends_at is None and stay.begins_at < at:
+            to_close.append(stay)
+        elif overlaps(at, None, stay.begins_at, stay.ends_at):
+            raise CheckInError("overlaps")
+    return sorted(to_close, key=lambda s: (s.begins_at, s.record_id))
 
 
 def next_action(checked_in_at: datetime | None, checked_out_at: datetime | None) -> Action:

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from volunteer_app.activities.models import Activity, ActivityStatus, Signup
 from volunteer_app.checkins import rules
-from volunteer_app.checkins.models import CheckIn, HoursOrigin
+from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
 from volunteer_app.checkins.review_rules import meets_min_presence
 from volunteer_app.checkins.tokens import (
     TokenClaims,
@@ -25,6 +25,7 @@ from volunteer_app.checkins.tokens import (
     validate_v1,
 )
 from volunteer_app.extensions import db
+from volunteer_app.transactions import begin_writing
 from volunteer_app.volunteers.models import Volunteer
 
 
@@ -129,11 +130,14 @@ def check_in(
         "recorded_by_id": recorded_by_id,
         "self_made": not on_behalf,
     }
+    to_close = rules.plan_check_in(now, lock_stays(volunteer.id, since=now, besides=activity.id))
     statement = _insert_statement(db.session.get_bind().dialect.name)
     row = db.session.connection().execute(statement, params).first()
     if row is None:
         existing = find_record(activity.id, volunteer.id)
         if existing is None:
+            if _voided_here(activity.id, volunteer.id):
+                raise rules.CheckInError("voided_here")
             db.session.refresh(activity)  # the status changed meanwhile: say which
             rules.validate_status(activity.status.value)
         error = rules.CheckInError("already_checked_in")
@@ -144,7 +148,144 @@ def check_in(
     record = CheckIn(**row._mapping)
     make_transient_to_detached(record)
     db.session.add(record)
+    #: The records elsewhere this check-in closed ("check-in at B checks out of A").
+    record.closed_elsewhere = [
+        closed
+        for stay in to_close
+        if (closed := _close_elsewhere(stay, record, now=now, recorded_by_id=recorded_by_id))
+    ]
     return record
+
+
+def lock_stays(
+    volunteer_id: int,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    besides: int | None = None,
+) -> list[rules.Stay]:
+    """The volunteer's other live records that may share time with [since, until).
+
+    Locks the volunteer's row first (``FOR NO KEY UPDATE`` on PostgreSQL; on SQLite the
+    writing is begun, so the write lock is held), so that two writes of the same person's
+    records at the same moment run one after the other and the second sees the first:
+    the read-check-write of the overlap rule is then safe. ``besides`` leaves out one
+    activity (the one being written).
+
+    A record left open whose activity stopped taking check-outs before ``since`` can no
+    longer run into the interval: it is taken as ending at its activity's end, where the
+    end-of-day closing will close it (``review.close_all_due``). Only open records that
+    could still be checked out by then are stays that run on.
+    """
+    lock_volunteer(volunteer_id)
+    query = (
+        select(
+            CheckIn.id,
+            CheckIn.activity_id,
+            CheckIn.checked_in_at,
+            CheckIn.checked_out_at,
+            Activity.ends_at,
+        )
+        .join(Activity, Activity.id == CheckIn.activity_id)
+        .where(
+            CheckIn.volunteer_id == volunteer_id,
+            or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > since),
+        )
+    )
+    if until is not None:
+        query = query.where(CheckIn.checked_in_at < until)
+    if besides is not None:
+        query = query.where(CheckIn.activity_id != besides)
+    margin = checkout_margin()
+    stays = []
+    for record_id, activity_id, begins_at, ends_at, activity_ends_at in db.session.execute(query):
+        if ends_at is None and activity_ends_at + margin <= since:
+            ends_at = max(activity_ends_at, begins_at)  # stale: closed at its end later
+        stays.append(rules.Stay(record_id, activity_id, begins_at, ends_at))
+    return stays
+
+
+def _voided_here(activity_id: int, volunteer_id: int) -> bool:
+    """Whether the volunteer's one record at the activity is a voided one."""
+    return (
+        db.session.scalar(
+            select(CheckIn.id)
+            .where(
+                CheckIn.activity_id == activity_id,
+                CheckIn.volunteer_id == volunteer_id,
+                CheckIn.voided_at.is_not(None),
+            )
+            .execution_options(include_voided=True)
+        )
+        is not None
+    )
+
+
+def lock_volunteer(volunteer_id: int) -> None:
+    """Hold the volunteer's row (``FOR NO KEY UPDATE``; SQLite: begin the writing) until the
+    end of the transaction: every write of a person's record times takes it first."""
+    begin_writing()
+    db.session.execute(
+        select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update(key_share=True)
+    )
+
+
+def validate_free(
+    volunteer_id: int, begins_at: datetime, ends_at: datetime, *, besides: int
+) -> None:
+    """Raise CheckInError("overlaps") if [begins_at, ends_at) shares time with another of
+    the volunteer's live records (locked as ``lock_stays`` does)."""
+    stays = lock_stays(volunteer_id, since=begins_at, until=ends_at, besides=besides)
+    rules.validate_no_overlap(begins_at, ends_at, stays)
+
+
+def _close_elsewhere(
+    stay: rules.Stay, record: CheckIn, *, now: datetime, recorded_by_id: int | None
+) -> CheckIn | None:
+    """Check the volunteer out of ``stay`` at ``now``, because ``record`` began (audited).
+
+    An ordinary check-out at ``now``: hours clipped to the other activity's schedule,
+    minimum presence applied (a stay past its check-out time is not a running stay, see
+    ``lock_stays``, so it is never closed here). Returns the record closed, or None when a
+    check-out landed first.
+    """
+    from volunteer_app.audit import services as audit
+
+    other = db.session.get(CheckIn, stay.record_id)
+    activity = other.activity
+    values: dict = {
+        "checked_out_at": now,
+        "minutes": rules.compute_minutes(stay.begins_at, now, activity.starts_at, activity.ends_at),
+    }
+    percent = current_app.config.get("MIN_PRESENCE_PERCENT", 0)
+    if not meets_min_presence(stay.begins_at, now, activity.starts_at, activity.ends_at, percent):
+        values.update(minutes=0, needs_review=True)
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == other.id, CheckIn.checked_out_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    db.session.refresh(other)
+    audit.record(
+        "checkout.auto",
+        now=now,
+        actor_user_id=recorded_by_id,
+        actor_volunteer_id=None if recorded_by_id else record.volunteer_id,
+        activity_id=activity.id,
+        checkin_id=other.id,
+        volunteer_id=other.volunteer_id,
+        old={"checked_out_at": None},
+        new={
+            "checked_out_at": other.checked_out_at.isoformat(),
+            "minutes": other.minutes,
+            "because_checkin_id": record.id,
+            "because_activity_id": record.activity_id,
+        },
+    )
+    return other
 
 
 @lru_cache(maxsize=4)
@@ -207,6 +348,8 @@ def check_out(
         checked_out_at=record.checked_out_at if record else None,
     )
     assert record is not None  # validate_check_out raised otherwise
+    rules.validate_check_out_time(record.checked_in_at, now)
+    validate_free(volunteer.id, record.checked_in_at, now, besides=activity.id)
     minutes = rules.compute_minutes(record.checked_in_at, now, activity.starts_at, activity.ends_at)
     values: dict = {"checked_out_at": now, "minutes": minutes}
     percent = current_app.config.get("MIN_PRESENCE_PERCENT", 0)
@@ -280,6 +423,18 @@ def validate_token_use(
     )
 
 
+def validate_correction(
+    record: CheckIn, checked_in_at: datetime, checked_out_at: datetime, *, now: datetime
+) -> None:
+    """Raise CheckInError unless a record may be set to these times: none in the future,
+    none outside the activity (``rules.validate_record_times``), none shared with another
+    of the person's records (``overlaps``; the volunteer's row is locked from here on)."""
+    rules.validate_record_times(
+        checked_in_at, checked_out_at, window=window_for(record.activity), now=now
+    )
+    validate_free(record.volunteer_id, checked_in_at, checked_out_at, besides=record.activity_id)
+
+
 def apply_correction(
     record: CheckIn,
     *,
@@ -300,15 +455,15 @@ def apply_correction(
     """
     from volunteer_app.audit import services as audit
 
-    if checked_out_at <= checked_in_at:
-        raise rules.CheckInError("correction_times", status=400)
-    db.session.get(CheckIn, record.id, with_for_update=True, populate_existing=True)
     activity = record.activity
+    validate_correction(record, checked_in_at, checked_out_at, now=now)
+    db.session.get(CheckIn, record.id, with_for_update=True, populate_existing=True)
     old = {
         "checked_in_at": record.checked_in_at.isoformat(),
         "checked_out_at": record.checked_out_at.isoformat() if record.checked_out_at else None,
         "minutes": record.minutes,
         "origin": record.origin.value,
+        "status": record.status.value,
     }
     record.checked_in_at = checked_in_at
     record.checked_out_at = checked_out_at
@@ -318,6 +473,8 @@ def apply_correction(
     record.origin = HoursOrigin.ORGANIZER
     record.recorded_by_id = organizer_id
     record.needs_review = False  # an organizer has just looked at it
+    # Confirmed means these very times and minutes were confirmed: a change needs it again.
+    record.status = HoursStatus.PENDING
     audit.record(
         "correction.accept",
         now=now,
@@ -331,6 +488,7 @@ def apply_correction(
             "checked_out_at": checked_out_at.isoformat(),
             "minutes": record.minutes,
             "origin": record.origin.value,
+            "status": record.status.value,
             "correction_id": correction_id,
         },
         personal={"reason": reason},

@@ -124,6 +124,7 @@ def _served_stmt(subtree: Select, ranges: list[tuple[datetime, datetime]]) -> Se
         .where(
             activities.unit_id.in_(subtree),
             activities.status != ActivityStatus.CANCELLED,
+            checkins.voided_at.is_(None),  # a voided record is no one's service
             or_(*(and_(activities.starts_at >= s, activities.starts_at < e) for s, e in ranges)),
         )
         .distinct()

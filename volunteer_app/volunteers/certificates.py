@@ -12,15 +12,18 @@ from the URL, so the hours cannot be edited in the link either.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity
 from volunteer_app.audit import services as audit
+from volunteer_app.audit.models import AuditEntry
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -117,6 +120,7 @@ def issue(volunteer: Volunteer, *, start: date, end: date, now: datetime) -> Cer
             issuers.append(record.activity.unit.name)
     lines = [
         {
+            "record_id": r.id,
             "date": utc_to_local(r.activity.starts_at).date().isoformat(),
             "activity": r.activity.title,
             "unit": r.activity.unit.name,
@@ -159,4 +163,98 @@ def own_certificates(volunteer_id: int) -> list[Certificate]:
             .where(Certificate.volunteer_id == volunteer_id)
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         )
+    )
+
+
+# --- does a certificate still match its records? ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """Whether a certificate still says what the records say.
+
+    ``code``: ``valid`` (every certified record still confirmed with the same hours),
+    ``changed`` (a certified record was corrected, adjusted, voided or is no longer
+    confirmed: the holder should issue a new one) or ``withdrawn`` (the holder deleted
+    their account). ``current_minutes``: the certified records' confirmed minutes now.
+    ``changed_at``: the last change to those records after the issue, if known.
+    """
+
+    code: str
+    current_minutes: int
+    changed_at: datetime | None = None
+
+
+def line_key(line: Mapping) -> tuple:
+    """How a certified line is matched to a record: its id, or (for certificates issued
+    before ids were kept) its date, activity and unit."""
+    if line.get("record_id") is not None:
+        return ("id", line["record_id"])
+    return ("line", line.get("date"), line.get("activity"), line.get("unit"))
+
+
+def compute_certificate_state(
+    certified: Iterable[Mapping],
+    current: Mapping[tuple, int],
+    *,
+    withdrawn: bool,
+    changed_at: datetime | None,
+) -> CertificateState:
+    """The state of a certificate (pure): its snapshot lines against the records now.
+
+    ``current`` maps a line's key (``line_key``) to the confirmed minutes its record holds
+    now; a key missing means the record holds no confirmed hours any more. Records
+    confirmed after the issue that the certificate does not list change nothing: what it
+    certifies is still true.
+    """
+    lines = list(certified)
+    now_minutes = sum(current.get(line_key(line), 0) for line in lines)
+    if withdrawn:
+        return CertificateState("withdrawn", now_minutes)
+    wanted: dict[tuple, int] = {}
+    for line in lines:
+        wanted[line_key(line)] = wanted.get(line_key(line), 0) + int(line.get("minutes") or 0)
+    if all(current.get(key, 0) == minutes for key, minutes in wanted.items()):
+        return CertificateState("valid", now_minutes)
+    return CertificateState("changed", now_minutes, changed_at)
+
+
+def certificate_state(certificate: Certificate) -> CertificateState:
+    """Compare a certificate with its volunteer's confirmed records now (one query each)."""
+    if certificate.withdrawn_at is not None or certificate.volunteer_id is None:
+        return compute_certificate_state(
+            certificate.lines or [], {}, withdrawn=True, changed_at=None
+        )
+    records = confirmed_records(
+        certificate.volunteer_id, certificate.period_start, certificate.period_end
+    )
+    current: dict[tuple, int] = {}
+    for r in records:
+        current[("id", r.id)] = r.minutes
+        legacy = line_key(
+            {
+                "date": utc_to_local(r.activity.starts_at).date().isoformat(),
+                "activity": r.activity.title,
+                "unit": r.activity.unit.name,
+            }
+        )
+        current[legacy] = current.get(legacy, 0) + r.minutes
+    state = compute_certificate_state(
+        certificate.lines or [], current, withdrawn=False, changed_at=None
+    )
+    if state.code != "changed":
+        return state
+    ids = [line["record_id"] for line in certificate.lines if line.get("record_id")]
+    last = select(func.max(AuditEntry.at)).where(
+        AuditEntry.at > certificate.issued_at, AuditEntry.action != "certificate.issue"
+    )
+    if ids:
+        last = last.where(AuditEntry.checkin_id.in_(ids))
+    else:
+        last = last.where(
+            AuditEntry.volunteer_id == certificate.volunteer_id,
+            AuditEntry.checkin_id.is_not(None),
+        )
+    return compute_certificate_state(
+        certificate.lines or [], current, withdrawn=False, changed_at=db.session.scalar(last)
     )

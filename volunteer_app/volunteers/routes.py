@@ -81,6 +81,7 @@ def me():
     history = records.history(volunteer.id)
     totals = records.totals(history)
     volunteer_corrections = records.corrections_of(volunteer.id)
+    own = certificates.own_certificates(volunteer.id)
     response = make_response(
         render_template(
             "volunteers/me.html",
@@ -93,7 +94,8 @@ def me():
             members=live_members(volunteer.household),
             member_form=MemberForm(formdata=None),
             events=records.security_events(volunteer)[:30],
-            certificates=certificates.own_certificates(volunteer.id),
+            certificates=own,
+            certificate_states={c.id: certificates.certificate_state(c) for c in own},
             corrections=volunteer_corrections,
             open_correction_ids={
                 c.checkin_id for c in volunteer_corrections if c.status.value == "open"
@@ -348,6 +350,7 @@ def certificate(certificate_id: int):
             render_template(
                 "volunteers/certificate.html",
                 cert=cert,
+                state=certificates.certificate_state(cert),
                 verify_url=url,
                 qr_svg=qr.render_svg(url),
             )
@@ -363,7 +366,8 @@ def verify(code: str):
     if cert is None:
         raise certificates.CertificateError("forged")
     status = 410 if cert.withdrawn_at else 200
-    return render_template("volunteers/verify.html", cert=cert), status
+    state = certificates.certificate_state(cert)
+    return render_template("volunteers/verify.html", cert=cert, state=state), status
 
 
 SECURITY_EVENT_LABELS = {

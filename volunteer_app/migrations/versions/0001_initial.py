@@ -480,7 +480,7 @@ def upgrade():
     )
 
     # What keeps activity_stats and report_volunteer_sets current (PostgreSQL: functions too).
-    for statement in triggers.create_statements(op.get_context().dialect.name):
+    for statement in triggers.create_statements(op.get_context().dialect.name, voids=False):
         op.execute(statement)
 
 
