@@ -31,6 +31,7 @@ database through ``checkins.services``; it changes no one's record and is not au
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -104,6 +105,8 @@ PATHS = {
     "api.hours:confirm_hours": "API confirm",
     "checkins.review:add_hours": "add hours",
     "checkins.manage_hours:add_hours": "add hours",
+    "checkins.sheets:enter": "paper sheet",
+    "checkins.manage_sheet:sheet_confirm": "paper sheet",
     # two records of one person merged from the roster: each record moves, audited
     "volunteers.roster_services:merge": "merge",
     "volunteers.roster:roster_merge": "merge",
@@ -299,6 +302,7 @@ STEPS = {
     "confirm": ("hours.confirm", "organizer", None),
     "API confirm": ("hours.confirm", "organizer", None),
     "add hours": ("hours.add", "organizer", "organizer"),
+    "paper sheet": ("hours.add", "organizer", "organizer"),
     "merge": ("checkin.merge", "organizer", None),
 }
 #: Other entries a step writes besides the one per record.
@@ -309,6 +313,7 @@ ALSO = {
     "confirm": {"activity.status"},  # a published activity becomes finished
     "API confirm": {"activity.status"},
     "merge": {"volunteer.merge"},
+    "paper sheet": {"volunteer.walk_in", "hours.sheet"},
 }
 
 
@@ -532,6 +537,16 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     with step("confirm") as watch:
         assert client.post(f"{page}/confirm", data={"csrf_token": token}).status_code == 302
     check("confirm", watch, organizer)
+    sheet = f"{page}/sheet"
+    data = {"csrf_token": csrf_token(client, sheet), "reason": "纸质签到表，现场无网络"}
+    data |= {"name": ["甲", "纸上的人"], "phone": ["0000", "13912345670"], "hours": ["1.5", ""]}
+    checked = client.post(sheet, data=data).get_data(as_text=True)
+    with step("paper sheet") as watch:
+        data = {"csrf_token": token, "consent": "y"}
+        data["token"] = re.search(r'name="token" type="hidden" value="([^"]+)"', checked)[1]
+        assert client.post(f"{sheet}/confirm", data=data).status_code == 302
+    check("paper sheet", watch, organizer)
+    assert len(watch.changed) == 2
 
     # The same review over the API, on another ended activity; then the cron job.
     other = make.activity(station, title="也结束了", starts_at=now - timedelta(hours=5))
