@@ -19,8 +19,8 @@ Two halves, like tests/routes/test_audit_coverage.py:
 from __future__ import annotations
 
 import ast
-import io
 import inspect
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
