@@ -250,15 +250,11 @@ def walk_in(activity_id: int):
         who = _("This number is already registered, as %(name)s.", name=volunteer.name)
     if any(o.code in CLOSED_CODES for o in outcomes):
         # Too late to check in: one message, and the page where their hours are entered.
-        flash(
-            who
-            + " "
-            + _(
-                "Check-in has closed, so they were not checked in. Enter the hours they "
-                "served here (补录), or enter the whole paper sheet at once."
-            ),
-            "info",
+        then = _(
+            "Check-in has closed, so they were not checked in. Enter the hours they "
+            "served here (补录), or enter the whole paper sheet at once."
         )
+        flash(_("%(done)s %(then)s", done=who, then=then), "info")
         return redirect(
             url_for("checkins.add_hours", activity_id=activity.id, volunteer_id=volunteer.id)
         )
