@@ -438,7 +438,8 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     check("self check-in", watch, organizer)
     with step("self check-out") as watch:
         token = csrf_token(phone, scan_path)
-        response = phone.post(scan_path, data={"csrf_token": token, "action": "check_out"})
+        data = {"csrf_token": token, "action": "check_out", "confirmed": "1"}  # 0 h: asked
+        response = phone.post(scan_path, data=data)
         assert response.status_code == 200
     check("self check-out", watch, organizer)
     kiosk = {"token": issue_token(secret, running.checkin_key), "phone": "13812340001", "pin": PIN}

@@ -9,6 +9,7 @@ it works without a camera.
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -47,13 +48,21 @@ def scan_card(activity_id: int):
     if form.action.data:
         return _queued_scan(activity, form)
     try:
-        result = organizer.scan_card(activity, current_user, form.code.data, now=utcnow())
+        result = organizer.scan_card(
+            activity,
+            current_user,
+            form.code.data,
+            now=utcnow(),
+            confirmed=form.confirmed.data == "1",
+        )
     except DomainError as error:
         if queued.wants_json():
             return jsonify(ok=False, code=error.code, message=error.message), error.status
         flash(error.message, "error")
         return back
     name = result.volunteer.name
+    if result.confirm_since is not None:
+        return _ask_to_confirm(activity, form, result)
     if result.action == Action.CHECK_IN:
         message = _("%(name)s: checked in", name=name)
     else:
@@ -72,6 +81,26 @@ def scan_card(activity_id: int):
         )
     flash(message, "success")
     return back
+
+
+def _ask_to_confirm(activity, form: CardCodeForm, result: organizer.CardScan):
+    """Ask before a check-out that credits less than the first hours step: JSON for the
+    page's script (which asks, then sends the scan again confirmed), else a page whose
+    button sends it confirmed."""
+    question = _(
+        "Check out %(name)s? Checked in at %(time)s: checking out now credits 0 h.",
+        name=result.volunteer.name,
+        time=format_time(result.confirm_since, "HH:mm"),
+    )
+    if queued.wants_json():
+        return jsonify(
+            ok=False, code="confirm_checkout", confirm=True, name=result.volunteer.name,
+            message=question,
+        ), 409  # fmt: skip
+    return render_template(
+        "checkins/scanner.html", activity=activity, form=CardCodeForm(formdata=None),
+        confirm=form.code.data, question=question,
+    ), 409  # fmt: skip
 
 
 def _queued_scan(activity, form: CardCodeForm):

@@ -22,7 +22,7 @@ from volunteer_app.auth import scoping
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import services
 from volunteer_app.checkins.models import CheckIn
-from volunteer_app.checkins.rules import Action, CheckInError, next_action
+from volunteer_app.checkins.rules import Action, CheckInError, is_early_check_out, next_action
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
@@ -410,6 +410,9 @@ class CardScan:
     action: Action
     minutes: int = 0
     over_capacity: bool = False
+    #: Set, and nothing written, when the check-out would credit less than the first hours
+    #: step and was not confirmed: the volunteer's check-in time, for the question.
+    confirm_since: datetime | None = None
 
 
 def card_code_from(text: str) -> str:
@@ -420,11 +423,16 @@ def card_code_from(text: str) -> str:
     return text
 
 
-def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> CardScan:
+def scan_card(
+    activity: Activity, user: User, code: str, *, now: datetime, confirmed: bool = False
+) -> CardScan:
     """Check the card's volunteer in (or out, if already in) on the organizer's scanner.
 
-    CardError for a forged or unknown card, or the card of someone ``user`` may not record
-    here (``scoping.volunteer_may_be_recorded``); CheckInError when the rules refuse.
+    A check-out that would credit less than the first hours step (a second scan right
+    after the first) is done only ``confirmed``; otherwise nothing is written and the
+    result's ``confirm_since`` asks for it. CardError for a forged or unknown card, or the
+    card of someone ``user`` may not record here (``scoping.volunteer_may_be_recorded``);
+    CheckInError when the rules refuse.
     """
     volunteer = volunteer_for_card(
         current_app.config["SECRET_KEY"],
@@ -437,6 +445,12 @@ def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> Ca
     )
     if action == Action.DONE:
         raise CheckInError("already_checked_out")
+    if (
+        action == Action.CHECK_OUT
+        and not confirmed
+        and is_early_check_out(record.checked_in_at, now, activity.starts_at, activity.ends_at)
+    ):
+        return CardScan(volunteer, action, confirm_since=record.checked_in_at)
     record, over = check_one(activity, user, volunteer, action, now=now)
     db.session.flush()
     return CardScan(volunteer, action, record.minutes, over)
