@@ -88,3 +88,47 @@ def test_the_lei_feng_day_shortcut_opens_the_latest_one_reached(
         assert f"period=leifeng&amp;year={year}" in html and f"{year} 学雷锋日" in html
         html = client.get("/reports/?period=leifeng").get_data(as_text=True)
         assert f"{year}年3月5日" in html
+
+
+def _signed_in(app, user, base: str):
+    """A client signed in on ``base`` (cookies belong to the host they were set on)."""
+    import re
+
+    from ..factories import Factory
+
+    client = app.test_client()
+    html = client.get("/login", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+    data = {"username": user.username, "password": Factory.PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=data, base_url=base).status_code == 302
+    return client
+
+
+def test_qr_pages_warn_when_the_code_points_at_this_computer(app, make, db, monkeypatch):
+    from volunteer_app import lan
+
+    monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.1.20"])
+    activity = make.activity()
+    user = make.user(unit=activity.unit)
+    db.session.commit()
+    here, lan_base = "http://127.0.0.1:5000", "http://192.168.1.20:5000"
+    on_loopback, on_lan = _signed_in(app, user, here), _signed_in(app, user, lan_base)
+    for path in (f"/activities/{activity.id}", f"/activities/{activity.id}/poster"):
+        html = on_loopback.get(path, base_url=here).get_data(as_text=True)
+        assert "此二维码指向 127.0.0.1，手机无法打开" in html, path
+        assert f'href="http://192.168.1.20:5000{path}"' in html
+        assert 'class="alert alert-warn no-print" role="alert" id="host-warning"' in html
+        html = on_lan.get(path, base_url=lan_base).get_data(as_text=True)
+        assert 'id="host-warning"' not in html, path
+    projector = f"/activities/{activity.id}/projector"
+    html = on_loopback.get(projector, base_url=here).get_data(as_text=True)
+    assert "此二维码指向 127.0.0.1" in html and f'href="{lan_base}/activities/' in html
+    monkeypatch.setattr(lan, "lan_addresses", lambda: [])
+    html = on_loopback.get(projector, base_url=here).get_data(as_text=True)
+    assert "make run" in html and "PUBLIC_BASE_URL" in html
+    app.config["PUBLIC_BASE_URL"] = "https://volunteer.example.cn"
+    try:  # a configured public address is what the codes use: no warning
+        html = on_loopback.get(projector, base_url=here).get_data(as_text=True)
+        assert 'id="host-warning"' not in html
+    finally:
+        app.config["PUBLIC_BASE_URL"] = ""

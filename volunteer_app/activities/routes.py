@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_app import qr
+from volunteer_app import lan, qr
 from volunteer_app.activities import bp, services
 from volunteer_app.activities.context import detail_context
 from volunteer_app.activities.forms import ActivityForm, NewActivityForm
@@ -98,6 +98,7 @@ def detail(activity_id: int):
         activity=activity,
         checkin_url=url,
         qr_svg=qr.render_svg(url),
+        host_warning=lan.host_warning(url, request.url),
         records=records,
         total_minutes=sum(r.minutes for r in records),
         checked_out=sum(1 for r in records if r.checked_out_at is not None),
