@@ -197,3 +197,25 @@ def test_another_units_activity_and_their_token(client, make, db, login_as):
     db.session.commit()
     response = client.post(f"/activities/{other.id}/sheet/confirm", data=data)
     assert response.status_code == 302 and records(db, other) == 0
+
+
+def test_odd_lines_are_told_apart_never_a_500(client, make, db, login_as):
+    activity = ended(make)
+    login_as(make.user(unit=activity.unit))
+    db.session.commit()
+    odd = [
+        ("名\u200b字", "13500002222", "1"),  # (a NUL is refused at the edge, 400)
+        ("x" * 400, "13500002222", "1"),
+        ("刘洋", "135000022221350000222213500002222", "1"),
+        ("刘洋", "13500002222", "1e309"),
+        ("刘洋", "13500002222", "-1"),
+        ("刘洋", "13500002222", "２５：００-０１：００"),
+        ("刘洋", "13500002222", "nan"),
+    ]
+    response = typed(client, activity, odd)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html[-1500:]
+    assert html.count('class="list-item refused"') == len(odd)
+    assert records(db, activity) == 0
+    response = typed(client, activity, [("张三", "", "")] * 301)
+    assert response.status_code == 400 and "最多 300 行" in response.get_data(as_text=True)
