@@ -3,8 +3,6 @@ close-checkins``."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 from pathlib import Path
 
 import click
@@ -17,6 +15,7 @@ from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.gunicorn_conf import configured_workers
+from volunteer_app.lan import lan_addresses
 from volunteer_app.ops import BackupError, backup_sqlite, check_config
 from volunteer_app.seeding import SeedReport, load_categories, load_demo
 from volunteer_app.stations.models import Unit
@@ -87,24 +86,6 @@ def create_user_command(
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Created {role} {username} for {unit.name}.")
-
-
-def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback (for phones on the same network)."""
-    found: set[str] = set()
-    try:
-        output = subprocess.run(
-            ["hostname", "-I"], capture_output=True, text=True, timeout=2, check=False
-        ).stdout
-        found.update(a for a in output.split() if "." in a)
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(str(info[4][0]))
-    except OSError:
-        pass
-    return sorted(a for a in found if not a.startswith("127."))
 
 
 @click.command("urls")

@@ -202,6 +202,17 @@ class PendingFiles:
         if _TOKEN.match(token or ""):
             (self.directory / token).unlink(missing_ok=True)
 
+    def take(self, token: str) -> bool:
+        """Remove the upload ``token`` names; whether this call removed it. Of two requests
+        confirming the same upload at once, only one gets True."""
+        if not _TOKEN.match(token or ""):
+            return False
+        try:
+            (self.directory / token).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def sweep(self, now: datetime) -> int:
         """Delete the uploads older than PENDING_TTL; how many."""
         if not self.directory.is_dir():

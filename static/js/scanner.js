@@ -79,18 +79,24 @@
     window.OfflineQueue.showUploaded("scanner-uploaded", message);
   }
 
-  async function submit(code) {
+  async function submit(code, confirmed) {
     const scannedAt = new Date().toISOString();
     if (!navigator.onLine) return enqueue(code, scannedAt);
     let response;
     try {
-      response = await queue.send({ code });
+      response = await queue.send(confirmed ? { code, confirmed: "1" } : { code });
     } catch (error) {
       return enqueue(code, scannedAt);
     }
     if (NETWORK_STATUS.includes(response.status)) return enqueue(code, scannedAt);
     try {
       const data = await response.json();
+      if (data.confirm && !confirmed) {
+        // A check-out that would credit 0 h (a second scan right after the first): ask.
+        if (window.confirm(data.message)) return submit(code, true);
+        show(texts.staysIn.replace("{name}", data.name || ""), null);
+        return true; // the card is "handled": not asked again at once
+      }
       show(data.message, Boolean(data.ok));
       if (navigator.vibrate) navigator.vibrate(data.ok ? 80 : [60, 60, 60]);
       if (data.ok) await remember(code, data.action);

@@ -159,6 +159,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/activities/{a}/checkins/{w['here']}/adjust", "adjust"),
         (f"/activities/{a}/checkins/{w['here']}/void", "void"),
         (f"/activities/{w['past']}/volunteers/{w['other']}/add-hours", "add-hours"),
+        (f"/activities/{w['past']}/sheet", "paper-sheet"),
         ("/accounts", "accounts"),
         ("/accounts/invites", "invites"),
         ("/manage/corrections", "corrections"),

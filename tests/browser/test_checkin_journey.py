@@ -83,10 +83,15 @@ def test_scan_check_in_and_out_and_organizer_sees_it(browser, live, arranged, sh
     expect(org_page.get_by_text("13812341234")).to_have_count(0)
     shot(org_page, "organizer-activity-arrived")
 
-    # Scanning again on the same phone offers 签退 with one tap.
+    # Scanning again on the same phone offers 签退; a moment after 签到 it would credit
+    # 0 h, so it asks first (the back button or a second scan cannot check out by mistake).
     page.goto(url)
     expect(page.get_by_text("您好，李秀英")).to_be_visible()
     page.get_by_role("button", name="签退").tap()
+    expect(page.get_by_role("heading", name="确定签退吗？")).to_be_visible()
+    expect(page.get_by_text(re.compile("现在签退，只计 0 小时"))).to_be_visible()
+    shot(page, "volunteer-confirm-early-checkout")
+    page.get_by_role("button", name="确定签退").tap()
     expect(page.get_by_text("签退成功")).to_be_visible()
     expect(page.get_by_text(re.compile(r"本次服务时长：\d+(\.5)? 小时"))).to_be_visible()
     shot(page, "volunteer-checked-out")

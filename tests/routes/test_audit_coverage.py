@@ -31,6 +31,7 @@ database through ``checkins.services``; it changes no one's record and is not au
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -118,6 +119,8 @@ PATHS = {
     "api.hours:confirm_hours": "API confirm",
     "checkins.review:add_hours": "add hours",
     "checkins.manage_hours:add_hours": "add hours",
+    "checkins.sheets:enter": "paper sheet",
+    "checkins.manage_sheet:sheet_confirm": "paper sheet",
     # two records of one person merged from the roster: each record moves, audited
     "volunteers.roster_services:merge": "merge",
     "volunteers.roster:roster_merge": "merge",
@@ -322,6 +325,7 @@ STEPS = {
     "confirm": ("hours.confirm", "organizer", None),
     "API confirm": ("hours.confirm", "organizer", None),
     "add hours": ("hours.add", "organizer", "organizer"),
+    "paper sheet": ("hours.add", "organizer", "organizer"),
     "merge": ("checkin.merge", "organizer", None),
     "check-in elsewhere": ("checkout.auto", "organizer", None),
     "void": ("checkin.void", "organizer", None),
@@ -339,6 +343,7 @@ ALSO = {
     "API confirm": {"activity.status"},
     "merge": {"volunteer.merge"},
     "check-in elsewhere": {"checkin.by_organizer"},
+    "paper sheet": {"volunteer.walk_in", "hours.sheet"},
 }
 
 
@@ -471,7 +476,8 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
     check("self check-in", watch, organizer)
     with step("self check-out") as watch:
         token = csrf_token(phone, scan_path)
-        response = phone.post(scan_path, data={"csrf_token": token, "action": "check_out"})
+        data = {"csrf_token": token, "action": "check_out", "confirmed": "1"}  # 0 h: asked
+        response = phone.post(scan_path, data=data)
         assert response.status_code == 200
     check("self check-out", watch, organizer)
     kiosk = {"token": issue_token(secret, running.checkin_key), "phone": "13812340001", "pin": PIN}
@@ -617,6 +623,16 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         url = f"{page}/checkins/{short.id}/restore"
         assert client.post(url, data={"csrf_token": token}).status_code == 302
     check("restore", watch, organizer)
+    sheet = f"{page}/sheet"
+    data = {"csrf_token": csrf_token(client, sheet), "reason": "纸质签到表，现场无网络"}
+    data |= {"name": ["甲", "纸上的人"], "phone": ["0000", "13912345670"], "hours": ["1.5", ""]}
+    checked = client.post(sheet, data=data).get_data(as_text=True)
+    with step("paper sheet") as watch:
+        data = {"csrf_token": token, "consent": "y"}
+        data["token"] = re.search(r'name="token" type="hidden" value="([^"]+)"', checked)[1]
+        assert client.post(f"{sheet}/confirm", data=data).status_code == 302
+    check("paper sheet", watch, organizer)
+    assert len(watch.changed) == 2
 
     # The same review over the API, on another ended activity; then the cron job.
     other = make.activity(station, title="也结束了", starts_at=now - timedelta(hours=5))

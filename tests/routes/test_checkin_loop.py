@@ -57,13 +57,59 @@ def test_first_scan_registers_checks_in_and_remembers_the_device(app, db, client
     assert volunteer.phone == "13812341234" and volunteer.consent_version
     assert records(db) == 1
 
-    # The next scan on this phone offers 签退 with one tap, and credits the hours.
+    # The next scan on this phone offers 签退; a moment after check-in (0 h) it asks first,
+    # writes nothing, then checks out when confirmed.
     again = client.get(path).get_data(as_text=True)
     assert "您好，李秀英" in again and 'value="check_out"' in again and "姓名" not in again
-    out = scan(client, path)
+    asked = scan(client, path)
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "确定签退吗？" in body and "签退成功" not in body
+    assert "只计 0 小时" in body and 'name="confirmed" value="1"' in body and "不签退" in body
+    assert db.session.scalar(select(CheckIn.checked_out_at)) is None
+    out = scan(client, path, confirmed="1")
     body = out.get_data(as_text=True)
     assert out.status_code == 200 and "签退成功" in body and "本次服务时长" in body
     assert db.session.scalar(select(CheckIn.checked_out_at)) is not None
+
+
+def test_a_check_out_after_a_real_stay_is_not_asked(app, db, client, make):
+    activity = make.activity(starts_at=(utcnow() - timedelta(hours=1)).replace(microsecond=0))
+    db.session.commit()
+    path = checkin_path(app, activity)
+    scan(client, path, name="李秀英", phone="13812341234", consent="y", pin="2580")
+    record = db.session.scalar(select(CheckIn))
+    record.checked_in_at = activity.starts_at  # came at the start, an hour ago
+    db.session.commit()
+    out = scan(client, path)
+    assert "签退成功" in out.get_data(as_text=True) and "确定签退吗？" not in out.get_data(
+        as_text=True
+    )
+    db.session.refresh(record)
+    assert record.minutes == 60
+
+
+def test_a_household_early_check_out_is_asked_for_the_ticked_people(app, db, client, make):
+    activity = make.activity()
+    db.session.commit()
+    path = checkin_path(app, activity)
+    scan(client, path, name="张爷爷", phone="13812341234", consent="y", pin="2580")
+    grandma = make.volunteer("张奶奶", phone="13812341234")
+    db.session.commit()
+    token = csrf_token(client, path)
+    data = {"csrf_token": token, "action": "check_in", "people": [str(grandma.id)]}
+    assert "已签到 1 人" in client.post(path, data=data).get_data(as_text=True)
+    ids = [str(v.id) for v in db.session.scalars(select(Volunteer).order_by(Volunteer.id))]
+    data = {"csrf_token": token, "action": "check_out", "people": ids}
+    asked = client.post(path, data=data).get_data(as_text=True)
+    assert "确定签退吗？" in asked and all(f'name="people" value="{i}"' in asked for i in ids)
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(CheckIn).where(CheckIn.checked_out_at.is_not(None))
+        )
+        == 0
+    )
+    done = client.post(path, data=data | {"confirmed": "1"}).get_data(as_text=True)
+    assert "已签退 2 人" in done
 
 
 def test_double_tap_on_check_in_is_refused_politely_and_recorded_once(app, db, client, make):

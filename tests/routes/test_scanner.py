@@ -1,10 +1,13 @@
 """Scanner mode: card codes checked in and out by the organizer; JSON and form paths."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
 from volunteer_app.checkins.organizer import card_code_from
 from volunteer_app.codes import new_key
+from volunteer_app.database import utcnow
 from volunteer_app.volunteers.cards import issue_card
 
 from ..conftest import csrf_token
@@ -33,10 +36,55 @@ def test_scan_checks_in_then_out(client, make, db, login_as, app):
     assert response.json["message"] == "李秀英：签到成功"
     record = db.session.scalar(select(CheckIn))
     assert record.origin == HoursOrigin.ORGANIZER and record.recorded_by_id == user.id
+    # A second scan a moment later would credit 0 h: asked first, nothing written.
     response = client.post(url, data={"csrf_token": token, "code": code}, headers=JSON)
+    assert response.status_code == 409 and response.json["code"] == "confirm_checkout"
+    assert response.json["confirm"] and response.json["message"].startswith("确定为李秀英签退吗？")
+    db.session.refresh(record)
+    assert record.checked_out_at is None
+    data = {"csrf_token": token, "code": code, "confirmed": "1"}
+    response = client.post(url, data=data, headers=JSON)
     assert response.json["action"] == "check_out" and "签退成功" in response.json["message"]
     response = client.post(url, data={"csrf_token": token, "code": code}, headers=JSON)
     assert response.status_code == 409 and response.json["code"] == "already_checked_out"
+
+
+def test_an_early_check_out_is_confirmed_without_script(client, make, db, login_as, app):
+    activity = make.activity()
+    login_as(make.user(unit=activity.unit))
+    volunteer = make.volunteer("李秀英", registered_unit_id=activity.unit_id)
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
+    url = f"/activities/{activity.id}/scanner"
+    token = csrf_token(client, url)
+    assert client.post(url, data={"csrf_token": token, "code": code}).status_code == 302
+    response = client.post(url, data={"csrf_token": token, "code": code})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "确定为李秀英签退吗？" in html
+    assert 'name="confirmed" value="1"' in html and "不签退" in html
+    assert db.session.scalar(select(CheckIn.checked_out_at)) is None
+    data = {"csrf_token": token, "code": code, "confirmed": "1"}
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    assert db.session.scalar(select(CheckIn.checked_out_at)) is not None
+
+
+def test_a_check_out_after_a_real_stay_is_not_asked(client, make, db, login_as, app):
+    activity = make.activity(starts_at=(utcnow() - timedelta(hours=1)).replace(microsecond=0))
+    user = login_as(make.user(unit=activity.unit))
+    volunteer = make.volunteer("李秀英", registered_unit_id=activity.unit_id)
+    db.session.add(
+        CheckIn(
+            activity=activity, volunteer=volunteer, checked_in_at=activity.starts_at,
+            origin=HoursOrigin.ORGANIZER, recorded_by_id=user.id, self_made=False,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    url = f"/activities/{activity.id}/scanner"
+    code = issue_card(app.config["SECRET_KEY"], volunteer.card_key)
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "code": code}, headers=JSON
+    )
+    assert response.json["ok"] and response.json["action"] == "check_out"
 
 
 def test_forged_unknown_and_empty_cards(client, make, db, login_as, app):

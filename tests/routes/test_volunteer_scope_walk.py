@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -187,6 +188,28 @@ def add_hours(method):
     return probe
 
 
+def sheet(cells, *, upload: bool = False):
+    """A paper sign-in sheet of one line naming the volunteer, typed or uploaded (.csv)."""
+
+    def probe(client, world, who):
+        url = f"/activities/{world.ended.id}/sheet"
+        token = csrf_token(client, url)
+        name, phone = cells(who)
+        if upload:
+            body = f"姓名,手机号或后4位,时长\n{name},{phone},1\n".encode()
+            data = {
+                "upload-csrf_token": token,
+                "upload-reason": "纸质签到表",
+                "upload-file": (io.BytesIO(body), "sheet.csv"),
+            }
+            return client.post(url + "/upload", data=data, content_type="multipart/form-data")
+        data = {"csrf_token": token, "reason": "纸质签到表", "name": name, "phone": phone}
+        return client.post(url, data=data | {"hours": "1"})
+
+    probe.echoes_name = True  # the sheet shows the lines as typed
+    return probe
+
+
 def roster(client, world, who):
     return client.get(f"/activities/{world.activity.id}/checkin/roster.json")
 
@@ -255,6 +278,13 @@ PROBES = {
     "checkins.scan_card": [scan(queued=False), scan(queued=True)],
     "checkins.add_hours": [add_hours("GET"), add_hours("POST")],
     "checkins.checkin_roster": [roster],
+    # a full number is the walk-in desk's case (NOT_HERE): registered to anyone, it gets the
+    # one neutral refusal (tests/routes/test_paper_sheet.py)
+    "checkins.sheet_preview": [
+        sheet(lambda who: (who.name, who.phone[-4:])),
+        sheet(lambda who: (who.name, "")),
+    ],
+    "checkins.sheet_upload": [sheet(lambda who: (who.name, who.phone[-4:]), upload=True)],
     "volunteers.roster": [
         roster_list(lambda who: who.name),
         roster_list(lambda who: who.phone),
@@ -345,8 +375,13 @@ def test_every_route_taking_a_volunteer_is_listed(app):
             taking.add(rule.endpoint)
     listed = set(PROBES) | set(NOT_HERE)
     assert taking - listed == set(), "probe these routes in PROBES (or say why not in NOT_HERE)"
-    # the roster takes no volunteer but lists them: probed although the inventory cannot see it
-    assert listed - taking == {"checkins.checkin_roster"}
+    # the roster takes no volunteer but lists them, the paper sheet takes lines of names and
+    # numbers (not a form's field): probed although the inventory cannot see them
+    assert listed - taking == {
+        "checkins.checkin_roster",
+        "checkins.sheet_preview",
+        "checkins.sheet_upload",
+    }
 
 
 # --- 2. the walk ------------------------------------------------------------------------------
@@ -368,7 +403,8 @@ def answer(client, response) -> tuple:
         error = body.get("error") or {}
         return (response.status_code, body.get("code") or error.get("code"))
     html = response.get_data(as_text=True)
-    return (response.status_code, len(re.findall(r'id="pick-\d+"', html)))
+    sheet_lines = tuple(re.findall(r'class="list-item (\w+)" data-line="\d+"', html))
+    return (response.status_code, len(re.findall(r'id="pick-\d+"', html)), sheet_lines)
 
 
 def counts(db) -> tuple[int, int]:
@@ -444,11 +480,11 @@ def test_a_station_organizer_does_not_reach_a_sibling_station(app, client, make,
     db.session.commit()
     who = Who(neighbour.id, neighbour.phone, neighbour.name, "")
     login_as(users["station"])
-    assert answer(client, desk_search(lambda w: w.name)(client, world, who)) == (200, 0)
+    assert answer(client, desk_search(lambda w: w.name)(client, world, who)) == (200, 0, ())
     assert answer(client, add_hours("GET")(client, world, who))[0] == 404
     centre = app.test_client()
     _sign_in(centre, users["centre"])
-    assert answer(centre, desk_search(lambda w: w.name)(centre, world, who)) == (200, 1)
+    assert answer(centre, desk_search(lambda w: w.name)(centre, world, who)) == (200, 1, ())
     assert add_hours("GET")(centre, world, who).status_code == 200
 
 

@@ -191,3 +191,12 @@ def test_content_disposition_has_ascii_fallback_and_utf8_name():
     header = content_disposition("志愿服务时长_万福社区_2025-03.csv")
     assert header.startswith('attachment; filename="2025-03.csv"')
     assert "filename*=UTF-8''%E5%BF%97" in header
+
+
+def test_the_latest_lei_feng_day_reached():
+    from volunteer_app.reports.periods import latest_leifeng_year
+
+    assert latest_leifeng_year(date(2027, 3, 4)) == 2026
+    assert latest_leifeng_year(date(2027, 3, 5)) == 2027
+    assert latest_leifeng_year(date(2027, 1, 1)) == 2026
+    assert parse_period({"period": "leifeng"}, date(2027, 2, 1)).first == date(2026, 3, 5)

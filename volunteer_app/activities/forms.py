@@ -74,6 +74,17 @@ class ActivityForm(FlaskForm):
         }
 
 
+class NewActivityForm(ActivityForm):
+    """A new activity: published at once (volunteers see it), or kept as a draft to finish."""
+
+    submit = SubmitField(_l("Publish now"))
+    save_draft = SubmitField(_l("Save as draft"))
+
+    def status(self) -> ActivityStatus:
+        """The status the pressed button asks for: a draft only with "Save as draft"."""
+        return ActivityStatus.DRAFT if self.save_draft.data else ActivityStatus.PUBLISHED
+
+
 class ActivityEditForm(ActivityForm):
     """Edit an activity, including its projector settings."""
 

@@ -36,6 +36,7 @@ AUDIT_LABELS = {
     "checkin.close_at_end": _l("Closed at the end (no check-out)"),
     "hours.adjust": _l("Hours adjusted"),
     "hours.add": _l("Hours added after the activity"),
+    "hours.sheet": _l("Paper sign-in sheet entered"),
     "hours.review_keep": _l("Hours kept after review"),
     "hours.confirm": _l("Hours confirmed"),
     "checkin.by_organizer": _l("Checked in by organizer"),

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_app import qr
+from volunteer_app import lan, qr
 from volunteer_app.activities import bp, services
 from volunteer_app.activities.forms import ActivityEditForm, DuplicateForm, StatusForm
 from volunteer_app.activities.labels import STATUS_LABELS
@@ -122,4 +122,9 @@ def poster(activity_id: int):
     """A printable A4 poster with the activity's (static) check-in code."""
     activity = activity_or_404(current_user, activity_id)
     url = checkin_url(activity)
-    return render_template("activities/poster.html", activity=activity, qr_svg=qr.render_svg(url))
+    return render_template(
+        "activities/poster.html",
+        activity=activity,
+        qr_svg=qr.render_svg(url),
+        host_warning=lan.host_warning(url, request.url),
+    )

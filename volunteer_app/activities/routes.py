@@ -7,12 +7,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_app import qr
+from volunteer_app import lan, qr
 from volunteer_app.activities import bp, services
 from volunteer_app.activities.context import detail_context
-from volunteer_app.activities.forms import ActivityForm
+from volunteer_app.activities.forms import ActivityForm, NewActivityForm
 from volunteer_app.activities.labels import STATUS_LABELS
-from volunteer_app.activities.models import Activity
+from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.auth.scoping import activity_or_404, visible_units
 from volunteer_app.checkins import services as checkin_services
 from volunteer_app.checkins.tokens import issue_token
@@ -63,18 +63,24 @@ def _fill_choices(form: ActivityForm) -> None:
 @bp.route("/activities/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """Create an activity."""
-    form = ActivityForm()
+    """Create an activity, published at once or saved as a draft."""
+    form = NewActivityForm()
     _fill_choices(form)
     if form.validate_on_submit():
         try:
             activity = services.create_activity(
-                current_user, **form.activity_fields(), now=utcnow()
+                current_user, **form.activity_fields(), status=form.status(), now=utcnow()
             )
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            flash(_("Activity created."), "success")
+            if activity.status == ActivityStatus.DRAFT:
+                flash(
+                    _("Saved as a draft: volunteers do not see it until you publish it."),
+                    "success",
+                )
+            else:
+                flash(_("Activity created."), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
     status = 400 if request.method == "POST" else 200
     return render_template("activities/new.html", form=form), status
@@ -92,6 +98,7 @@ def detail(activity_id: int):
         activity=activity,
         checkin_url=url,
         qr_svg=qr.render_svg(url),
+        host_warning=lan.host_warning(url, request.url),
         records=records,
         total_minutes=sum(r.minutes for r in records),
         checked_out=sum(1 for r in records if r.checked_out_at is not None),

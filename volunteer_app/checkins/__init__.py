@@ -4,7 +4,8 @@
 - the organizer's manual and group check-in desk, card scanner, projector and kiosk
   (``manage_desk``, ``manage_scanner``, ``manage_projector``);
 - records queued offline on an organizer's phone (``offline``, ``queued``);
-- hours review and corrections after the activity (``manage_hours``, ``manage_corrections``).
+- hours review and corrections after the activity (``manage_hours``, ``manage_corrections``),
+  and a paper sign-in sheet entered in one go (``manage_sheet``).
 """
 
 from flask import Blueprint
@@ -19,4 +20,5 @@ VIEWS = (
     "manage_projector",
     "manage_hours",
     "manage_corrections",
+    "manage_sheet",
 )

@@ -60,6 +60,9 @@ class ScanForm(FlaskForm):
     #: The signed moment the page of a rotating code was opened (checkins/tokens.py): the
     #: submit grace applies only with it.
     opened = HiddenField(validators=[Optional(), Length(max=100)])
+    #: "1" once the volunteer confirmed a check-out that credits less than the first hours
+    #: step (``rules.is_early_check_out``).
+    confirmed = HiddenField(validators=[Optional(), AnyOf(["", "1"])])
 
 
 class VoidRecordForm(FlaskForm):
@@ -165,6 +168,9 @@ class CardCodeForm(FlaskForm):
         validators=[Optional(), AnyOf(["check_in", "check_out"], _l("Unknown scan action."))]
     )
     scanned_at = HiddenField(validators=[Optional(), Length(max=40)])
+    #: "1" once the organizer confirmed a check-out that credits less than the first hours
+    #: step (``rules.is_early_check_out``).
+    confirmed = HiddenField(validators=[Optional(), AnyOf(["", "1"])])
     submit = SubmitField(_l("Check in / out"))
 
 

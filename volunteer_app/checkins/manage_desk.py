@@ -37,6 +37,9 @@ ORGANIZER_MESSAGES = {
     "already_checked_out": _l("already checked out"),
 }
 
+#: Refusals of a walk-in's check-in that mean "too late": their hours are added instead.
+CLOSED_CODES = frozenset({"closed", "checkout_closed"})
+
 
 def _page(
     activity: Activity,
@@ -245,13 +248,21 @@ def walk_in(activity_id: int):
             ask_pin=error.code in {"number_taken", "desk_pin_wrong"},
         )
     if walk.how == "new":
-        flash(_("Registered %(name)s.", name=volunteer.name), "success")
+        who = _("Registered %(name)s.", name=volunteer.name)
     elif walk.how == "added":
-        flash(
-            _("%(name)s was added to this number (confirmed with its PIN).", name=volunteer.name),
-            "success",
-        )
+        who = _("%(name)s was added to this number (confirmed with its PIN).", name=volunteer.name)
     else:
-        flash(_("This number is already registered, as %(name)s.", name=volunteer.name), "info")
+        who = _("This number is already registered, as %(name)s.", name=volunteer.name)
+    if any(o.code in CLOSED_CODES for o in outcomes):
+        # Too late to check in: one message, and the page where their hours are entered.
+        then = _(
+            "Check-in has closed, so they were not checked in. Enter the hours they "
+            "served here (补录), or enter the whole paper sheet at once."
+        )
+        flash(_("%(done)s %(then)s", done=who, then=then), "info")
+        return redirect(
+            url_for("checkins.add_hours", activity_id=activity.id, volunteer_id=volunteer.id)
+        )
+    flash(who, "info" if walk.how == "known" else "success")
     flash_outcomes(activity, outcomes, Action.CHECK_IN)
     return redirect(url_for("checkins.manual_checkin", activity_id=activity.id))

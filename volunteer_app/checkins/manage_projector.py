@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from volunteer_app import qr
+from volunteer_app import lan, qr
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import bp, keys
@@ -88,13 +88,15 @@ def projector(activity_id: int):
     """Full-screen page for a projector or a tablet at the entrance."""
     activity = activity_or_404(current_user, activity_id)
     token = keys.issue_kiosk_token(current_app.config["SECRET_KEY"], activity.kiosk_key)
+    state = live_state(activity, utcnow())
     return render_template(
         "checkins/projector.html",
         activity=activity,
-        state=live_state(activity, utcnow()),
+        state=state,
         poll_ms=POLL_MS,
         live_url=url_for("checkins.live", activity_id=activity.id),
         kiosk_url=public_url("checkins.kiosk", token=token),
+        host_warning=lan.host_warning(state["url"], request.url),
     )
 
 

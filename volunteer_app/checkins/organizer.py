@@ -23,7 +23,7 @@ from volunteer_app.auth.models import User
 from volunteer_app.checkins import services
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.notes import closed_elsewhere_note
-from volunteer_app.checkins.rules import Action, CheckInError, next_action
+from volunteer_app.checkins.rules import Action, CheckInError, is_early_check_out, next_action
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
@@ -477,6 +477,9 @@ class CardScan:
     over_capacity: bool = False
     #: What the check-in closed elsewhere, said to the organizer ("" if nothing).
     note: str = ""
+    #: Set, and nothing written, when the check-out would credit less than the first hours
+    #: step and was not confirmed: the volunteer's check-in time, for the question.
+    confirm_since: datetime | None = None
 
 
 def card_code_from(text: str) -> str:
@@ -487,11 +490,16 @@ def card_code_from(text: str) -> str:
     return text
 
 
-def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> CardScan:
+def scan_card(
+    activity: Activity, user: User, code: str, *, now: datetime, confirmed: bool = False
+) -> CardScan:
     """Check the card's volunteer in (or out, if already in) on the organizer's scanner.
 
-    CardError for a forged or unknown card, or the card of someone ``user`` may not record
-    here (``scoping.volunteer_may_be_recorded``); CheckInError when the rules refuse.
+    A check-out that would credit less than the first hours step (a second scan right
+    after the first) is done only ``confirmed``; otherwise nothing is written and the
+    result's ``confirm_since`` asks for it. CardError for a forged or unknown card, or the
+    card of someone ``user`` may not record here (``scoping.volunteer_may_be_recorded``);
+    CheckInError when the rules refuse.
     """
     return scan_card_within(
         activity,
@@ -499,11 +507,18 @@ def scan_card(activity: Activity, user: User, code: str, *, now: datetime) -> Ca
         scoping.volunteer_may_be_recorded(user, activity),
         code,
         now=now,
+        confirmed=confirmed,
     )
 
 
 def scan_card_within(
-    activity: Activity, by: Recorder, within: ColumnElement[bool], code: str, *, now: datetime
+    activity: Activity,
+    by: Recorder,
+    within: ColumnElement[bool],
+    code: str,
+    *,
+    now: datetime,
+    confirmed: bool = False,
 ) -> CardScan:
     """``scan_card`` for any recorder: a card of someone outside ``within`` (a condition on
     the volunteer's row) gets the answer a forged or unknown card gets."""
@@ -514,6 +529,12 @@ def scan_card_within(
     )
     if action == Action.DONE:
         raise CheckInError("already_checked_out")
+    if (
+        action == Action.CHECK_OUT
+        and not confirmed
+        and is_early_check_out(record.checked_in_at, now, activity.starts_at, activity.ends_at)
+    ):
+        return CardScan(volunteer, action, confirm_since=record.checked_in_at)
     record, over = check_one_on_behalf(activity, by, volunteer, action, now=now)
     db.session.flush()
     return CardScan(volunteer, action, record.minutes, over, closed_elsewhere_note(record))

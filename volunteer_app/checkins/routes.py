@@ -20,7 +20,7 @@ from volunteer_app.checkins import identify as checkin_flow
 from volunteer_app.checkins.forms import CorrectionRequestForm, ScanForm
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.checkins.notes import closed_elsewhere_note
-from volunteer_app.checkins.rules import Action, CheckInError, next_action
+from volunteer_app.checkins.rules import Action, CheckInError, is_early_check_out, next_action
 from volunteer_app.checkins.tokens import TokenClaims, TokenError, verify_token
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
@@ -133,6 +133,8 @@ def _render(
     people=None,
     claim_sms=False,
     closed_note="",
+    confirm_checkout=None,
+    chosen=(),
 ):
     action = _action_of(record)
     if people is None and not success:
@@ -161,6 +163,8 @@ def _render(
             Action=Action,
             claim_sms=claim_sms,
             closed_note=closed_note,
+            confirm_checkout=confirm_checkout,
+            chosen=chosen,
         ),
         status,
     )
@@ -246,7 +250,8 @@ def scan_submit(token: str):
             unit_id=activity.unit_id,
         )
         people = _chosen(who, form.people.data) if form.people.data else None
-        if people is None and who.volunteer is not None:
+        early = _early_check_out(activity, who, people, action, form, now=now)
+        if early is None and people is None and who.volunteer is not None:
             record = _record_identified(activity, who, action, now=now)
     except _AlreadyDone as done:
         # The phone proved who it is (PIN or one-time code) but an organizer had already
@@ -276,7 +281,18 @@ def scan_submit(token: str):
             notice=notice,
             claim_sms=error.code == "no_pin" and sms.gateway() is not None,
         )
-    if who.volunteer is None and people is None:
+    if early is not None:
+        # A check-out that would credit less than the first hours step: ask first.
+        page = _render(
+            activity,
+            form,
+            who.volunteer or people[0],
+            early,
+            confirm_checkout=early,
+            people=[],
+            chosen=[p.id for p in people or []],
+        )
+    elif who.volunteer is None and people is None:
         # A phone several people share signed in without saying who: ask.
         shown = live_members(who.household)[0]
         choose = ScanForm(formdata=None)
@@ -352,6 +368,26 @@ def _form_problems(form: ScanForm) -> dict:
         consent=bool(form.consent.data),
         new_person=False,
     )
+
+
+def _early_check_out(
+    activity: Activity, who, people: list[Volunteer] | None, action: Action, form, *, now
+) -> CheckIn | None:
+    """The open record of the person (or the first of the ticked people) whose check-out
+    now would credit less than the first hours step, unless the form confirms it; else None."""
+    if action != Action.CHECK_OUT or form.confirmed.data == "1":
+        return None
+    ids = [p.id for p in people] if people else ([who.volunteer.id] if who.volunteer else [])
+    records = services.records_of(activity.id, ids)
+    for volunteer_id in ids:
+        record = records.get(volunteer_id)
+        if (
+            record is not None
+            and record.checked_out_at is None
+            and is_early_check_out(record.checked_in_at, now, activity.starts_at, activity.ends_at)
+        ):
+            return record
+    return None
 
 
 def _credentials(form: ScanForm) -> Credentials:

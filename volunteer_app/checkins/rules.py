@@ -243,6 +243,14 @@ def next_action(checked_in_at: datetime | None, checked_out_at: datetime | None)
     return Action.DONE
 
 
+def is_early_check_out(
+    checked_in_at: datetime, now: datetime, starts_at: datetime, ends_at: datetime
+) -> bool:
+    """Whether checking out at ``now`` would credit less than the first hours step (a
+    second scan a minute after the first, the back button): ask before doing it."""
+    return compute_minutes(checked_in_at, now, starts_at, ends_at) < HOURS_STEP_MINUTES
+
+
 # --- records queued offline: the device's time of a scan or tick -----------------------
 
 

@@ -126,6 +126,14 @@ def leifeng_period(year: int) -> Period:
     return Period("leifeng", day, day)
 
 
+def latest_leifeng_year(today: date) -> int:
+    """The year of the latest 学雷锋日 reached by ``today``: this year's from 5 March on,
+    last year's before (a report of a day still ahead would be empty)."""
+    if (today.month, today.day) >= (LEIFENG_MONTH, LEIFENG_DAY):
+        return today.year
+    return today.year - 1
+
+
 def _parse_date(raw: str | None) -> date:
     day = parse_date((raw or "").strip())
     if day is None:
@@ -146,7 +154,8 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
     """Turn query arguments into a Period, or raise ReportError with a stable code.
 
     ``period`` is one of KINDS (default: this month); ``date`` (day), ``month``
-    (YYYY-MM), ``year`` (year and leifeng) and ``start``/``end`` (range) default to today.
+    (YYYY-MM), ``year`` (year) and ``start``/``end`` (range) default to today; ``year`` of
+    leifeng to the latest 5 March reached (``latest_leifeng_year``).
     """
     kind = args.get("period") or "month"
     if kind not in KINDS:
@@ -166,7 +175,7 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
     if kind == "year":
         return year_period(_parse_year(args.get("year"), today.year))
     if kind == "leifeng":
-        return leifeng_period(_parse_year(args.get("year"), today.year))
+        return leifeng_period(_parse_year(args.get("year"), latest_leifeng_year(today)))
     first = _parse_date(args.get("start")) if args.get("start") else today
     last = _parse_date(args.get("end")) if args.get("end") else first
     if last < first:

@@ -32,6 +32,7 @@ from volunteer_app.reports.periods import (
     Period,
     ReportError,
     day_period,
+    latest_leifeng_year,
     leifeng_period,
     month_period,
     parse_period,
@@ -107,11 +108,14 @@ def period_label(period: Period) -> str:
 
 
 def _quick_periods(today: date) -> list[tuple[str, Period]]:
+    """The shortcuts above the period's name; 学雷锋日 is the latest one reached (the
+    arrows beside the name step to the years before and after, the form picks any)."""
+    year = latest_leifeng_year(today)
     return [
         (_("Today"), day_period(today)),
         (_("This month"), month_period(today.year, today.month)),
         (_("This year"), year_period(today.year)),
-        (_("Lei Feng Day"), leifeng_period(today.year)),
+        (_("Lei Feng Day %(year)s", year=year), leifeng_period(year)),
     ]
 
 

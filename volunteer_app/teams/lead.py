@@ -107,15 +107,18 @@ def group_checkin(activity_id: int):
 def scanner(activity_id: int):
     """The leader's scanner for members' cards: the organizer's page, the leader's URLs."""
     activity = led_activity_or_404(g.volunteer, activity_id)
-    page = render_template(
-        "checkins/scanner.html",
-        activity=activity,
-        form=CardCodeForm(),
-        scan_url=url_for("lead.scan_card", activity_id=activity.id),
-        back_url=url_for("lead.activity", activity_id=activity.id),
-        manage_css=True,  # the scanner's lists are styled with the organizer's pages
-    )
+    page = render_template("checkins/scanner.html", form=CardCodeForm(), **_scanner_page(activity))
     return _no_store(make_response(page))
+
+
+def _scanner_page(activity) -> dict:
+    """The scanner template's values for the leader: the organizer's page, the leader's URLs."""
+    return {
+        "activity": activity,
+        "scan_url": url_for("lead.scan_card", activity_id=activity.id),
+        "back_url": url_for("lead.activity", activity_id=activity.id),
+        "manage_css": True,  # the scanner's lists are styled with the organizer's pages
+    }
 
 
 @lead_bp.post("/activities/<int:activity_id>/scanner")
@@ -126,8 +129,11 @@ def scan_card(activity_id: int):
     leader = g.volunteer
     return answer_scan(
         url_for("lead.scanner", activity_id=activity.id),
-        lambda code, now: leading.scan_card(activity, leader, code, now=now),
+        lambda code, now, confirmed: leading.scan_card(
+            activity, leader, code, now=now, confirmed=confirmed
+        ),
         lambda code, action, scanned_at, now: leading.record_queued_scan(
             activity, leader, code, action=action, scanned_at=scanned_at, now=now
         ),
+        _scanner_page(activity),
     )

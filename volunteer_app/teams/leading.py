@@ -119,11 +119,19 @@ def check_group(
     )
 
 
-def scan_card(activity: Activity, leader: Volunteer, code: str, *, now: datetime) -> CardScan:
+def scan_card(
+    activity: Activity, leader: Volunteer, code: str, *, now: datetime, confirmed: bool = False
+) -> CardScan:
     """Check the card's member in (or out), as the leader's; a card of anyone not a member
-    is refused as a forged or unknown card is (``organizer.scan_card_within``)."""
+    is refused as a forged or unknown card is (``organizer.scan_card_within``). An early
+    check-out is done only ``confirmed``, as on the organizer's scanner."""
     return organizer.scan_card_within(
-        activity, Recorder.leader(leader), scoping.is_team_member(activity.team_id), code, now=now
+        activity,
+        Recorder.leader(leader),
+        scoping.is_team_member(activity.team_id),
+        code,
+        now=now,
+        confirmed=confirmed,
     )
 
 
