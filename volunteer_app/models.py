@@ -15,6 +15,7 @@ from volunteer_app.checkins.models import (
     HoursOrigin,
     HoursStatus,
 )
+from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.reports.models import ActivityStats, VolunteerSet
 from volunteer_app.settings.models import Setting
 from volunteer_app.stations.models import Unit, UnitLevel
@@ -39,6 +40,8 @@ __all__ = [
     "HoursStatus",
     "Household",
     "Invite",
+    "Job",
+    "JobStatus",
     "JoinMode",
     "LoginThrottle",
     "MemberStatus",
