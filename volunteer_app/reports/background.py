@@ -178,6 +178,14 @@ def _tracked(rows: Iterable[Any], job_id: int, counter: list[int]) -> Iterator[A
                 time.sleep(delay)
 
 
+def _close(result: Iterable[Any]) -> None:
+    """End a statement read partly (a cancel, a failure): on SQLite an unfinished one keeps
+    its pooled connection on this old snapshot, and the worker's next task would read it."""
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
 @huey.task()
 def run_export(job_id: int) -> None:
     """Build a large export's file for its job, chunk by chunk, with progress on the row."""
@@ -204,8 +212,9 @@ def _build(app, job_id: int, owner: User, job: Job, locale: str, fmt: str) -> No
     directory = jobs.result_dir(app)
     part = jobs.partial_file(directory, job_id)
     counter = [0]
+    result = spec.rows()
     try:
-        lines = spec.export.lines(_tracked(spec.rows(), job_id, counter))
+        lines = spec.export.lines(_tracked(result, job_id, counter))
         with part.open("wb") as handle:
             if fmt == "csv":
                 for chunk in csv_chunks(spec.export.columns, lines):
@@ -213,10 +222,12 @@ def _build(app, job_id: int, owner: User, job: Job, locale: str, fmt: str) -> No
             else:
                 write_xlsx(spec.title, spec.export.columns, lines, target=handle)
     except _Cancelled:
+        _close(result)
         part.unlink(missing_ok=True)
         jobs.mark_cancelled(job_id, now=utcnow())
         return
     except Exception:
+        _close(result)
         log.exception("export job %s failed", job_id)
         part.unlink(missing_ok=True)
         jobs.fail(job_id, "export_failed", now=utcnow())
