@@ -202,7 +202,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     RATELIMIT_ENABLED = False
     SERVER_NAME = None
-    JOBS_IMMEDIATE = True  # tests that need a queue configure one (tests/services/test_jobs.py)
+    JOBS_IMMEDIATE = True  # tests that need a queue configure one (tests/jobs/)
+    #: The consumer started by tests/jobs/test_consumer.py is slowed this way.
+    JOB_CHUNK_DELAY_SECONDS = float(os.environ.get("TEST_JOB_CHUNK_DELAY") or 0)
 
 
 class ProductionConfig(Config):
