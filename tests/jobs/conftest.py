@@ -6,7 +6,9 @@ from volunteer_app.jobs import queue
 
 
 @pytest.fixture(autouse=True)
-def _immediate_queue_afterwards(app):
+def _immediate_queue_afterwards(request):
     yield
-    app.config["JOBS_IMMEDIATE"] = True
-    queue.init_app(app)
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        app.config["JOBS_IMMEDIATE"] = True
+        queue.init_app(app)
