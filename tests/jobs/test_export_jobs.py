@@ -124,7 +124,9 @@ def test_a_failed_job_says_why_in_the_users_language(app, client, world, login_a
     assert state["status"] == "failed"
     assert state["error"] == "文件未能生成，请重试。"
     english = client.get(f"/jobs/{job_id}?lang=en").get_data(as_text=True)
-    assert "The file could not be prepared. Please try again." in english, english[english.find("job-error") - 200 :][:600]
+    assert "The file could not be prepared. Please try again." in english, english[
+        english.find("job-error") - 200 :
+    ][:600]
     assert not list((tmp_path / "results").glob("job-*"))
 
 
@@ -246,7 +248,9 @@ def test_jobs_are_their_owners_within_their_current_scope(
         assert client.get(url).status_code == 404, url
 
 
-def test_a_job_whose_scope_was_lost_before_it_ran_fails(app, client, world, login_as, make, db, tmp_path):
+def test_a_job_whose_scope_was_lost_before_it_ran_fails(
+    app, client, world, login_as, make, db, tmp_path
+):
     configure(app, tmp_path, JOBS_IMMEDIATE=False)
     login_as(world.user)
     job_id = _job_id(start_export(client, world.attendance))
