@@ -76,16 +76,14 @@ class RedactingLogger(Logger):
 logger_class = RedactingLogger
 
 
-#: The task consumer's command (volunteer_app.worker): threads, and the periodic tasks.
+#: The task consumer (volunteer_app.worker), with the periodic tasks.
+CONSUMER = [sys.executable, "-m", "huey.bin.huey_consumer", "volunteer_app.worker.huey"]
+
+
 def consumer_command(environ=os.environ) -> list[str]:
     """``huey_consumer`` for this app, with JOBS_WORKERS threads (default 2)."""
     workers = (environ.get("JOBS_WORKERS") or "2").strip()
-    return [sys.executable, "-m", "huey.bin.huey_consumer", "volunteer_app.worker.huey"] + [
-        "-w",
-        workers,
-        "-k",
-        "thread",
-    ]
+    return [*CONSUMER, "-w", workers, "-k", "thread"]
 
 
 def on_starting(server) -> None:
@@ -96,7 +94,7 @@ def on_starting(server) -> None:
     """
     if os.environ.get("RUN_JOBS_CONSUMER") != "1":
         return
-    server.jobs_consumer = subprocess.Popen(consumer_command())  # noqa: S603
+    server.jobs_consumer = subprocess.Popen(consumer_command())
     server.log.info("Started the task consumer (pid %s)", server.jobs_consumer.pid)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -89,7 +90,7 @@ def test_watch_a_large_export_fill_its_bar_and_download_it(browser, live, slow_q
         link.tap()
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert len(rows) == ROWS + 1 and rows[0][0] == "姓名"
     page.goto("/jobs")

@@ -21,6 +21,7 @@ from volunteer_app.transactions import task_transaction
 
 from .helpers import ROWS, build, configure, job_row, start_export, xlsx_lines
 
+CONSUMER = [sys.executable, "-m", "huey.bin.huey_consumer", "volunteer_app.worker.huey"]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
@@ -70,8 +71,7 @@ class Consumer:
             env["JOBS_REDIS_URL"] = queue_config["JOBS_REDIS_URL"]
         self.log = (tmp_path / "consumer.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "huey.bin.huey_consumer", "volunteer_app.worker.huey"]
-            + ["-w", "1", "-k", "thread", "-n", "-d", "0.1", "-m", "0.3"],
+            [*CONSUMER, "-w", "1", "-k", "thread", "-n", "-d", "0.1", "-m", "0.3"],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

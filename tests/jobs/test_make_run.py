@@ -56,9 +56,16 @@ def test_gunicorn_runs_the_consumer_and_stops_it_with_itself(tmp_path):
     env.pop("JOBS_REDIS_URL", None)
     env.pop("REDIS_URL", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    bind = f"127.0.0.1:{_free_port()}"
     master = subprocess.Popen(
-        [str(gunicorn), "-c", "python:volunteer_app.gunicorn_conf"]
-        + ["--bind", f"127.0.0.1:{_free_port()}", "volunteer_app:create_app()"],
+        [
+            str(gunicorn),
+            "-c",
+            "python:volunteer_app.gunicorn_conf",
+            "--bind",
+            bind,
+            "volunteer_app:create_app()",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
