@@ -276,3 +276,19 @@ def test_a_period_export_of_a_unit_runs_as_a_job(app, client, world, login_as, d
     assert job.params == {"period": "day", "date": day, "fmt": "xlsx", "lang": "zh"}
     lines = xlsx_lines(client.get(f"/jobs/{job_id}/download").data)
     assert len(lines) == ROWS + 1
+
+
+def test_a_job_that_breaks_before_its_first_row_is_failed_not_left_queued(
+    app, client, world, login_as, db, tmp_path, monkeypatch
+):
+    configure(app, tmp_path, JOBS_IMMEDIATE=False)
+    login_as(world.user)
+    job_id = _job_id(start_export(client, world.attendance))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(background, "spec_for_job", broken)
+    run_queued()
+    job = job_row(db, job_id)
+    assert job.status == JobStatus.FAILED and job.error_code == "export_failed"

@@ -197,7 +197,11 @@ def run_export(job_id: int) -> None:
         locale = job.params.get("lang") or app.config["BABEL_DEFAULT_LOCALE"]
         fmt = "csv" if job.params.get("fmt") == "csv" else "xlsx"
         with force_locale(locale):
-            _build(app, job_id, owner, job, locale, fmt)
+            try:
+                _build(app, job_id, owner, job, locale, fmt)
+            except Exception:  # whatever broke, the job says so instead of waiting forever
+                log.exception("export job %s failed", job_id)
+                jobs.fail(job_id, "export_failed", now=utcnow())
 
 
 def _build(app, job_id: int, owner: User, job: Job, locale: str, fmt: str) -> None:
