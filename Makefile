@@ -26,9 +26,11 @@ migrate: translations
 seed: migrate
 	$(FLASK) seed
 
+# gunicorn's master also runs the task consumer of background jobs (gunicorn_conf.on_starting)
+# and stops it with itself.
 run: seed
 	@$(FLASK) urls --port $(PORT)
-	$(BIN)/gunicorn -c python:volunteer_app.gunicorn_conf --bind 0.0.0.0:$(PORT) --workers 2 \
+	RUN_JOBS_CONSUMER=1 $(BIN)/gunicorn -c python:volunteer_app.gunicorn_conf --bind 0.0.0.0:$(PORT) --workers 2 \
 		--access-logfile - 'volunteer_app:create_app()'
 
 test: translations

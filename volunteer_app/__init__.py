@@ -105,6 +105,9 @@ def register_extensions(app: Flask) -> None:
     from volunteer_app.pwa import init_app as init_pwa
 
     init_pwa(app)
+    from volunteer_app.jobs.queue import init_app as init_queue
+
+    init_queue(app)
 
 
 #: The areas, each a blueprint ``bp`` whose views live in the modules its ``VIEWS`` names.
@@ -114,6 +117,7 @@ AREAS = (
     "auth",
     "checkins",
     "health",
+    "jobs",
     "reports",
     "stations",
     "volunteers",

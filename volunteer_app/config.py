@@ -161,6 +161,32 @@ class Config:
     #: ``instance/imports``. They hold names and numbers: keep it off shared disks.
     IMPORT_PENDING_DIR = os.environ.get("IMPORT_PENDING_DIR") or None
 
+    # --- background jobs (volunteer_app/jobs, docs/deploy.md "Background jobs") ---
+    #: The task queue: Redis when set (every host's web servers and consumers share it),
+    #: else a SQLite file under instance/ (JOBS_QUEUE_FILE), so ``make run`` needs nothing.
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or os.environ.get("REDIS_URL") or None
+    JOBS_QUEUE_FILE = os.environ.get("JOBS_QUEUE_FILE") or None  # default instance/jobs-queue.db
+    #: The queue's name (its Redis keys' prefix): one per deployment sharing a Redis.
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "volunteer")
+    #: Run tasks inside the request that enqueues them (tests), never in production.
+    JOBS_IMMEDIATE = False
+    #: Exports with more rows than this run as a job with a progress page; smaller ones
+    #: are answered at once, as before.
+    EXPORT_JOB_THRESHOLD = _env_int("EXPORT_JOB_THRESHOLD", 20_000)
+    #: Queued or running jobs one user may have at once.
+    JOBS_PER_USER = _env_int("JOBS_PER_USER", 3)
+    #: Days a finished job's file stays downloadable; then it is deleted.
+    JOB_RESULT_DAYS = _env_int("JOB_RESULT_DAYS", 7)
+    #: Where finished files are kept (not served directly); default instance/jobs.
+    JOB_RESULT_DIR = os.environ.get("JOB_RESULT_DIR") or None
+    #: Rows between two progress reports (and cancel checks) of a running job.
+    JOB_CHUNK_ROWS = _env_int("JOB_CHUNK_ROWS", 1000)
+    #: A running job whose worker has not reported for this long is marked failed.
+    JOB_STALE_MINUTES = _env_int("JOB_STALE_MINUTES", 5)
+    #: Test hook: a pause after each chunk so a browser test can watch the progress.
+    #: Never read from the environment; ignored in production.
+    JOB_CHUNK_DELAY_SECONDS = 0.0
+
 
 class DevelopmentConfig(Config):
     """Local development: ``make run``."""
@@ -176,6 +202,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     RATELIMIT_ENABLED = False
     SERVER_NAME = None
+    JOBS_IMMEDIATE = True  # tests that need a queue configure one (tests/jobs/)
+    #: The consumer started by tests/jobs/test_consumer.py is slowed this way.
+    JOB_CHUNK_DELAY_SECONDS = float(os.environ.get("TEST_JOB_CHUNK_DELAY") or 0)
 
 
 class ProductionConfig(Config):

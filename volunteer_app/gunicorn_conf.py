@@ -2,13 +2,16 @@
 
 Every value can be overridden from the environment (``PORT``, ``WEB_CONCURRENCY``,
 ``GUNICORN_THREADS``, ``GUNICORN_ACCESS_LOG``) or on the command line. Log lines pass
-through ``log_redaction`` (``RedactingLogger``).
+through ``log_redaction`` (``RedactingLogger``). With ``RUN_JOBS_CONSUMER=1`` (``make run``)
+the master also runs the task consumer of background jobs and stops it when it stops.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -70,3 +73,38 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+#: The task consumer (volunteer_app.worker), with the periodic tasks.
+CONSUMER = [sys.executable, "-m", "huey.bin.huey_consumer", "volunteer_app.worker.huey"]
+
+
+def consumer_command(environ=os.environ) -> list[str]:
+    """``huey_consumer`` for this app, with JOBS_WORKERS threads (default 2)."""
+    workers = (environ.get("JOBS_WORKERS") or "2").strip()
+    return [*CONSUMER, "-w", workers, "-k", "thread"]
+
+
+def on_starting(server) -> None:
+    """With RUN_JOBS_CONSUMER=1, start the task consumer beside the web workers.
+
+    So ``make run`` needs nothing else for background jobs; production runs the consumer
+    as a service of its own (docs/deploy.md).
+    """
+    if os.environ.get("RUN_JOBS_CONSUMER") != "1":
+        return
+    server.jobs_consumer = subprocess.Popen(consumer_command())
+    server.log.info("Started the task consumer (pid %s)", server.jobs_consumer.pid)
+
+
+def on_exit(server) -> None:
+    """Stop the consumer started by ``on_starting`` (it finishes its current chunk)."""
+    consumer = getattr(server, "jobs_consumer", None)
+    if consumer is None or consumer.poll() is not None:
+        return
+    consumer.terminate()
+    try:
+        consumer.wait(timeout=graceful_timeout)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+        consumer.wait()

@@ -15,6 +15,7 @@ from volunteer_app.checkins.models import (
     HoursOrigin,
     HoursStatus,
 )
+from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.needs.models import (
     Need,
     NeedEvent,
@@ -47,6 +48,8 @@ __all__ = [
     "HoursStatus",
     "Household",
     "Invite",
+    "Job",
+    "JobStatus",
     "JoinMode",
     "LoginThrottle",
     "MemberStatus",

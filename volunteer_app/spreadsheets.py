@@ -75,8 +75,15 @@ def _text(value: Any, kind: str) -> str:
     return str(value)
 
 
-def write_xlsx(title: str, columns: list[ColumnSpec], rows: Iterable[list[Any]]) -> IO[bytes]:
-    """Write rows to a write-only workbook in a temporary file; return it rewound."""
+def write_xlsx(
+    title: str,
+    columns: list[ColumnSpec],
+    rows: Iterable[list[Any]],
+    *,
+    target: IO[bytes] | None = None,
+) -> IO[bytes]:
+    """Write rows to a write-only workbook in ``target`` (default: a temporary file);
+    return it rewound."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_SHEET_TITLE_BAD.sub(" ", title)[:31] or "Sheet1")
     for index, column in enumerate(columns, start=1):
@@ -102,7 +109,7 @@ def write_xlsx(title: str, columns: list[ColumnSpec], rows: Iterable[list[Any]])
             cells.append(cell)
         sheet.append(cells)
     # Not a context manager: the response streams the file and closes it when done.
-    handle = tempfile.TemporaryFile()  # noqa: SIM115
+    handle = target if target is not None else tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)
     handle.seek(0)
     return handle

@@ -90,12 +90,45 @@ def _choose_mode() -> None:
 
 
 def _settle(response):
-    """Commit the request's session when it answered below 400; roll it back otherwise."""
+    """Commit the request's session when it answered below 400; roll it back otherwise.
+
+    After a commit, run what ``after_commit`` deferred (enqueueing a job whose row is now
+    visible to the worker); after a rollback, drop it.
+    """
+    pending = g.pop("after_commit", [])
     if response.status_code < 400:
         db.session.commit()
+        for callback in pending:
+            callback()
     else:
         db.session.rollback()
     return response
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once this request's transaction has committed (never if it rolls back).
+
+    A task enqueued before the commit could start before its job's row exists.
+    """
+    if not has_request_context():
+        raise RuntimeError("after_commit() outside a request: commit, then call it yourself")
+    g.setdefault("after_commit", []).append(callback)
+
+
+@contextmanager
+def task_transaction(session=None) -> Iterator[None]:
+    """The edge of a background or periodic task: commit at the end, roll back on error.
+
+    A task runs outside any request, so it settles its own session as the request's edge
+    does (one commit per task; services inside still only flush).
+    """
+    session = session or db.session
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
 
 
 def configure_sqlite(engine) -> None:

@@ -18,6 +18,7 @@ from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
+from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.stations.models import UnitLevel
 from volunteer_app.volunteers import certificates
@@ -84,6 +85,19 @@ def arrange(live) -> dict:
         _, invite_token = invites.create_invite(
             admin, unit_id=station.id, display_name="王站长", note="微信发送", now=now
         )
+        job = Job(
+            kind="export.checkins",
+            owner_id=admin.id,
+            unit_id=district.id,
+            params={"period": "year", "year": str(today.year), "fmt": "xlsx", "lang": "zh"},
+            status=JobStatus.RUNNING,
+            rows_done=41_000,
+            rows_total=120_000,
+            created_at=now,
+            started_at=now,
+            heartbeat_at=now,
+        )
+        db.session.add(job)
         db.session.commit()
         secret = live.app.config["SECRET_KEY"]
         return {
@@ -102,6 +116,7 @@ def arrange(live) -> dict:
             "scan": "/c/" + issue_token(secret, running.checkin_key),
             "kiosk": "/k/" + issue_kiosk_token(secret, running.kiosk_key),
             "invite": "/invite/" + invite_token,
+            "job": job.id,
         }
 
 
@@ -175,6 +190,8 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/units/{w['station']}", "unit-station"),
         (f"/units/{w['station']}/edit", "unit-edit"),
         ("/units/import", "unit-import"),
+        ("/jobs", "jobs"),
+        (f"/jobs/{w['job']}", "job-progress"),
     ]
 
 

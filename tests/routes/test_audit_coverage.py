@@ -114,6 +114,8 @@ PATHS = {
     "api.hours:close_open": "API close at end",
     "checkins.review:close_all_due": "cron close",
     "cli:close_checkins_command": "cron close",
+    "jobs.periodic:close_forgotten_checkouts": "periodic close",
+    "jobs.periodic:close_checkins_task": "periodic close",
     "checkins.review:confirm_hours": "confirm",
     "checkins.manage_hours:confirm": "confirm",
     "api.hours:confirm_hours": "API confirm",
@@ -322,6 +324,7 @@ STEPS = {
     "close at end": ("checkin.close_at_end", "organizer", None),
     "API close at end": ("checkin.close_at_end", "organizer", None),
     "cron close": ("checkin.close_at_end", None, None),
+    "periodic close": ("checkin.close_at_end", None, None),
     "confirm": ("hours.confirm", "organizer", None),
     "API confirm": ("hours.confirm", "organizer", None),
     "add hours": ("hours.add", "organizer", "organizer"),
@@ -661,6 +664,14 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         assert result.exit_code == 0 and "Closed 1" in result.output, result.output
     check("cron close", watch, organizer)
     assert db.session.get(CheckIn, late.id).checked_out_at is not None
+    later = record(people["丁"], long_ago)
+    db.session.commit()
+    with step("periodic close") as watch:
+        from volunteer_app.jobs.periodic import close_checkins_task
+
+        close_checkins_task()  # the consumer's periodic task (the queue is immediate here)
+    check("periodic close", watch, organizer)
+    assert db.session.get(CheckIn, later.id).checked_out_at is not None
 
     # Two records of one person merged on the roster: the other's records move.
     kept, twice = person("寅", "13912349998"), person("寅", "13912349999")

@@ -62,6 +62,7 @@ class Other:
         from volunteer_app.auth.models import Invite, Role
         from volunteer_app.checkins import services as checkins
         from volunteer_app.checkins.models import Correction
+        from volunteer_app.jobs.models import Job, JobStatus
         from volunteer_app.volunteers.models import Certificate, Device
 
         self.activity = make.activity(title="别的站点的活动")
@@ -99,6 +100,19 @@ class Other:
             expires_at=utcnow() + timedelta(days=7),
         )
         db.session.add(self.invite)
+        db.session.flush()
+        self.job = Job(
+            kind="export.attendance",
+            owner_id=self.user.id,
+            unit_id=self.activity.unit_id,
+            params={"activity": self.activity.id, "fmt": "xlsx", "lang": "zh"},
+            status=JobStatus.DONE,
+            result_path="job-1.xlsx",
+            result_name="别人的导出.xlsx",
+            created_at=now,
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        db.session.add(self.job)
         db.session.commit()
 
 
@@ -115,6 +129,7 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "correction_id": lambda other: other.correction.id,
     "unit_id": lambda other: other.activity.unit_id,
     "invite_id": lambda other: other.invite.id,
+    "job_id": lambda other: other.job.id,
 }
 
 

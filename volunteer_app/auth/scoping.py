@@ -49,6 +49,7 @@ from volunteer_app.activities.models import Activity, ActivityStatus, Signup
 from volunteer_app.auth.models import Invite, Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
+from volunteer_app.jobs.models import Job
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.volunteers.models import Certificate, Volunteer
@@ -112,6 +113,25 @@ def unit_or_404(user: User, unit_id: int | None) -> Unit:
     if unit is None:
         abort(404)
     return unit
+
+
+def job_or_404(user: User, job_id: int) -> Job:
+    """One of ``user``'s own jobs whose unit they may still see; 404 otherwise.
+
+    The scope is checked again on every look (the progress page, its file): an organizer
+    moved to another unit since starting an export no longer reaches its file, and nobody
+    reaches another user's job.
+    """
+    job = db.session.scalar(
+        select(Job).where(
+            Job.id == job_id,
+            Job.owner_id == user.id,
+            Job.unit_id.in_(visible_unit_ids(user)),
+        )
+    )
+    if job is None:
+        abort(404)
+    return job
 
 
 def scope_unit_ids(user: User, unit: Unit) -> Select:

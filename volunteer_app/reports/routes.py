@@ -6,13 +6,11 @@ organizer may not see) before any figure is computed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 
 from babel.dates import format_skeleton
-from flask import Response, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,11 +19,11 @@ from sqlalchemy import Select
 from volunteer_app.auth import scoping
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.database import utcnow
+from volunteer_app.jobs import services as jobs
 from volunteer_app.localtime import local_zone, utc_to_local
 from volunteer_app.params import parse_id
-from volunteer_app.reports import bp, charts, exports
+from volunteer_app.reports import background, bp, charts
 from volunteer_app.reports import dashboard as board_queries
-from volunteer_app.reports import rows as export_rows
 from volunteer_app.reports.hours import bucket_label, to_hours
 from volunteer_app.reports.periods import (
     KINDS,
@@ -40,6 +38,7 @@ from volunteer_app.reports.periods import (
 )
 from volunteer_app.spreadsheets import send_spreadsheet
 from volunteer_app.stations.models import Unit
+from volunteer_app.transactions import after_commit
 
 #: Ranked stations shown on the dashboard (the export lists them all).
 RANKED_ROWS = 20
@@ -194,57 +193,77 @@ def dashboard():
     )
 
 
-def _send(
-    fmt: str, filename: str, title: str, export: exports.Export, rows: Callable[[], Iterable]
-) -> Response:
-    """Answer with the export as CSV or xlsx (``rows`` is called inside the answer's context)."""
-    return send_spreadsheet(fmt, filename, title, export.columns, lambda: export.lines(rows()))
+def _send(fmt: str, spec: background.ExportSpec) -> Response:
+    """Answer with the export as CSV or xlsx (its rows are read inside the answer's context)."""
+    export = spec.export
+    rows = spec.rows
+    return send_spreadsheet(
+        fmt, spec.filename, spec.title, export.columns, lambda: export.lines(rows())
+    )
+
+
+def _answer(fmt: str, spec: background.ExportSpec):
+    """A small export at once; a large one (above EXPORT_JOB_THRESHOLD rows) as a job.
+
+    GET of a large export shows its size and a button; the POST of that button creates the
+    job (limited per user) and leads to its progress page, where the file waits.
+    """
+    if request.method == "POST":
+        locale = str(get_locale())
+        job = jobs.create(
+            current_user,
+            spec.kind,
+            spec.unit_id,
+            background.job_params(spec, fmt, locale),
+            limit=current_app.config["JOBS_PER_USER"],
+            now=utcnow(),
+        )
+        job_id = job.id
+        after_commit(lambda: background.run_export(job_id))
+        return redirect(url_for("jobs.show", job_id=job_id), 303)
+    rows = spec.count()
+    if rows <= current_app.config["EXPORT_JOB_THRESHOLD"]:
+        return _send(fmt, spec)
+    return render_template("reports/export_job.html", spec=spec, rows=rows, fmt=fmt)
 
 
 _FORMATS = "<any(xlsx, csv):fmt>"
 
 
-@bp.get(f"/activities/<int:activity_id>/attendance.{_FORMATS}")
+@bp.route(f"/activities/<int:activity_id>/attendance.{_FORMATS}", methods=["GET", "POST"])
 @login_required
 def attendance_export(activity_id: int, fmt: str):
-    """Download the attendance of one activity."""
-    activity = activity_or_404(current_user, activity_id)
-    day = utc_to_local(activity.starts_at).date().isoformat()
-    filename = f"{_('Attendance')}_{activity.title}_{day}"
-    activity_id = activity.id
-    rows = partial(export_rows.attendance_rows, activity_id)
-    return _send(fmt, filename, _("Attendance"), exports.attendance_export(), rows)
+    """Download the attendance of one activity (a large one as a job)."""
+    return _answer(fmt, background.attendance(activity_or_404(current_user, activity_id)))
 
 
-@bp.get(f"/hours.{_FORMATS}")
+def _period_export(which: str, fmt: str):
+    scope = _scope()
+    spec = background.period_export(
+        which, scope.unit, scope.unit_ids, scope.period, scope.start, scope.end, str(get_locale())
+    )
+    return _answer(fmt, spec)
+
+
+@bp.route(f"/hours.{_FORMATS}", methods=["GET", "POST"])
 @login_required
 def hours_export(fmt: str):
     """Download hours per volunteer for the unit and period."""
-    scope = _scope()
-    filename = f"{_('Volunteer hours')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(export_rows.volunteer_hours_rows, scope.unit_ids, scope.start, scope.end)
-    return _send(fmt, filename, _("Volunteer hours"), exports.hours_export(), rows)
+    return _period_export("hours", fmt)
 
 
-@bp.get(f"/activities.{_FORMATS}")
+@bp.route(f"/activities.{_FORMATS}", methods=["GET", "POST"])
 @login_required
 def activities_export(fmt: str):
     """Download the activity list of the unit and period."""
-    scope = _scope()
-    filename = f"{_('Activities')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(export_rows.activity_rows, scope.unit_ids, scope.start, scope.end)
-    export = exports.activities_export(str(get_locale()))
-    return _send(fmt, filename, _("Activities"), export, rows)
+    return _period_export("activities", fmt)
 
 
-@bp.get(f"/checkins.{_FORMATS}")
+@bp.route(f"/checkins.{_FORMATS}", methods=["GET", "POST"])
 @login_required
 def checkins_export(fmt: str):
     """Download every check-in of the unit and period (the service record detail)."""
-    scope = _scope()
-    filename = f"{_('Service records')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(export_rows.checkin_rows, scope.unit_ids, scope.start, scope.end)
-    return _send(fmt, filename, _("Service records"), exports.checkins_export(), rows)
+    return _period_export("checkins", fmt)
 
 
 @bp.get(f"/teams.{_FORMATS}")
@@ -254,4 +273,7 @@ def teams_export(fmt: str):
     scope = _scope()
     filename = f"{_('Volunteer teams')}_{scope.unit.name}_{scope.period.filename_part()}"
     rows = partial(export_rows.team_rows, scope.unit_ids, scope.start, scope.end)
-    return _send(fmt, filename, _("Volunteer teams"), exports.teams_export(), rows)
+    export = exports.teams_export()  # a line per team: always small enough to send at once
+    return send_spreadsheet(
+        fmt, filename, _("Volunteer teams"), export.columns, lambda: export.lines(rows())
+    )

@@ -37,8 +37,11 @@ PHONE = func.coalesce(Household.phone, "").label("phone")
 
 
 def _stream(stmt) -> Iterator[Row]:
-    """Rows of ``stmt`` fetched in batches (a server-side cursor on PostgreSQL)."""
-    return iter(db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH)))
+    """Rows of ``stmt`` fetched in batches (a server-side cursor on PostgreSQL).
+
+    The result itself, so that a reader stopping early can ``close()`` it: on SQLite an
+    unfinished statement keeps its connection's read snapshot open."""
+    return db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
 
 
 def attendance_rows(activity_id: int) -> Iterator[Row]:
