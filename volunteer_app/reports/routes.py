@@ -22,8 +22,9 @@ from volunteer_app.database import utcnow
 from volunteer_app.jobs import services as jobs
 from volunteer_app.localtime import local_zone, utc_to_local
 from volunteer_app.params import parse_id
-from volunteer_app.reports import background, bp, charts
+from volunteer_app.reports import background, bp, charts, exports
 from volunteer_app.reports import dashboard as board_queries
+from volunteer_app.reports import rows as export_rows
 from volunteer_app.reports.hours import bucket_label, to_hours
 from volunteer_app.reports.periods import (
     KINDS,
@@ -272,8 +273,11 @@ def teams_export(fmt: str):
     """Download the figures per volunteer team of the unit's scope for the period."""
     scope = _scope()
     filename = f"{_('Volunteer teams')}_{scope.unit.name}_{scope.period.filename_part()}"
-    rows = partial(export_rows.team_rows, scope.unit_ids, scope.start, scope.end)
     export = exports.teams_export()  # a line per team: always small enough to send at once
     return send_spreadsheet(
-        fmt, filename, _("Volunteer teams"), export.columns, lambda: export.lines(rows())
+        fmt,
+        filename,
+        _("Volunteer teams"),
+        export.columns,
+        lambda: export.lines(export_rows.team_rows(scope.unit_ids, scope.start, scope.end)),
     )

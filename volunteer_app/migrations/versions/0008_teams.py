@@ -147,7 +147,7 @@ def downgrade():
         batch.drop_column("members_only")
         batch.drop_column("team_id")
     if sqlite:
-        for statement in triggers.create_statements("sqlite"):
+        for statement in triggers.create_statements("sqlite", voids=False):
             op.execute(statement)
     op.drop_index("ix_team_members_volunteer_status", table_name="team_members")
     op.drop_table("team_members")

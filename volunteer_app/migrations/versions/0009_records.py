@@ -9,7 +9,7 @@
   (``migrations/triggers.py``, ``voids=True``).
 
 Revision ID: 0009_records
-Revises: 0007_id_numbers
+Revises: 0008_teams
 Create Date: 2026-12-02 08:00:00
 
 """
@@ -21,7 +21,7 @@ from volunteer_app.migrations import triggers
 
 # revision identifiers, used by Alembic.
 revision = "0009_records"
-down_revision = "0007_id_numbers"
+down_revision = "0008_teams"
 branch_labels = None
 depends_on = None
 

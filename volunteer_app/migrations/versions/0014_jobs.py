@@ -5,7 +5,7 @@
   the finished file under instance/ and when it expires.
 
 Revision ID: 0014_jobs
-Revises: 0008_teams
+Revises: 0009_records
 Create Date: 2026-12-02 07:40:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_jobs"
-down_revision = "0008_teams"
+down_revision = "0009_records"
 branch_labels = None
 depends_on = None
 

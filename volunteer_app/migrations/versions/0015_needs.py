@@ -12,7 +12,7 @@
 - ``need_policies``: a centre's deadlines (hours to review, to dispatch, to take).
 
 Revision ID: 0015_needs
-Revises: 0008_teams
+Revises: 0014_jobs
 Create Date: 2026-12-02 07:50:00
 
 """
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0015_needs"
-down_revision = "0008_teams"
+down_revision = "0014_jobs"
 branch_labels = None
 depends_on = None
 
