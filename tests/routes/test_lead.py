@@ -166,7 +166,11 @@ def test_the_scanner_checks_a_member_in_then_out_and_queued_scans_count(app, mak
     code = issue_card(app.config["SECRET_KEY"], world.member.card_key)
     first = client.post(scanner, data={"csrf_token": token, "code": code}, headers=JSON)
     assert first.get_json()["ok"] and first.get_json()["action"] == "check_in"
-    second = client.post(scanner, data={"csrf_token": token, "code": code}, headers=JSON)
+    # a check-out a moment after check-in asks first, as on the organizer's scanner
+    asked = client.post(scanner, data={"csrf_token": token, "code": code}, headers=JSON)
+    assert asked.status_code == 409 and asked.get_json()["code"] == "confirm_checkout"
+    data = {"csrf_token": token, "code": code, "confirmed": "1"}
+    second = client.post(scanner, data=data, headers=JSON)
     assert second.get_json()["action"] == "check_out"
     leader_code = issue_card(app.config["SECRET_KEY"], world.leader.card_key)
     data = {"csrf_token": token, "code": leader_code, "action": "check_in"}
