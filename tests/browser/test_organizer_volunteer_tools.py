@@ -75,6 +75,7 @@ def test_code_in_person_then_correction_answered(browser, live, arranged, shot):
     phone.get_by_role("button", name="提交申请").tap()
     expect(phone.get_by_text("等待站点处理")).to_be_visible()
 
+    org.locator("header summary").tap()  # the top bar's menu on a phone
     org.get_by_role("link", name="更正申请").tap()
     org.get_by_role("link", name=re.compile("郑海涛")).tap()
     org.get_by_label("签退时间").fill(

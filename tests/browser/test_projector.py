@@ -51,7 +51,7 @@ def test_rotating_code_expires_and_arrivals_update(browser, live, shot):
     phone = browser.new_context(**_phone(browser, live))
     volunteer = phone.new_page()
     volunteer.goto(first)
-    expect(volunteer.get_by_text("二维码已过期")).to_be_visible()
+    expect(volunteer.get_by_role("heading", name="二维码已过期")).to_be_visible()
     shot(volunteer, "projector-expired-code")
 
     # The code on screen now works, and the arrival shows up on the projector.
