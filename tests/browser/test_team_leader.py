@@ -39,8 +39,8 @@ def arranged(live):
         make = Factory(db)
         station = make.unit(name="万福社区新时代文明实践站（队伍）")
         team = make.team(station, name=TEAM)
-        leader = with_pin(make.volunteer("王队长", phone="13812346601"))
-        member = make.volunteer("李秀英", phone="13812346602")
+        leader = with_pin(make.volunteer("王队长", phone="13812347701"))
+        member = make.volunteer("李秀英", phone="13812347702")
         make.member(team, leader, leader=True)
         make.member(team, member)
         start = utcnow().replace(microsecond=0) - timedelta(minutes=150)
@@ -66,14 +66,14 @@ def test_a_leader_checks_a_member_in_and_the_report_counts_the_team(browser, liv
 
     # The leader signs in as any volunteer does: phone and PIN.
     page.goto("/me/sign-in")
-    page.get_by_label("手机号", exact=True).fill("13812346601")
+    page.get_by_label("手机号", exact=True).fill("13812347701")
     page.get_by_label("密码或一次性验证码").fill(PIN)
     page.get_by_role("button", name="登录").tap()
     expect(page.get_by_role("heading", name="我带队的活动")).to_be_visible()
     page.get_by_role("link", name="测血压、测血糖").tap()
     page.wait_for_url(re.compile(rf"/lead/activities/{arranged['led']}$"))
-    expect(page.get_by_text("138****6602")).to_be_visible()
-    expect(page.get_by_text("13812346602")).to_have_count(0)
+    expect(page.get_by_text("138****7702")).to_be_visible()
+    expect(page.get_by_text("13812347702")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "leader-activity")
 
