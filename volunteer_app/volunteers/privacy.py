@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, update
 from volunteer_app.activities.models import Signup
 from volunteer_app.audit import services as audit
 from volunteer_app.auth import lockout
-from volunteer_app.checkins.models import Correction, HoursOrigin, HoursStatus
+from volunteer_app.checkins.models import CheckIn, Correction, HoursOrigin, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.localtime import utc_to_local
@@ -284,6 +284,13 @@ def delete_account(
         update(Correction)
         .where(Correction.volunteer_id == volunteer.id)
         .values(reason="", decision_reason="")
+    )
+    # A voided record stays voided; the reason typed for it may speak of the person.
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.volunteer_id == volunteer.id, CheckIn.void_reason != "")
+        .values(void_reason="")
+        .execution_options(include_voided=True)
     )
     audit.erase_personal(volunteer.id, now=now)
     audit.record(
