@@ -235,8 +235,25 @@ def delete_account(
             wrong.tries_left = error.tries_left
             raise wrong from None
     begin_writing()
+    erase_person(volunteer, now=now, action="volunteer.deleted", actor_volunteer_id=volunteer.id)
+
+
+def erase_person(
+    volunteer: Volunteer,
+    *,
+    now: datetime,
+    action: str,
+    actor_volunteer_id: int | None = None,
+    actor_user_id: int | None = None,
+    reason: str = "",
+) -> bool:
+    """Erase the person and keep their records anonymously; audited ``action`` once (a
+    deletion by the person, a voided registration by an organizer). False when the account
+    was erased a moment ago by another request (a double tap): nothing more is done."""
+    household = volunteer.household
+    assert household is not None
     if not _claim_deletion(volunteer, now):
-        return  # deleted a moment ago by the same person (a double tap): nothing more to do
+        return False
     confirmed = sum(
         r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
     )
@@ -294,10 +311,13 @@ def delete_account(
     )
     audit.erase_personal(volunteer.id, now=now)
     audit.record(
-        "volunteer.deleted",
+        action,
         now=now,
         volunteer_id=volunteer.id,
-        actor_volunteer_id=volunteer.id,
+        actor_volunteer_id=actor_volunteer_id,
+        actor_user_id=actor_user_id,
         old={"confirmed_minutes": confirmed},
+        reason=reason,
     )
     db.session.flush()
+    return True
