@@ -118,6 +118,7 @@ AREAS = (
     "checkins",
     "health",
     "jobs",
+    "needs",
     "reports",
     "stations",
     "volunteers",

@@ -143,6 +143,11 @@ class Config:
     #: Wrong join codes typed on a team's join page (teams/join.py), per client IP: a code
     #: of 4 letters or digits cannot be guessed by trying.
     JOIN_CODE_RATE_LIMIT = os.environ.get("JOIN_CODE_RATE_LIMIT", "10 per hour")
+    #: Orders placed by residents (needs/public.py), per client IP, per contact number and
+    #: per service address: a neighbour's real needs fit; a flood of fake orders does not.
+    NEED_RATE_LIMIT_IP = os.environ.get("NEED_RATE_LIMIT_IP", "10 per hour")
+    NEED_RATE_LIMIT_NUMBER = os.environ.get("NEED_RATE_LIMIT_NUMBER", "5 per day")
+    NEED_RATE_LIMIT_ADDRESS = os.environ.get("NEED_RATE_LIMIT_ADDRESS", "5 per day")
     #: SMS backend for one-time codes (volunteer_app/sms.py): "" = none, "log" = development.
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
     #: One-time codes sent by SMS, per number and per client IP.

@@ -44,6 +44,13 @@ PUBLIC = {
     "volunteers.verify",  # anyone may verify a certificate: that is its point
     "auth.accept_invite",  # gated by the invite's token (tests/routes/test_invites.py)
     "team_join.page",  # gated by the team's join key (tests/routes/test_team_join.py)
+    # residents order without an account; the tracking pages are gated by a sealed key
+    # (tests/routes/test_needs_public.py)
+    "needs.new",
+    "needs.track",
+    "needs.urge",
+    "needs.withdraw",
+    "needs.rate",
 }
 
 

@@ -199,13 +199,12 @@ def _make_activity(need: Need, actor: Actor, *, now: datetime) -> Activity:
         taken_on=utc_to_local(now).date(),
     )
     starts_at = local_to_utc(datetime.combine(day, start))
+    place = _("%(station)s · home visit", station=station.name) if need.address else station.name
     activity = Activity(
         title=need.title,
         category_id=need.category_id,
         unit_id=need.station_id,
-        place=_("%(station)s · home visit", station=station.name)
-        if need.address
-        else station.name,
+        place=place,
         description=need.description,
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=minutes),
