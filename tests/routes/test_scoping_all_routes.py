@@ -112,6 +112,7 @@ class Other:
         # the other station's team and its member (a team's join page is public, by its key)
         self.team = make.team(self.activity.unit, name="别的站点的队伍")
         self.member = make.member(self.team, self.volunteer)
+        self.need = make.need(self.activity.unit, title="别的站点的需求")
         self.job = Job(
             kind="export.attendance",
             owner_id=self.user.id,
@@ -144,6 +145,8 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "team_id": lambda other: other.team.id,
     "member_id": lambda other: other.member.id,
     "join_key": lambda other: other.team.join_key,
+    "need_id": lambda other: other.need.id,
+    "step": lambda other: "accept",
 }
 
 

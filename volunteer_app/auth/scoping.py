@@ -50,6 +50,7 @@ from volunteer_app.auth.models import Invite, Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job
+from volunteer_app.needs.models import Need
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.volunteers.models import Certificate, Volunteer
@@ -492,3 +493,32 @@ def team_by_join_key_or_404(join_key: str) -> Team:
     if team is None:
         abort(404)
     return team
+
+
+# --- residents' orders ----------------------------------------------------------------------
+# An organizer handles the orders held at the units they manage (``Need.unit_id``) and sees,
+# without acting on them, the orders placed at their stations that went up the tree.
+
+
+def scoped_needs(user: User) -> Select:
+    """A SELECT of the orders ``user`` may see: held at, or placed at, a unit they manage."""
+    units = visible_unit_ids(user)
+    return select(Need).where(or_(Need.unit_id.in_(units), Need.station_id.in_(units)))
+
+
+def need_or_404(user: User, need_id: int) -> Need:
+    """The order ``need_id`` if ``user`` may see it; 404 otherwise."""
+    need = db.session.scalar(scoped_needs(user).where(Need.id == need_id))
+    if need is None:
+        abort(404)
+    return need
+
+
+def handles_need(user: User, need: Need) -> bool:
+    """Whether ``user`` manages the unit holding the order now (and so may act on it)."""
+    return (
+        db.session.scalar(
+            select(Unit.id).where(Unit.id == need.unit_id, Unit.id.in_(visible_unit_ids(user)))
+        )
+        is not None
+    )

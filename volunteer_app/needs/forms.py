@@ -87,3 +87,29 @@ class RateForm(FlaskForm):
         stars = [(n, str(n)) for n in range(5, 0, -1)]
         self.quality.choices = stars
         self.attitude.choices = stars
+
+
+class StepForm(FlaskForm):
+    """One step on an order by an organizer: its button, and a note or reason."""
+
+    note = TextAreaField(
+        _l("Note or reason"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"maxlength": 200, "rows": 2},
+    )
+
+
+class DispatchForm(FlaskForm):
+    """派单: the team, and the hours it has to take the order."""
+
+    team = SelectField(_l("Team"), coerce=int, validate_choice=False)
+    hours = IntegerField(
+        _l("Hours to take it"),
+        validators=[InputRequired(), NumberRange(min=1, max=24 * 14)],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    note = TextAreaField(
+        _l("Note for the team"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"maxlength": 200, "rows": 2},
+    )

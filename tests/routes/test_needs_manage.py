@@ -1,0 +1,89 @@
+"""The station's queue of orders and an order's page for the organizers handling it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from volunteer_app.database import utcnow
+from volunteer_app.needs.models import NeedEvent, NeedStatus
+from volunteer_app.stations.models import UnitLevel
+
+from ..conftest import csrf_token
+
+
+def world(make):
+    district = make.unit(level=UnitLevel.DISTRICT)
+    centre = make.unit(level=UnitLevel.CENTRE, parent=district)
+    station = make.unit(name="万福社区新时代文明实践站", parent=centre)
+    sibling = make.unit(parent=centre)
+    need = make.need(station, title="上门测血压", contact_phone="13700001234")
+    return centre, station, sibling, need
+
+
+def post(client, need, path, **data):
+    token = csrf_token(client, f"/needs/{need.id}")
+    return client.post(f"/needs/{need.id}/{path}", data={"csrf_token": token, **data})
+
+
+def test_the_queue_lists_the_stations_orders_and_the_page_shows_the_full_number(
+    app, client, make, db, login_as
+):
+    _centre, station, sibling, need = world(make)
+    make.need(sibling, title="别站的需求")
+    db.session.commit()
+    login_as(make.user(unit=station))
+    html = client.get("/needs/queue").get_data(as_text=True)
+    assert "上门测血压" in html and "别站的需求" not in html
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "13700001234" in page and "幸福小区" in page
+
+
+def test_another_stations_order_is_not_found(app, client, make, db, login_as):
+    _centre, _station, sibling, need = world(make)
+    db.session.commit()
+    login_as(make.user(unit=sibling))
+    assert client.get(f"/needs/{need.id}").status_code == 404
+    token = csrf_token(client, "/needs/queue")
+    data = {"csrf_token": token, "note": "x"}
+    assert client.post(f"/needs/{need.id}/steps/accept", data=data).status_code == 404
+    assert client.post(f"/needs/{need.id}/dispatch", data=data).status_code == 404
+    assert db.session.get(type(need), need.id).status == NeedStatus.SUBMITTED
+
+
+def test_a_rejection_needs_its_reason_beside_the_field(app, client, make, db, login_as):
+    _centre, station, _sibling, need = world(make)
+    db.session.commit()
+    login_as(make.user(unit=station))
+    refused = post(client, need, "steps/reject", note="")
+    assert refused.status_code == 400 and 'id="note-error"' in refused.get_data(as_text=True)
+    assert post(client, need, "steps/reject", note="不在服务范围内").status_code == 302
+    db.session.expire_all()
+    assert need.status == NeedStatus.REJECTED and need.rejection_reason == "不在服务范围内"
+    assert post(client, need, "steps/nonsense").status_code == 404
+
+
+def test_passed_up_the_centre_dispatches_and_the_station_only_watches(
+    app, client, make, db, login_as
+):
+    centre, station, _sibling, need = world(make)
+    team = make.team(centre, name="吕陵镇卫生院医护志愿服务队")
+    other_team = make.team(make.unit(level=UnitLevel.CENTRE), name="别的镇的队伍")
+    station_organizer, centre_organizer = make.user(unit=station), make.user(unit=centre)
+    db.session.commit()
+    login_as(station_organizer)
+    assert post(client, need, "steps/escalate", note="站点没有医生").status_code == 302
+    assert "站点没有医生" in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert post(client, need, "steps/accept").status_code == 404  # no longer theirs to act
+    client._cookies.clear()  # the station organizer's phone is put down
+    login_as(centre_organizer)
+    forged = post(client, need, "dispatch", team=other_team.id, hours="48")
+    assert forged.status_code == 400
+    assert post(client, need, "dispatch", team=team.id, hours="48").status_code == 302
+    db.session.expire_all()
+    assert need.status == NeedStatus.DISPATCHED and need.team_id == team.id
+    assert need.take_by > utcnow()
+    assert post(client, need, "steps/take").status_code == 302
+    db.session.expire_all()
+    assert need.status == NeedStatus.TAKEN and need.activity.team_id == team.id
+    actions = db.session.scalars(select(NeedEvent.action).order_by(NeedEvent.id)).all()
+    assert actions == ["escalate", "dispatch", "take"]  # the factory's order has no submit
