@@ -50,7 +50,7 @@ from volunteer_app.auth.models import Invite, Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job
-from volunteer_app.needs.models import Need
+from volunteer_app.needs.models import Need, NeedStatus
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.volunteers.models import Certificate, Volunteer
@@ -522,3 +522,31 @@ def handles_need(user: User, need: Need) -> bool:
         )
         is not None
     )
+
+
+#: Statuses in which a team's leader reaches an order dispatched to their team.
+_LEADER_NEED_STATUSES = (
+    NeedStatus.DISPATCHED,
+    NeedStatus.TAKEN,
+    NeedStatus.IN_SERVICE,
+    NeedStatus.COMPLETED,
+    NeedStatus.RATED,
+)
+
+
+def led_needs(volunteer: Volunteer) -> Select:
+    """A SELECT of the orders dispatched to a team ``volunteer`` leads now (from dispatch
+    on; a declined order leaves the team and the leader's reach)."""
+    return select(Need).where(
+        Need.team_id.in_(led_team_ids(volunteer)), Need.status.in_(_LEADER_NEED_STATUSES)
+    )
+
+
+def led_need_or_404(volunteer: Volunteer, need_id: int) -> Need:
+    """An order dispatched to a team ``volunteer`` leads now; 404 for any other."""
+    if volunteer.deleted_at is not None:
+        abort(404)
+    need = db.session.scalar(led_needs(volunteer).where(Need.id == need_id))
+    if need is None:
+        abort(404)
+    return need
