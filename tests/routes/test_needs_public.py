@@ -137,3 +137,29 @@ def test_orders_are_limited_per_number(app, make, db):
             from volunteer_app.extensions import db as _db
 
             _db.engine.dispose()
+
+
+def test_the_public_board_shows_orders_being_served_masked(app, client, make, db):
+    from volunteer_app.needs.public import mask_name
+
+    station = make.unit(name="万福社区新时代文明实践站")
+    team = make.team(station)
+    make.need(station, title="上门测血压", status=NeedStatus.DISPATCHED, team_id=team.id)
+    make.need(station, title="被拒绝的需求", status=NeedStatus.REJECTED)
+    make.need(station, title="刚提交的需求")
+    make.need(station, title="撤销的需求", status=NeedStatus.WITHDRAWN)
+    db.session.commit()
+    html = client.get("/needs").get_data(as_text=True)
+    assert "上门测血压" in html and "张**" in html
+    for hidden in ("被拒绝的需求", "刚提交的需求", "撤销的需求", "张桂芝", "幸福小区", "137"):
+        assert hidden not in html, hidden
+    assert mask_name("欧阳秀英") == "欧***" and mask_name("李") == "李**"
+
+
+def test_the_order_poster_is_for_the_organizers_own_stations(app, client, make, db, login_as):
+    station, elsewhere = make.unit(name="万福社区新时代文明实践站"), make.unit()
+    db.session.commit()
+    login_as(make.user(unit=station))
+    page = client.get(f"/needs/poster?unit={station.id}").get_data(as_text=True)
+    assert f"/needs/new?station={station.id}" in page and "<svg" in page
+    assert client.get(f"/needs/poster?unit={elsewhere.id}").status_code == 404

@@ -47,6 +47,7 @@ PUBLIC = {
     # residents order without an account; the tracking pages are gated by a sealed key
     # (tests/routes/test_needs_public.py)
     "needs.new",
+    "needs.board",
     "needs.track",
     "needs.urge",
     "needs.withdraw",

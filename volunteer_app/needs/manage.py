@@ -18,10 +18,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from volunteer_app.auth.scoping import handles_need, need_or_404, scoped_needs, scoped_teams
+from volunteer_app import lan, qr
+from volunteer_app.auth.scoping import (
+    handles_need,
+    need_or_404,
+    scoped_needs,
+    scoped_teams,
+    unit_or_404,
+)
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
+from volunteer_app.links import public_url
 from volunteer_app.needs import bp, rules, services
 from volunteer_app.needs.forms import DispatchForm, StepForm
 from volunteer_app.needs.labels import STATUS_LABELS, STEP_LABELS
@@ -195,3 +203,19 @@ def dispatch(need_id: int):
         return _page(need, dispatch_form=form, status=error.status)
     flash(_("Dispatched to %(team)s.", team=team.name), "success")
     return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.get("/needs/poster")
+@login_required
+def poster():
+    """A station's printable "扫码点单" poster: the order form's QR code, the station chosen."""
+    unit = unit_or_404(current_user, request.args.get("unit", type=int))
+    url = public_url("needs.new", station=unit.id)
+    page = render_template(
+        "needs/poster.html",
+        unit=unit,
+        order_url=url,
+        qr_svg=qr.render_svg(url),
+        host_warning=lan.host_warning(url, request.url),
+    )
+    return page

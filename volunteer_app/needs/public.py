@@ -153,6 +153,26 @@ def new():
     return redirect(url_for("needs.track", code=tracking_code(need)))
 
 
+def mask_name(name: str) -> str:
+    """A name as the public board shows it: its first character and stars (张**)."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(len(name) - 1, 2) if name else ""
+
+
+@bp.get("/needs")
+def board():
+    """The public board: orders dispatched, in service and completed, newest change first,
+    with no number, no address and no full name; never a rejected or withdrawn one."""
+    station_id = request.args.get("station", type=int)
+    query = select(Need).where(Need.status.in_(rules.PUBLIC))
+    if station_id:
+        query = query.where(Need.station_id == station_id)
+    orders = list(db.session.scalars(query.order_by(Need.changed_at.desc()).limit(50)))
+    return render_template(
+        "needs/board.html", orders=orders, status_labels=STATUS_LABELS, mask_name=mask_name
+    )
+
+
 def _track_page(need: Need, rate_form: RateForm, *, status: int = 200):
     page = render_template(
         "needs/track.html",
