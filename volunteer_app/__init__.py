@@ -120,6 +120,7 @@ AREAS = (
     "jobs",
     "reports",
     "stations",
+    "teams",
     "volunteers",
 )
 
