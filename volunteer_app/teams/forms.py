@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from volunteer_app.forms import coerce_id
 from volunteer_app.teams.labels import HOST_TYPE_LABELS, JOIN_MODE_LABELS, KIND_LABELS
 from volunteer_app.teams.models import HostType, JoinMode, TeamKind
+from volunteer_app.teams.rules import compute_team_problems
 
 #: The longest text a field takes before the rules say it is too long (a form that can
 #: carry any length would let a 5 MB name reach the rules).
@@ -78,13 +79,32 @@ class TeamForm(FlaskForm):
             )
         }
 
+    def rule_problems(self) -> dict:
+        """The rules' problems with the fields as typed (``rules.compute_team_problems``), to
+        show with the form's own errors when the form itself did not validate."""
+        return compute_team_problems(
+            **{
+                name: getattr(self, name).data or ""
+                for name in (
+                    "name",
+                    "host_name",
+                    "contact_name",
+                    "contact_phone",
+                    "intro",
+                    "join_mode",
+                    "join_code",
+                )
+            },
+            category_count=len(set(self.categories.raw_data or [])),
+        )
+
     def show_problems(self, problems: dict) -> None:
         """Put each of the rules' problems beside its field (the form's own list else)."""
         for name, error in problems.items():
             field = getattr(self, name, None)
             if field is None:
                 self.form_errors.append(error.message)
-            else:
+            elif error.message not in field.errors:
                 field.errors = [*field.errors, error.message]
 
 

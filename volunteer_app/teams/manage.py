@@ -102,6 +102,7 @@ def new():
             flash(_("Team %(name)s created.", name=team.name), "success")
             return _back(team)
     elif form.is_submitted():
+        form.show_problems(form.rule_problems())
         status = 400
     return render_template("teams/form.html", form=form, team=None, **LABELS), status
 
@@ -169,6 +170,7 @@ def edit(team_id: int):
             flash(_("Changes saved."), "success")
             return _back(team)
     elif form.is_submitted():
+        form.show_problems(form.rule_problems())
         status = 400
     return render_template("teams/form.html", form=form, team=team, **LABELS), status
 
