@@ -14,6 +14,7 @@ Memberships (adding, answering, removing, leaders) are teams/membership.py's.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,11 +127,13 @@ def _check_free_name(unit_id: int, name: str, *, team_id: int | None = None) -> 
         raise _name_taken()
 
 
-def _flush_unique() -> None:
-    """Flush in a savepoint: a team of the same name written at the same moment by someone
-    else (the unique constraint) is "name_taken", not a 500."""
+def _write_unique(change: Callable[[], None]) -> None:
+    """Make ``change`` and flush it in a savepoint: a team of the same name written at the
+    same moment by someone else (the unique constraint) is "name_taken", not a 500. The
+    change is made inside the savepoint, since opening one flushes what is pending."""
     try:
         with db.session.begin_nested():
+            change()
             db.session.flush()
     except IntegrityError:
         raise _name_taken() from None
@@ -175,8 +178,7 @@ def create_team(
     _check_free_name(unit.id, values["name"])
     team = Team(unit=unit, created_by_id=actor.id, created_at=now, **values)
     team.categories = chosen
-    db.session.add(team)
-    _flush_unique()
+    _write_unique(lambda: db.session.add(team))
     audit.record("team.create", now=now, actor_user_id=actor.id, new=snapshot(team))
     db.session.flush()
     return team
@@ -202,21 +204,26 @@ def update_team(
         _check_free_name(team.unit_id, values["name"], team_id=team.id)
     old, new = {}, {}
     for name in AUDITED_FIELDS:
-        before, after = getattr(team, name), values[name]
-        if _audit_value(before) != _audit_value(after):
-            old[name], new[name] = _audit_value(before), _audit_value(after)
-            setattr(team, name, after)
+        before, after = _audit_value(getattr(team, name)), _audit_value(values[name])
+        if before != after:
+            old[name], new[name] = before, after
     before_codes = [c.code for c in team.categories]
     after_codes = [c.code for c in chosen]
     if before_codes != after_codes:
         old["categories"], new["categories"] = before_codes, after_codes
-        team.categories = chosen
     if values["join_code"] != team.join_code:
         new["join_code_changed"] = True
-        team.join_code = values["join_code"]
     if not new:
         return team
-    _flush_unique()
+
+    def change() -> None:
+        for name in AUDITED_FIELDS:
+            setattr(team, name, values[name])
+        team.join_code = values["join_code"]
+        if "categories" in new:
+            team.categories = chosen
+
+    _write_unique(change)
     audit.record(
         "team.update",
         now=now,
