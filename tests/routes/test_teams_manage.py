@@ -217,6 +217,8 @@ def test_the_card_never_prints_the_join_code(client, make, db, login_as, station
     assert team.name in html and station.name in html
     assert "LEIFENG35" not in html
     assert "入队密码" in html  # the join mode in words
+    detail = client.get(f"/teams/{team.id}").get_data(as_text=True)
+    assert 'id="join-code">LEIFENG35<' in detail  # its organizers see it, to tell it
 
 
 def test_members_approve_reject_remove_and_leaders(client, make, db, login_as, station):

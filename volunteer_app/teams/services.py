@@ -20,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, Category
 from volunteer_app.audit import services as audit
@@ -303,7 +303,7 @@ class TeamRow:
 def team_rows(actor: User, unit: Unit | None = None) -> list[TeamRow]:
     """The teams the organizer manages (of ``unit`` only, when given), active ones first,
     then by unit and name, with their counts and leaders (deleted accounts left out)."""
-    statement = scoped_teams(actor).options(joinedload(Team.unit), selectinload(Team.categories))
+    statement = scoped_teams(actor).options(joinedload(Team.unit))
     if unit is not None:
         statement = statement.where(Team.unit_id == unit.id)
     teams = list(
