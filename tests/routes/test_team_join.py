@@ -106,3 +106,43 @@ def test_joining_needs_the_phone_and_the_csrf_token(app, client, make, db):
     db.session.commit()
     assert phone(app, cookie).post(f"/t/{team.join_key}").status_code == 400
     assert db.session.scalar(select(func.count()).select_from(TeamMember)) == 0
+
+
+def test_wrong_join_codes_are_limited_per_address(app, make, db):
+    from volunteer_app import create_app
+    from volunteer_app.extensions import limiter
+
+    from ..conftest import FreshContextClient
+
+    team = make.team(join_mode=JoinMode.CODE, join_code="LF35")
+    volunteer = make.volunteer()
+    cookie = remembered(app, db, volunteer)
+    db.session.commit()
+    limited = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "JOIN_CODE_RATE_LIMIT": "2 per hour",
+        }
+    )
+    limited.test_client_class = FreshContextClient
+    with limited.app_context():
+        limiter.reset()
+    try:
+        client = phone(limited, cookie)
+        url = f"/t/{team.join_key}"
+        token = csrf_token(client, url)
+        tries = [
+            client.post(url, data={"csrf_token": token, "code": code}).status_code
+            for code in ("AAAA", "BBBB", "LF35")
+        ]
+        assert tries == [400, 400, 429]  # even the right code, once the wrong ones are spent
+        assert status(db, team, volunteer) is None
+    finally:
+        with limited.app_context():
+            limiter.reset()
+            from volunteer_app.extensions import db as _db
+
+            _db.engine.dispose()

@@ -12,7 +12,16 @@ Registered by ``create_app`` from ``BLUEPRINTS`` in volunteer_app/__init__.py.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,8 +31,10 @@ from wtforms.validators import Length
 from volunteer_app.auth.scoping import team_by_join_key_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
+from volunteer_app.extensions import limiter
 from volunteer_app.teams import membership
 from volunteer_app.teams.models import JOIN_CODE_MAX, JoinMode, MemberStatus, Team
+from volunteer_app.volunteers.identity import ip_key
 from volunteer_app.volunteers.session import current_device, volunteer_required
 
 join_bp = Blueprint("team_join", __name__)
@@ -78,6 +89,11 @@ def page(join_key: str):
 
 
 @join_bp.post("/t/<join_key>")
+@limiter.limit(
+    lambda: current_app.config["JOIN_CODE_RATE_LIMIT"],
+    key_func=ip_key("join-code-ip"),
+    deduct_when=lambda response: bool(g.get("wrong_join_code")),
+)
 @volunteer_required
 def join(join_key: str):
     """Join the team, or ask to, as the person chosen on this phone."""
@@ -88,7 +104,8 @@ def join(join_key: str):
     try:
         member = membership.join(team, g.volunteer, code=form.code.data or "", now=utcnow())
     except DomainError as error:
-        if team.join_mode == JoinMode.CODE and error.code == "wrong_code":
+        if error.code == "wrong_code":
+            g.wrong_join_code = True  # counts against JOIN_CODE_RATE_LIMIT
             form.code.errors = [error.message]
         else:
             flash(error.message, "error")
