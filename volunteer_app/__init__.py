@@ -121,6 +121,7 @@ AREAS = (
     "needs",
     "reports",
     "stations",
+    "teams",
     "volunteers",
 )
 

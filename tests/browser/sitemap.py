@@ -21,6 +21,7 @@ from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.stations.models import UnitLevel
+from volunteer_app.teams.models import MemberStatus
 from volunteer_app.volunteers import certificates
 
 from ..factories import Factory
@@ -65,6 +66,7 @@ def arrange(live) -> dict:
         team = make.team(station, name="桂陵社区卫生室医护志愿服务队")
         make.member(team, volunteer, leader=True)
         make.member(team, other)
+        make.member(team, make.volunteer("孙丽娟"), status=MemberStatus.PENDING)  # a request
         running.team_id = team.id
         open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
         here = CheckIn(activity=running, volunteer=volunteer, checked_in_at=running.starts_at)
@@ -117,6 +119,7 @@ def arrange(live) -> dict:
             "kiosk": "/k/" + issue_kiosk_token(secret, running.kiosk_key),
             "invite": "/invite/" + invite_token,
             "job": job.id,
+            "team": team.id,
         }
 
 
@@ -192,6 +195,11 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         ("/units/import", "unit-import"),
         ("/jobs", "jobs"),
         (f"/jobs/{w['job']}", "job-progress"),
+        ("/teams", "teams"),
+        ("/teams/new", "team-new"),
+        (f"/teams/{w['team']}", "team"),
+        (f"/teams/{w['team']}/edit", "team-edit"),
+        (f"/teams/{w['team']}/card", "team-card"),
     ]
 
 

@@ -477,6 +477,8 @@ class World:
         from volunteer_app.api.services import create_token
 
         self.token, self.raw_token = create_token(self.user, "fuzz", now=utcnow())
+        self.team = make.team(self.activity.unit, name="医护志愿服务队")
+        self.member = make.member(self.team, self.volunteer)
         db.session.commit()
         self.valid = {
             "activity_id": self.activity.id,
@@ -487,6 +489,9 @@ class World:
             "device_id": self.device.id,
             "certificate_id": self.certificate.id,
             "correction_id": self.correction.id,
+            "team_id": self.team.id,
+            "member_id": self.member.id,
+            "join_key": self.team.join_key,
             "token": issue_token(secret, self.activity.checkin_key),
             "code": sign_code(secret, self.certificate.id),
             "fmt": "csv",

@@ -222,6 +222,8 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
     activity = make.activity(title=text, place=text, description=text)
     volunteer = make.volunteer(name=text)
     checkins.check_in(activity, volunteer, now=activity.starts_at)
+    team = make.team(activity.unit, name=text, host_name=text, contact_name=text, intro=text)
+    make.member(team, volunteer, leader=True)
     login_as(make.user(unit=activity.unit))
     db.session.commit()
     a = activity.id
@@ -240,6 +242,10 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
         f"/reports/?unit={activity.unit_id}",
         "/volunteers",
         f"/volunteers/{volunteer.id}",
+        "/teams",
+        f"/teams/{team.id}",
+        f"/teams/{team.id}/edit",
+        f"/teams/{team.id}/card",
     ]
     for url in pages:
         response = client.get(url)

@@ -72,6 +72,7 @@ class World:
     card: str
     unknown_card: str
     mine: object = None  # a volunteer of 万福一站 (the other side of a merge)
+    team: object = None  # a team of 万福一站 (adding a member)
 
 
 def build(make, db, app) -> tuple[World, dict]:
@@ -112,6 +113,7 @@ def build(make, db, app) -> tuple[World, dict]:
         activity, ended, other, issue_card(secret, other.card_key), issue_card(secret, new_key())
     )
     world.mine = make.volunteer("万福的志愿者", phone="13600000001", registered_unit_id=station.id)
+    world.team = make.team(station, name="万福一站医护队")
     db.session.commit()
     return world, users
 
@@ -275,6 +277,23 @@ def api(path, body):
     return probe
 
 
+def team_page(client, world, who):
+    return client.get(f"/teams/{world.team.id}")
+
+
+def team_add(data, *, echoes_name: bool = False):
+    """Adding a member to the organizer's team: a search, a chosen id or a card."""
+
+    def probe(client, world, who):
+        url = f"/teams/{world.team.id}"
+        return client.post(
+            url + "/members", data={"csrf_token": csrf_token(client, url)} | data(who)
+        )
+
+    probe.echoes_name = echoes_name
+    return probe
+
+
 #: Every probed route, with each way it takes a volunteer.
 PROBES = {
     "checkins.manual_checkin": [desk_get],
@@ -311,6 +330,14 @@ PROBES = {
     "volunteers.roster_edit": [roster_edit],
     "volunteers.roster_merge": [roster_merge(into_theirs=False), roster_merge(into_theirs=True)],
     "checkins.void_registration": [void_registration("GET"), void_registration("POST")],
+    "teams.detail": [team_page],
+    "teams.add_member": [
+        team_add(lambda who: {"q": who.name}, echoes_name=True),
+        team_add(lambda who: {"q": who.phone}),
+        team_add(lambda who: {"q": who.phone[-4:]}),
+        team_add(lambda who: {"volunteer_id": who.id}),
+        team_add(lambda who: {"card": who.card}),
+    ],
     "api.create_checkin": [
         api("checkins", lambda who: {"card": who.card}),
         api("checkins", lambda who: {"phone": who.phone}),

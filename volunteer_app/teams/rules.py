@@ -61,6 +61,10 @@ class TeamError(DomainError):
             "Only the station can remove a leader: ask it to unname them first."
         ),
         "not_allowed": _l("Only the team's station can do this."),
+        "unit_not_allowed": _l("You cannot manage teams of this unit."),
+        "unit_archived": _l("This unit is archived and takes no new teams."),
+        "unknown_category": _l("Please choose service categories from the list."),
+        "volunteer_not_found": _l("No such volunteer."),
     }
 
 
