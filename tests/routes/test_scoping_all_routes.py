@@ -67,6 +67,7 @@ class Other:
 
         self.activity = make.activity(title="别的站点的活动")
         self.user = make.user(unit=self.activity.unit)
+        self.team = make.team(self.activity.unit, name="别的站点的志愿服务队")
         self.token, _ = create_token(self.user, "theirs", now=utcnow())
         self.volunteer = make.volunteer("别人的志愿者")
         now = self.activity.starts_at
@@ -130,6 +131,7 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "unit_id": lambda other: other.activity.unit_id,
     "invite_id": lambda other: other.invite.id,
     "job_id": lambda other: other.job.id,
+    "team_id": lambda other: other.team.id,
 }
 
 
