@@ -27,7 +27,9 @@ from volunteer_app.api.schemas import (
     SelfScan,
     SelfScanResult,
     TeamMemberOut,
+    TeamMemberPage,
     TeamOut,
+    TeamPage,
     VolunteerRef,
 )
 from volunteer_app.params import ID_MAX, YEARS
@@ -401,7 +403,7 @@ def operations() -> dict[tuple[str, str], dict]:
                 "200": {
                     "description": "A page",
                     **_json(
-                        _ref(Page[TeamOut]),
+                        _ref(TeamPage),
                         {"items": [TEAM_EXAMPLE], "total": 1, "page": 1, "per_page": 50},
                     ),
                 },
@@ -426,7 +428,7 @@ def operations() -> dict[tuple[str, str], dict]:
                 "200": {
                     "description": "A page",
                     **_json(
-                        _ref(Page[TeamMemberOut]),
+                        _ref(TeamMemberPage),
                         {"items": [MEMBER_EXAMPLE], "total": 1, "page": 1, "per_page": 50},
                     ),
                 },
@@ -496,7 +498,7 @@ def build_document(url_map: Map) -> dict:
     """The whole OpenAPI 3.1 document (only routes that exist are included)."""
     models = [Page[ActivityOut], Page[CheckInOut], ActivityOut, CheckInOut, CheckInResult,
               HoursPage, HoursResult, ConfirmResult, CloseResult, SelfScanResult,
-              Page[TeamOut], TeamOut, Page[TeamMemberOut], TeamMemberOut, *INPUT_MODELS,
+              TeamPage, TeamOut, TeamMemberPage, TeamMemberOut, *INPUT_MODELS,
               Error]  # fmt: skip
     _, schemas = models_json_schema(
         [(m, "validation" if m in INPUT_MODELS else "serialization") for m in models],

@@ -342,3 +342,11 @@ class TeamMemberOut(BaseModel):
         description="Confirmed minutes at the activities this team ran (voided records aside).",
     )
     confirmed_hours: float = Field(ge=0)
+
+
+class TeamPage(Page[TeamOut]):
+    """One page of teams."""
+
+
+class TeamMemberPage(Page[TeamMemberOut]):
+    """One page of a team's active members."""
