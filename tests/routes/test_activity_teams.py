@@ -200,6 +200,9 @@ def test_a_non_member_cannot_sign_up_a_member_can(app, client, make, db):
     db.session.commit()
     page = f"/discover/{activity.id}"
     sign_in(client, "13812340001", PIN)
+    shown = client.get(page).get_data(as_text=True)  # said before trying, without a button
+    assert "本活动仅限「吕陵镇青年志愿服务队」成员报名参加。" in shown
+    assert f'action="{page}/sign-up"' not in shown
     refused = post(client, f"{page}/sign-up")
     assert refused.status_code == 302
     html = client.get(refused.headers["Location"]).get_data(as_text=True)
@@ -208,6 +211,7 @@ def test_a_non_member_cannot_sign_up_a_member_can(app, client, make, db):
 
     theirs = app.test_client()  # the member's own phone
     sign_in(theirs, "13812340002", PIN)
+    assert f'action="{page}/sign-up"' in theirs.get(page).get_data(as_text=True)
     assert post(theirs, f"{page}/sign-up").status_code == 302
     (signup,) = db.session.scalars(select(Signup))
     assert signup.volunteer_id == member.id and stranger.id != member.id
