@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.auth.models import User
-from volunteer_app.auth.scoping import scoped_activities, visible_unit_ids
+from volunteer_app.auth.scoping import scoped_activities, scoped_teams
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.extensions import db
 from volunteer_app.teams.models import MemberStatus, Team, TeamMember
@@ -94,11 +94,6 @@ def record_count(activity_id: int) -> int:
 # --- teams ---------------------------------------------------------------------------------
 
 
-def _scoped_teams(user: User) -> Select:
-    """A SELECT of the teams whose unit ``user`` manages (their unit's subtree)."""
-    return select(Team).where(Team.unit_id.in_(visible_unit_ids(user)))
-
-
 def _member_counts():
     return (
         select(TeamMember.team_id, func.count().label("n"))
@@ -123,7 +118,7 @@ def teams(
 ) -> tuple[list[tuple[Team, int]], int]:
     """The teams of the user's units with their active member counts, by name, and the total;
     ``unit_id`` keeps those of one unit (none when it is not one of theirs)."""
-    stmt = _scoped_teams(user)
+    stmt = scoped_teams(user)
     if unit_id is not None:
         stmt = stmt.where(Team.unit_id == unit_id)
     total = _total(stmt)
@@ -135,7 +130,7 @@ def teams(
 
 def team_or_404(user: User, team_id: int) -> tuple[Team, int]:
     """A team of the user's units with its active member count; 404 for any other."""
-    row = db.session.execute(_with_counts(_scoped_teams(user).where(Team.id == team_id))).first()
+    row = db.session.execute(_with_counts(scoped_teams(user).where(Team.id == team_id))).first()
     if row is None:
         abort(404)
     return row[0], row[1]

@@ -458,6 +458,50 @@ def team_members(team_id: int) -> Select:
     return select(Volunteer).where(is_team_member(team_id))
 
 
+# --- teams --------------------------------------------------------------------------------
+# An organizer manages the teams of the units they manage; a leader reaches the member list
+# of a team they lead now; anyone reaches a team's join page by its join key only (never by
+# id). Anything else is a 404.
+
+
+def scoped_teams(user: User) -> Select:
+    """A SELECT of the teams ``user`` manages: those of the units they manage."""
+    return select(Team).where(Team.unit_id.in_(visible_unit_ids(user)))
+
+
+def team_or_404(user: User, team_id: int) -> Team:
+    """The team ``team_id`` if ``user`` manages its unit; 404 otherwise."""
+    team = db.session.scalar(
+        scoped_teams(user).options(joinedload(Team.unit)).where(Team.id == team_id)
+    )
+    if team is None:
+        abort(404)
+    return team
+
+
+def led_team_or_404(volunteer: Volunteer, team_id: int) -> Team:
+    """A team ``volunteer`` leads now (``led_team_ids``); 404 for any other."""
+    if volunteer.deleted_at is not None:
+        abort(404)
+    team = db.session.scalar(
+        select(Team).where(Team.id == team_id, Team.id.in_(led_team_ids(volunteer)))
+    )
+    if team is None:
+        abort(404)
+    return team
+
+
+def team_by_join_key_or_404(join_key: str) -> Team:
+    """The team whose join link or card carries ``join_key``; 404 for an unknown or renewed
+    key (a disabled team is found, and its page says it takes no members)."""
+    team = db.session.scalar(
+        select(Team).options(joinedload(Team.unit)).where(Team.join_key == join_key)
+    )
+    if team is None:
+        abort(404)
+    return team
+
+
 # --- teams that may run an organizer's activities ------------------------------------------
 
 
