@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from volunteer_app.activities.models import Activity, ActivityStatus, Category
 from volunteer_app.activities.services import create_activity
@@ -22,8 +23,10 @@ from volunteer_app.checkins.models import HoursStatus
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc, utc_to_local
 from volunteer_app.stations.models import Unit, UnitLevel
+from volunteer_app.teams.models import HostType, JoinMode, MemberStatus, Team, TeamKind, TeamMember
+from volunteer_app.volunteers.models import Volunteer
 from volunteer_app.volunteers.rules import normalize_phone
-from volunteer_app.volunteers.services import register
+from volunteer_app.volunteers.services import create_household, household_by_phone, register
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -107,6 +110,9 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
     volunteers = {}  # by (phone, name), and by phone for a phone of one person
     for person in data["volunteers"]:
         phone = normalize_phone(person["phone"])
+        if person.get("pin") and household_by_phone(phone) is None:
+            # A demo person who chose a PIN, as at their first own scan: they can sign in.
+            create_household(phone, now=now, pin_hash=generate_password_hash(person["pin"]))
         volunteer = register(
             person["name"],
             phone,
@@ -118,6 +124,7 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         volunteers[phone, volunteer.name] = volunteer
 
     categories = {c.code: c for c in db.session.scalars(select(Category))}
+    teams = _load_teams(data.get("teams", []), units, categories, volunteers, now, report)
     visits: list = []
     created: list[Activity] = []
     for item in data["activities"]:
@@ -143,6 +150,8 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
             ends_at=starts_at + timedelta(minutes=item["minutes"]),
             capacity=item.get("capacity"),
             description=item.get("description", ""),
+            team_id=teams[item["team"]].id if "team" in item else None,
+            members_only=item.get("members_only", False),
             now=now,
         )
         created.append(activity)
@@ -168,6 +177,68 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         if activity.ends_at < now:
             activity.status = ActivityStatus.FINISHED
     db.session.flush()
+
+
+def _load_teams(
+    items: list[dict],
+    units: dict[str, Unit],
+    categories: dict[str, Category],
+    volunteers: dict,
+    now: datetime,
+    report: SeedReport,
+) -> dict[str, Team]:
+    """Create the demo's teams and their members (one leader each) that do not exist yet;
+    every team by name. A team found again is left as it is (it may have been edited)."""
+    teams: dict[str, Team] = {}
+    for item in items:
+        unit = units[item["unit"]]
+        team = db.session.scalar(
+            select(Team).where(Team.unit_id == unit.id, Team.name == item["name"])
+        )
+        if team is None:
+            contact = item.get("contact", {})
+            team = Team(
+                unit_id=unit.id,
+                name=item["name"],
+                kind=TeamKind(item["kind"]),
+                host_type=HostType(item["host_type"]),
+                host_name=item.get("host_name", ""),
+                contact_name=contact.get("name", ""),
+                contact_phone=contact.get("phone", ""),
+                intro=item.get("intro", ""),
+                join_mode=JoinMode(item["join_mode"]),
+                join_code=item.get("join_code", ""),
+                categories=[categories[code] for code in item.get("categories", [])],
+                created_at=now,
+            )
+            db.session.add(team)
+            db.session.flush()
+            report.add("teams")
+        teams[team.name] = team
+        for person in item.get("members", []):
+            phone = normalize_phone(person["phone"])
+            volunteer: Volunteer = volunteers[
+                (phone, person["name"]) if "name" in person else phone
+            ]
+            exists = db.session.scalar(
+                select(TeamMember.id).where(
+                    TeamMember.team_id == team.id, TeamMember.volunteer_id == volunteer.id
+                )
+            )
+            if exists is None:
+                db.session.add(
+                    TeamMember(
+                        team_id=team.id,
+                        volunteer_id=volunteer.id,
+                        status=MemberStatus.ACTIVE,
+                        is_leader=person.get("leader", False),
+                        changed_at=now,
+                        created_at=now,
+                    )
+                )
+                report.add("team members")
+    db.session.flush()
+    return teams
 
 
 def _on(day, hhmm: str) -> datetime:

@@ -22,7 +22,9 @@ def urls(app, db, make, api):
     ended = make.activity(unit=api.activity.unit, starts_at=start, minutes=180)
     record = services.check_in(ended, make.volunteer(), now=start)
     db.session.commit()
-    ids = {"activity_id": ended.id, "checkin_id": record.id}
+    team = make.team(api.activity.unit)
+    db.session.commit()
+    ids = {"activity_id": ended.id, "checkin_id": record.id, "team_id": team.id}
     out = []
     for method, path in sorted(api_routes(app.url_map)):
         if path.endswith("openapi.json"):

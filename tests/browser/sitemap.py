@@ -29,6 +29,8 @@ from ..factories import Factory
 PIN = "2580"
 LONG_TITLE = "“学雷锋精神，树校园新风”主题教育活动暨校外志愿大扫除及交通安全宣传"
 LONG_PLACE = "吕陵镇吕陵小学校园广场及周边主要街道、桂陵路与中华路交叉口"
+#: The team running it (承办队伍, on its pages, poster, projector and the volunteer's records).
+LONG_TEAM = "菏泽高新区万福街道桂陵社区卫生室家庭医生签约服务医护志愿服务队"
 
 
 def arrange(live) -> dict:
@@ -63,7 +65,7 @@ def arrange(live) -> dict:
         )
         other = make.volunteer("郑海涛")
         # the volunteer leads the station's team, which runs the running activity (/lead)
-        team = make.team(station, name="桂陵社区卫生室医护志愿服务队")
+        team = make.team(station, name=LONG_TEAM)
         make.member(team, volunteer, leader=True)
         make.member(team, other)
         make.member(team, make.volunteer("孙丽娟"), status=MemberStatus.PENDING)  # a request

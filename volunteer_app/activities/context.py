@@ -28,6 +28,7 @@ from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 from volunteer_app.formatting import format_hours
 from volunteer_app.stations.models import Unit
+from volunteer_app.teams.models import Team
 from volunteer_app.volunteers.models import Volunteer
 
 #: Longest value of a changed field the change log shows (the description can be long).
@@ -50,7 +51,10 @@ def _field_value(name: str, value) -> str:
     if name == "unit_id":
         unit = db.session.get(Unit, value)
         return unit.name if unit else str(value)
-    if name == "allow_static_code":
+    if name == "team_id":
+        team = db.session.get(Team, value)
+        return team.name if team else str(value)
+    if name in ("allow_static_code", "members_only"):
         return _("Yes") if value else _("No")
     text = str(value)
     return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"

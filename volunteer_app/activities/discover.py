@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from volunteer_app.activities import bp, signups
 from volunteer_app.activities.models import ActivityStatus
+from volunteer_app.checkins.services import check_members_only
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
 from volunteer_app.params import parse_date, parse_id
@@ -63,12 +64,25 @@ def discover_detail(activity_id: int):
     now = utcnow()
     return render_template(
         "activities/discover_detail.html",
+        members_only_notice=_members_only_notice(activity, device.volunteer if device else None),
         activity=activity,
         taken=signups.taken(activity.id),
         signed_up=bool(device) and signups.is_signed_up(activity.id, device.volunteer_id),
         volunteer=device.volunteer if device else None,
         can_sign_up=activity.status == ActivityStatus.PUBLISHED and now < activity.starts_at,
     )
+
+
+def _members_only_notice(activity, volunteer) -> str | None:
+    """Why this volunteer may not sign up for an activity of its team's members only, said
+    before they try; None when they may (or nobody is signed in)."""
+    if volunteer is None:
+        return None
+    try:
+        check_members_only(activity, volunteer)
+    except DomainError as error:
+        return error.message
+    return None
 
 
 def _back(activity_id: int):

@@ -26,6 +26,13 @@ from volunteer_app.activities.models import ActivityStatus
 from volunteer_app.forms import LocalDateTimeField, coerce_id
 
 
+def coerce_optional_id(value) -> int | None:
+    """A select box's id, or None for its empty "no team" choice."""
+    if value in (None, "", "None"):
+        return None
+    return coerce_id(value)
+
+
 class ActivityForm(FlaskForm):
     """Create an activity; times are entered in Asia/Shanghai wall-clock time."""
 
@@ -58,6 +65,12 @@ class ActivityForm(FlaskForm):
         ],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    #: Which teams fit the activity's unit is the service's check (a forged id included),
+    #: so the choices are offered but not enforced here.
+    team_id = SelectField(
+        _l("Team in charge"), coerce=coerce_optional_id, validate_choice=False, default=None
+    )
+    members_only = BooleanField(_l("Sign-ups for the team's members only"), default=False)
     submit = SubmitField(_l("Create activity"))
 
     def activity_fields(self) -> dict:
@@ -71,6 +84,8 @@ class ActivityForm(FlaskForm):
             "ends_at": self.ends_at.data,
             "capacity": self.capacity.data,
             "description": self.description.data or "",
+            "team_id": self.team_id.data,
+            "members_only": bool(self.members_only.data),
         }
 
 

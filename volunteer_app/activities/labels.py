@@ -73,6 +73,8 @@ ACTIVITY_FIELD_LABELS = {
     "description": _l("Description"),
     "rotate_seconds": _l("Projector code changes every (seconds)"),
     "allow_static_code": _l("Poster code accepted"),
+    "team_id": _l("Team in charge"),
+    "members_only": _l("Sign-ups for the team's members only"),
 }
 
 #: Actions whose entries carry a typed reason (in the entry's personal values).

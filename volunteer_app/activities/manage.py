@@ -15,7 +15,7 @@ from volunteer_app.activities import bp, services
 from volunteer_app.activities.forms import ActivityEditForm, DuplicateForm, StatusForm
 from volunteer_app.activities.labels import STATUS_LABELS
 from volunteer_app.activities.models import Activity, ActivityStatus
-from volunteer_app.activities.routes import _fill_choices, checkin_url
+from volunteer_app.activities.routes import _fill_choices, checkin_url, show_activity_error
 from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.checkins import keys
 from volunteer_app.database import utcnow
@@ -33,7 +33,7 @@ def edit(activity_id: int):
     """Change an activity's details and projector settings."""
     activity = activity_or_404(current_user, activity_id)
     form = ActivityEditForm(obj=activity)
-    _fill_choices(form)
+    _fill_choices(form, activity)
     if activity.unit.is_archived:  # it stays where its history is; no other may take it
         label = _("%(name)s (archived)", name=activity.unit.name)
         form.unit_id.choices = [(activity.unit_id, label), *form.unit_id.choices]
@@ -48,7 +48,7 @@ def edit(activity_id: int):
                 now=utcnow(),
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_activity_error(form, error)
         else:
             flash(_("Changes saved."), "success")
             return _back(activity)

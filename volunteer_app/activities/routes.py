@@ -13,11 +13,12 @@ from volunteer_app.activities.context import detail_context
 from volunteer_app.activities.forms import ActivityForm, NewActivityForm
 from volunteer_app.activities.labels import STATUS_LABELS
 from volunteer_app.activities.models import Activity, ActivityStatus
-from volunteer_app.auth.scoping import activity_or_404, visible_units
+from volunteer_app.auth.scoping import activity_or_404, activity_team_choices, visible_units
 from volunteer_app.checkins import services as checkin_services
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
+from volunteer_app.forms import show_errors
 from volunteer_app.links import public_url
 from volunteer_app.localtime import utc_to_local
 
@@ -53,11 +54,32 @@ def index():
     )
 
 
-def _fill_choices(form: ActivityForm) -> None:
-    """Offer the categories and the units this organizer manages."""
+def _fill_choices(form: ActivityForm, activity: Activity | None = None) -> None:
+    """Offer the categories, the units this organizer manages and the teams that may run
+    their activities (those of their units and of the units above; the activity's own
+    team stays offered should it have been disabled since)."""
     lang = str(get_locale())
     form.category_id.choices = [(c.id, c.display_name(lang)) for c in services.categories()]
     form.unit_id.choices = [(u.id, u.name) for u in visible_units(current_user)]
+    teams = activity_team_choices(current_user)
+    if activity is not None and activity.team is not None and activity.team not in teams:
+        teams.insert(0, activity.team)
+    form.team_id.choices = [("", _("No team (the station itself)"))] + [
+        (t.id, _("%(team)s (%(unit)s)", team=t.name, unit=t.unit.name)) for t in teams
+    ]
+
+
+#: Where the activity forms show a refusal of the team settings.
+TEAM_FIELDS = {
+    "team_not_allowed": "team_id",
+    "team_disabled": "team_id",
+    "members_only_needs_team": "members_only",
+}
+
+
+def show_activity_error(form: ActivityForm, error: DomainError) -> None:
+    """Put a refusal beside its field (the team settings), or above the form."""
+    show_errors(form, [error], TEAM_FIELDS)
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
@@ -72,7 +94,7 @@ def new():
                 current_user, **form.activity_fields(), status=form.status(), now=utcnow()
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_activity_error(form, error)
         else:
             if activity.status == ActivityStatus.DRAFT:
                 flash(

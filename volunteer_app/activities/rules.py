@@ -75,6 +75,40 @@ def validate_editable(status: str) -> None:
         raise LifecycleError("locked")
 
 
+def validate_team_settings(
+    *, team_found: bool | None, team_active: bool, team_unchanged: bool, members_only: bool
+) -> None:
+    """Raise ActivityTeamError unless an activity's team settings may be saved.
+
+    ``team_found`` is None when no team is named, else whether the team belongs to the
+    activity's unit or a unit above it (a team of another station is ``team_not_allowed``,
+    as is an id that names no team). A disabled team takes no new activities
+    (``team_disabled``) but stays on those it already runs (``team_unchanged``). "Members
+    only" needs a team (``members_only_needs_team``).
+    """
+    if team_found is None:
+        if members_only:
+            raise ActivityTeamError("members_only_needs_team")
+        return
+    if not team_found:
+        raise ActivityTeamError("team_not_allowed")
+    if not team_active and not team_unchanged:
+        raise ActivityTeamError("team_disabled")
+
+
+class ActivityTeamError(DomainError):
+    """An activity's team settings were refused."""
+
+    status = 400
+    messages = {
+        "team_not_allowed": _l("Please choose a team of this station or of a unit above it."),
+        "team_disabled": _l("This team is disabled and takes no new activities."),
+        "members_only_needs_team": _l(
+            "Choose the team first: only an activity run by a team can be limited to its members."
+        ),
+    }
+
+
 def allowed_targets(current: str) -> list[str]:
     """The statuses an activity may move to from ``current``, in a stable order."""
     order = [PUBLISHED, FINISHED, DRAFT, CANCELLED]

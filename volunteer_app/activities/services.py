@@ -13,7 +13,7 @@ from volunteer_app.activities import rules
 from volunteer_app.activities.models import Activity, ActivityStatus, Category
 from volunteer_app.audit import services as audit
 from volunteer_app.auth.models import User
-from volunteer_app.auth.scoping import scoped_activities, visible_unit_ids
+from volunteer_app.auth.scoping import scoped_activities, team_fits_unit, visible_unit_ids
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
@@ -57,6 +57,8 @@ AUDITED_FIELDS = (
     "description",
     "rotate_seconds",
     "allow_static_code",
+    "team_id",
+    "members_only",
 )
 
 
@@ -84,6 +86,21 @@ def _check_unit(user: User, unit_id: int, *, current_unit_id: int | None = None)
         raise ActivityError("unit_archived")
 
 
+def _check_team(
+    team_id: int | None, unit_id: int, members_only: bool, *, current_team_id: int | None = None
+) -> None:
+    """Refuse a team that does not belong to the activity's unit or a unit above it (a
+    forged id of another station's team included), a disabled one unless it already runs
+    the activity, and "members only" without a team (rules.validate_team_settings)."""
+    team = team_fits_unit(team_id, unit_id) if team_id is not None else None
+    rules.validate_team_settings(
+        team_found=None if team_id is None else team is not None,
+        team_active=team is not None and team.is_active,
+        team_unchanged=team_id is not None and team_id == current_team_id,
+        members_only=members_only,
+    )
+
+
 def categories() -> list[Category]:
     """All categories in display order."""
     return list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
@@ -103,6 +120,8 @@ def create_activity(
     status: ActivityStatus = ActivityStatus.PUBLISHED,
     rotate_seconds: int | None = None,
     allow_static_code: bool | None = None,
+    team_id: int | None = None,
+    members_only: bool = False,
     copied_from: int | None = None,
     now: datetime,
 ) -> Activity:
@@ -112,6 +131,7 @@ def create_activity(
     _check_unit(user, unit_id)
     if db.session.get(Category, category_id) is None:
         raise ActivityError("unknown_category")
+    _check_team(team_id, unit_id, members_only)
     activity = Activity(
         title=title.strip(),
         category_id=category_id,
@@ -122,6 +142,8 @@ def create_activity(
         capacity=capacity,
         description=(description or "").strip(),
         status=status,
+        team_id=team_id,
+        members_only=members_only,
         created_by_id=user.id,
         created_at=now,
     )
@@ -240,6 +262,8 @@ def update_activity(
     description: str,
     rotate_seconds: int | None = None,
     allow_static_code: bool | None = None,
+    team_id: int | None = None,
+    members_only: bool = False,
     now: datetime,
 ) -> Activity:
     """Change an activity's details; finished and cancelled activities are locked.
@@ -257,6 +281,7 @@ def update_activity(
     _check_unit(user, unit_id, current_unit_id=activity.unit_id)
     if db.session.get(Category, category_id) is None:
         raise ActivityError("unknown_category")
+    _check_team(team_id, unit_id, members_only, current_team_id=activity.team_id)
     before = snapshot(activity)
     activity.title = title.strip()
     activity.category_id = category_id
@@ -270,6 +295,8 @@ def update_activity(
         activity.rotate_seconds = rotate_seconds
     if allow_static_code is not None:
         activity.allow_static_code = allow_static_code
+    activity.team_id = team_id
+    activity.members_only = members_only
     after = snapshot(activity)
     changed = [name for name in AUDITED_FIELDS if before[name] != after[name]]
     if changed:
@@ -305,6 +332,9 @@ def duplicate_activity(
         status=ActivityStatus.DRAFT,
         rotate_seconds=activity.rotate_seconds,
         allow_static_code=activity.allow_static_code,
+        # A copy keeps its team while the team is active: a disabled one takes no new one.
+        team_id=activity.team_id if activity.team and activity.team.is_active else None,
+        members_only=activity.members_only and bool(activity.team and activity.team.is_active),
         copied_from=activity.id,
         now=now,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from volunteer_app.activities.models import Activity, ActivityStatus, Category, Signup
-from volunteer_app.checkins.services import signed_up
+from volunteer_app.checkins.services import check_members_only, signed_up
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc
@@ -109,7 +109,9 @@ def upcoming(
     query = (
         select(Activity, func.coalesce(counts.c.taken, 0))
         .outerjoin(counts, counts.c.activity_id == Activity.id)
-        .options(joinedload(Activity.unit), joinedload(Activity.category))
+        .options(
+            joinedload(Activity.unit), joinedload(Activity.category), joinedload(Activity.team)
+        )
         .where(*_to_come(now))
         .order_by(Activity.starts_at, Activity.id)
         .limit(LIST_LIMIT)
@@ -145,7 +147,13 @@ def filter_choices(now: datetime) -> tuple[list[Unit], list[Category]]:
 def public_activity(activity_id: int) -> Activity | None:
     """A published, cancelled or finished activity anyone may see; drafts stay hidden."""
     activity = db.session.get(
-        Activity, activity_id, options=[joinedload(Activity.unit), joinedload(Activity.category)]
+        Activity,
+        activity_id,
+        options=[
+            joinedload(Activity.unit),
+            joinedload(Activity.category),
+            joinedload(Activity.team),
+        ],
     )
     if activity is None or activity.status == ActivityStatus.DRAFT:
         return None
@@ -173,7 +181,9 @@ is_signed_up = signed_up
 
 
 def sign_up(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signup:
-    """Sign the volunteer up (again, if they had cancelled), or raise SignupError.
+    """Sign the volunteer up (again, if they had cancelled), or raise SignupError, or
+    MembersOnlyError (``members_only``) at an activity of its team's members only when the
+    volunteer is not an active member.
 
     The activity's row is locked and re-read first on PostgreSQL (SQLite's writing
     requests hold the write lock from their first statement), so two last-place sign-ups
@@ -192,6 +202,7 @@ def sign_up(activity: Activity, volunteer: Volunteer, *, now: datetime) -> Signu
         capacity=activity.capacity,
         already=row is not None and row.cancelled_at is None,
     )
+    check_members_only(activity, volunteer)
     if row is not None:
         row.cancelled_at, row.created_at = None, now
         db.session.flush()

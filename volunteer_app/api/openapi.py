@@ -26,6 +26,10 @@ from volunteer_app.api.schemas import (
     Page,
     SelfScan,
     SelfScanResult,
+    TeamMemberOut,
+    TeamMemberPage,
+    TeamOut,
+    TeamPage,
     VolunteerRef,
 )
 from volunteer_app.params import ID_MAX, YEARS
@@ -50,6 +54,18 @@ ACTIVITY_ID = {
     "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
 }
 CHECKIN_ID = {**ACTIVITY_ID, "name": "checkin_id"}
+TEAM_ID = {**ACTIVITY_ID, "name": "team_id"}
+TEAM_EXAMPLE = {
+    "id": 3, "name": "万福社区卫生服务中心医护志愿服务队", "unit_id": 4,
+    "unit": "万福社区卫生服务中心", "kind": "1", "host_type": "03",
+    "host_name": "万福社区卫生服务中心", "categories": ["health"], "contact_name": "王医生",
+    "contact_phone": "138****2001", "intro": "为居民测血压、测血糖，普及健康知识。",
+    "join_mode": "1", "active": True, "members": 3,
+}  # fmt: skip
+MEMBER_EXAMPLE = {
+    "volunteer_id": 42, "name": "李秀英", "phone": "138****1001", "is_leader": True,
+    "joined_at": "2021-02-20T01:00:00Z", "confirmed_minutes": 180, "confirmed_hours": 3.0,
+}  # fmt: skip
 #: A local calendar day in the years the app accepts (params.YEARS); else a 400.
 DATE = {
     "type": "string",
@@ -371,6 +387,54 @@ def operations() -> dict[tuple[str, str], dict]:
                 },
             },
         ),
+        ("get", "/api/v1/teams"): {
+            "operationId": "listTeams",
+            "summary": "Volunteer teams of the caller's units, by name",
+            "parameters": [
+                *PAGE_PARAMS,
+                {
+                    "name": "unit",
+                    "in": "query",
+                    "description": "Only the teams of this unit (none if it is not the caller's).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page",
+                    **_json(
+                        _ref(TeamPage),
+                        {"items": [TEAM_EXAMPLE], "total": 1, "page": 1, "per_page": 50},
+                    ),
+                },
+                **_errors(400),
+            },
+        },
+        ("get", "/api/v1/teams/{team_id}"): {
+            "operationId": "getTeam",
+            "summary": "One team of the caller's units",
+            "parameters": [TEAM_ID],
+            "responses": {
+                "200": {"description": "The team", **_json(_ref(TeamOut), TEAM_EXAMPLE)},
+                **_errors(404),
+            },
+        },
+        ("get", "/api/v1/teams/{team_id}/members"): {
+            "operationId": "listTeamMembers",
+            "summary": "Active members of a team, leaders first (phones masked), with their "
+            "confirmed hours at the team's activities",
+            "parameters": [TEAM_ID, *PAGE_PARAMS],
+            "responses": {
+                "200": {
+                    "description": "A page",
+                    **_json(
+                        _ref(TeamMemberPage),
+                        {"items": [MEMBER_EXAMPLE], "total": 1, "page": 1, "per_page": 50},
+                    ),
+                },
+                **_errors(400, 404),
+            },
+        },
         ("get", "/api/v1/openapi.json"): {
             "operationId": "openapi",
             "summary": "This document",
@@ -433,7 +497,8 @@ def api_routes(url_map: Map) -> set[tuple[str, str]]:
 def build_document(url_map: Map) -> dict:
     """The whole OpenAPI 3.1 document (only routes that exist are included)."""
     models = [Page[ActivityOut], Page[CheckInOut], ActivityOut, CheckInOut, CheckInResult,
-              HoursPage, HoursResult, ConfirmResult, CloseResult, SelfScanResult, *INPUT_MODELS,
+              HoursPage, HoursResult, ConfirmResult, CloseResult, SelfScanResult,
+              TeamPage, TeamOut, TeamMemberPage, TeamMemberOut, *INPUT_MODELS,
               Error]  # fmt: skip
     _, schemas = models_json_schema(
         [(m, "validation" if m in INPUT_MODELS else "serialization") for m in models],

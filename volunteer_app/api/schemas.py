@@ -301,3 +301,52 @@ class CloseResult(BaseModel):
         ge=0, description="Records closed by this request (0 h, marked for review); 0 on a repeat."
     )
     message: str = Field(examples=["已关闭 2 条未签退记录，已标记为待复核。"])
+
+
+class TeamOut(BaseModel):
+    """A volunteer team (志愿服务队) of one of the caller's units."""
+
+    id: int
+    name: str = Field(examples=["万福社区卫生服务中心医护志愿服务队"])
+    unit_id: int = Field(description="The station or centre the team belongs to.")
+    unit: str
+    kind: Literal["1", "2", "3"] = Field(
+        description="National team kind: 1 志愿服务团体, 2 志愿服务组织, 3 其他法人组织."
+    )
+    host_type: str = Field(
+        description="National code of the host unit's type (01 党政机关 … 99 其他).",
+        examples=["03"],
+    )
+    host_name: str = Field(examples=["万福社区卫生服务中心"])
+    categories: list[str] = Field(description="Service category codes.", examples=[["health"]])
+    contact_name: str
+    contact_phone: str = Field(description="Masked, e.g. 138****1234.", examples=["138****1234"])
+    intro: str
+    join_mode: Literal["1", "2", "3", "4"] = Field(
+        description="1 approval needed, 2 open, 3 closed, 4 join code."
+    )
+    active: bool = Field(description="False once an organizer disabled the team.")
+    members: int = Field(ge=0, description="Active members.")
+
+
+class TeamMemberOut(BaseModel):
+    """An active member of a team, with the hours they served for it."""
+
+    volunteer_id: int
+    name: str
+    phone: str = Field(description="Masked, e.g. 138****1234.", examples=["138****1234"])
+    is_leader: bool = Field(description="A leader (队长) runs check-in for the team.")
+    joined_at: datetime = Field(description="When the membership became active.")
+    confirmed_minutes: int = Field(
+        ge=0,
+        description="Confirmed minutes at the activities this team ran (voided records aside).",
+    )
+    confirmed_hours: float = Field(ge=0)
+
+
+class TeamPage(Page[TeamOut]):
+    """One page of teams."""
+
+
+class TeamMemberPage(Page[TeamMemberOut]):
+    """One page of a team's active members."""

@@ -90,6 +90,14 @@ def _visible_unit_ids(role: Role) -> Select:
     return select(Unit.id).where(Unit.id == unit_id)
 
 
+def lineage_unit_ids(unit_id: int) -> Select:
+    """A SELECT of the ids of unit ``unit_id`` and the units above it (its centre, its
+    district): whose teams may run the unit's activities."""
+    parent = select(Unit.parent_id).where(Unit.id == unit_id).scalar_subquery()
+    grandparent = select(Unit.parent_id).where(Unit.id == parent).scalar_subquery()
+    return select(Unit.id).where(or_(Unit.id == unit_id, Unit.id == parent, Unit.id == grandparent))
+
+
 def visible_units(user: User) -> list[Unit]:
     """The units ``user`` may hold activities for, by level and name: the form pickers'.
 
@@ -550,3 +558,43 @@ def led_need_or_404(volunteer: Volunteer, need_id: int) -> Need:
     if need is None:
         abort(404)
     return need
+
+
+# --- teams that may run an organizer's activities ------------------------------------------
+
+
+def activity_team_choices(user: User) -> list[Team]:
+    """The active teams ``user`` may name as an activity's team (the form's picker): those of
+    the units they manage and of the units above their own, by level and name. Which of
+    them fits the activity's unit is checked when it is saved (``team_fits_unit``)."""
+    above = lineage_unit_ids(user.unit_id) if user.unit_id is not None else select(Unit.id)
+    return list(
+        db.session.scalars(
+            select(Team)
+            .join(Unit, Unit.id == Team.unit_id)
+            .options(joinedload(Team.unit))
+            .where(
+                Team.disabled_at.is_(None),
+                or_(Team.unit_id.in_(visible_unit_ids(user)), Team.unit_id.in_(above)),
+            )
+            .order_by(Unit.level, Unit.name, Team.name)
+        )
+    )
+
+
+def team_fits_unit(team_id: int, unit_id: int) -> Team | None:
+    """Team ``team_id`` if it belongs to unit ``unit_id`` or a unit above it, else None (a
+    team of another station or centre cannot run this unit's activities)."""
+    return db.session.scalar(
+        select(Team).where(Team.id == team_id, Team.unit_id.in_(lineage_unit_ids(unit_id)))
+    )
+
+
+def is_active_member(team_id: int, volunteer_id: int) -> bool:
+    """Whether the volunteer is an active member of team ``team_id`` (``is_team_member``)."""
+    return (
+        db.session.scalar(
+            select(Volunteer.id).where(Volunteer.id == volunteer_id, is_team_member(team_id))
+        )
+        is not None
+    )

@@ -20,8 +20,12 @@ from volunteer_app.volunteers.models import Volunteer
 
 
 def record(activity: Activity, volunteer: Volunteer, action: Action, *, now: datetime) -> CheckIn:
-    """Check the volunteer in or out by their own scan (CheckInError when the rules refuse)."""
+    """Check the volunteer in or out by their own scan (CheckInError when the rules refuse;
+    MembersOnlyError for a check-in at an activity of its team's members only by someone
+    else, unless they already have a record there, which an organizer made)."""
     if action == Action.CHECK_IN:
+        if activity.members_only and services.find_record(activity.id, volunteer.id) is None:
+            services.check_members_only(activity, volunteer)
         return services.check_in(activity, volunteer, now=now)
     return services.check_out(activity, volunteer, now=now)
 

@@ -178,13 +178,16 @@ def scan(token: str):
     record = services.find_record(activity.id, volunteer.id) if volunteer else None
     form = ScanForm()
     form.opened.data = _opening_proof(token, claims)
-    notice = _gate_notice(activity, record)
+    notice = _gate_notice(activity, record, volunteer)
     return _render(activity, form, volunteer, record, notice=notice)
 
 
-def _gate_notice(activity: Activity, record) -> str | None:
-    """Explain up front why the button would be refused (not open yet, closed, cancelled)."""
+def _gate_notice(activity: Activity, record, volunteer: Volunteer | None = None) -> str | None:
+    """Explain up front why the button would be refused (not open yet, closed, cancelled,
+    the team's members only)."""
     try:
+        if record is None and volunteer is not None:
+            services.check_members_only(activity, volunteer)
         if record is None:
             services.rules.validate_check_in(
                 status=activity.status.value,

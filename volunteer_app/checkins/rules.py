@@ -297,3 +297,38 @@ def compute_scan_time(
     if scanned_at > now or scanned_at < opens_at or scanned_at > closes_at:
         return now, True
     return scanned_at, False
+
+
+# --- activities run by a team for its members (指定志愿队伍招募) ---------------------------
+
+
+class MembersOnlyError(CheckInError):
+    """A volunteer who is not a member of the team asked to take part in an activity that
+    is the team's members' only; the message names the team."""
+
+    status = 403
+    messages = {
+        "members_only": _l("Only members of the team “%(team)s” may take part in this activity."),
+    }
+
+    def __init__(self, code: str, team: str) -> None:
+        super().__init__(code)
+        self.team = team
+        self.details = {"team": team}
+
+    @property
+    def message(self) -> str:
+        """The message, naming the team."""
+        return str(self.messages[self.code]) % {"team": self.team}
+
+
+def validate_members_only(*, members_only: bool, team_name: str | None, is_member: bool) -> None:
+    """Refuse a volunteer's own sign-up or check-in at an activity open to its team's members
+    only (``members_only``) unless they are an active member (``is_member``).
+
+    Only the volunteer's own ways in are refused this way (sign-up, scan, self check-in by
+    the API); an organizer at the desk decides for themselves, and a team leader records
+    only members anyway. An activity without a team is open to everyone.
+    """
+    if members_only and team_name is not None and not is_member:
+        raise MembersOnlyError("members_only", team=team_name)

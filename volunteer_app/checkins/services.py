@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from volunteer_app.activities.models import Activity, ActivityStatus, Signup
+from volunteer_app.auth.scoping import is_active_member
 from volunteer_app.checkins import rules
 from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
 from volunteer_app.checkins.review_rules import meets_min_presence
@@ -49,6 +50,18 @@ def checkout_margin() -> timedelta:
     """How long after its end any activity still takes check-outs (the same for all)."""
     end = datetime(2000, 1, 1, tzinfo=UTC)
     return _window(end, end).checkout_until - end
+
+
+def check_members_only(activity: Activity, volunteer: Volunteer) -> None:
+    """Refuse the volunteer's own sign-up or check-in at an activity open to its team's
+    members only, unless they are an active member (MembersOnlyError ``members_only``)."""
+    if not activity.members_only or activity.team_id is None:
+        return  # most activities: no query at all
+    rules.validate_members_only(
+        members_only=True,
+        team_name=activity.team.name,
+        is_member=is_active_member(activity.team_id, volunteer.id),
+    )
 
 
 def find_record(activity_id: int, volunteer_id: int) -> CheckIn | None:

@@ -37,6 +37,7 @@ def history(volunteer_id: int) -> list[CheckIn]:
             .options(
                 joinedload(CheckIn.activity).joinedload(Activity.unit),
                 joinedload(CheckIn.activity).joinedload(Activity.category),
+                joinedload(CheckIn.activity).joinedload(Activity.team),
             )
             .where(CheckIn.volunteer_id == volunteer_id)
             .order_by(Activity.starts_at.desc(), CheckIn.id.desc())

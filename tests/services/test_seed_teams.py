@@ -1,0 +1,53 @@
+"""The demo's teams: those of the news report, one leader each, the demo's activities run by
+them; the leader with a PIN can sign in and reach /lead; loading again changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from volunteer_app.activities.models import Activity
+from volunteer_app.checkins.models import CheckIn
+from volunteer_app.teams.models import HostType, Team, TeamMember
+from volunteer_app.volunteers.models import Household
+
+from ..routes.test_identity import sign_in
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_demo_has_the_report_s_teams_with_leaders_and_their_activities(db, runner, client):
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    teams = {t.name: t for t in db.session.scalars(select(Team))}
+    assert teams["万福社区卫生服务中心医护志愿服务队"].host_type is HostType.HEALTH
+    assert teams["吕陵镇卫生院医护志愿服务队"].host_type is HostType.HEALTH
+    assert teams["高新区交警大队志愿服务队"].host_type is HostType.PARTY_GOVERNMENT
+    assert teams["吕陵镇青年志愿服务队"].host_type is HostType.MASS_ORGANIZATION
+    assert {t.host_type for t in teams.values()} >= {HostType.EDUCATION}
+    assert sum(1 for t in teams.values() if t.host_type is HostType.EDUCATION) == 2
+    for team in teams.values():
+        leaders = db.session.scalars(
+            select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.is_leader)
+        ).all()
+        assert len(leaders) == 1, team.name
+        assert team.categories and team.intro and team.host_name, team.name
+        assert db.session.scalar(select(Activity.id).where(Activity.team_id == team.id)), team.name
+    members_only = db.session.scalars(select(Activity).where(Activity.members_only)).all()
+    assert members_only and all(a.team_id is not None for a in members_only)
+
+    # The leader with a PIN signs in and runs the check-in of their team's running activity.
+    assert db.session.scalar(select(Household.pin_hash).where(Household.phone == "13800001004"))
+    running = db.session.scalar(select(Activity).where(Activity.title == "吕陵镇集市义诊"))
+    assert sign_in(client, "13800001004", "2580").status_code == 302
+    assert f"/lead/activities/{running.id}" in client.get("/me").get_data(as_text=True)
+    assert client.get(f"/lead/activities/{running.id}").status_code == 200
+
+    before = (count(db, Team), count(db, TeamMember), count(db, Activity), count(db, CheckIn))
+    again = runner.invoke(args=["seed"])
+    assert again.exit_code == 0 and "nothing new" in again.output
+    db.session.expire_all()
+    assert (count(db, Team), count(db, TeamMember), count(db, Activity), count(db, CheckIn)) == (
+        before
+    )
