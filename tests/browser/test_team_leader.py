@@ -3,8 +3,9 @@ the activity their team runs from their own page, ticks the other member in and 
 is refused at an activity their team does not run; the organizer confirms the hours and
 the report's "按队伍" table shows them.
 
-The first half of issue 17's path (creating the team, its join card, joining, naming the
-leader) is the teams pages' own browser test; here the team is arranged with factories.
+Issue 17's whole path, from the team's card to the report, is
+tests/browser/test_team_path.py; here the team is arranged with factories and the leader's
+pages are looked at more closely (script errors, the scanner's refusal).
 """
 
 from __future__ import annotations
