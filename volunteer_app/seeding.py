@@ -177,6 +177,73 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         if activity.ends_at < now:
             activity.status = ActivityStatus.FINISHED
     db.session.flush()
+    _load_orders(data.get("orders", []), units, categories, teams, admin, now, report)
+
+
+def _load_orders(items, units, categories, teams, admin, now: datetime, report) -> None:
+    """Place the demo's residents' orders that do not exist yet and take their steps
+    through the services (the district admin reviews and dispatches; the team's leader
+    takes and completes; the resident withdraws and rates), a few hours apart."""
+    from volunteer_app.needs import rules as need_rules
+    from volunteer_app.needs import services as needs
+    from volunteer_app.needs.models import Need
+    from volunteer_app.needs.rules import Step
+
+    for item in items:
+        station = units[item["station"]]
+        exists = db.session.scalar(
+            select(Need.id).where(Need.station_id == station.id, Need.title == item["title"])
+        )
+        if exists is not None:
+            continue
+        at = now - timedelta(days=item["days_ago"])
+        fields = need_rules.validate_order(
+            contact_name=item["contact"]["name"],
+            contact_phone=item["contact"]["phone"],
+            title=item["title"],
+            description=item.get("description", ""),
+            address=item.get("address", ""),
+            today=utc_to_local(at).date(),
+        )
+        need = needs.submit(station, fields, category_id=categories[item["category"]].id, now=at)
+        report.add("orders")
+        for n, step in enumerate(item["steps"], start=1):
+            name, value = next(iter(step.items())) if isinstance(step, dict) else (step, None)
+            when = at + timedelta(hours=3 * n)
+            if name == "rate":
+                quality, attitude, comment = value
+                needs.rate(need, quality=quality, attitude=attitude, comment=comment, now=when)
+                continue
+            team = teams[value] if name == "dispatch" else None
+            leader = _leader_of(need.team_id) if name in ("take", "complete") else None
+            actor = (
+                needs.Actor.resident()
+                if name == "withdraw"
+                else needs.Actor.team_leader(leader)
+                if leader
+                else needs.Actor.organizer(admin)
+            )
+            needs.take_step(
+                need,
+                Step(name),
+                actor,
+                note=value if isinstance(value, str) and name != "dispatch" else "",
+                team=team,
+                take_by=when + timedelta(hours=48) if team else None,
+                now=when,
+            )
+
+
+def _leader_of(team_id: int | None):
+    """A leader of the team now, or None."""
+    if team_id is None:
+        return None
+    return db.session.scalar(
+        select(Volunteer)
+        .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
+        .where(TeamMember.team_id == team_id, TeamMember.is_leader.is_(True))
+        .limit(1)
+    )
 
 
 def _load_teams(

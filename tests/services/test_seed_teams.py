@@ -51,3 +51,22 @@ def test_the_demo_has_the_report_s_teams_with_leaders_and_their_activities(db, r
     assert (count(db, Team), count(db, TeamMember), count(db, Activity), count(db, CheckIn)) == (
         before
     )
+
+
+def test_the_demo_holds_orders_in_every_status_with_their_logs(db, runner):
+    from volunteer_app.needs.models import Need, NeedEvent, NeedRating, NeedStatus
+
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    statuses = {n.status for n in db.session.scalars(select(Need))}
+    assert statuses == set(NeedStatus)
+    for need in db.session.scalars(select(Need)):
+        log = db.session.scalars(
+            select(NeedEvent).where(NeedEvent.need_id == need.id).order_by(NeedEvent.id)
+        ).all()
+        assert log[0].action == "submit" and log[-1].to_status == need.status, need.title
+    taken = db.session.scalars(select(Need).where(Need.activity_id.is_not(None))).all()
+    assert taken and all(n.activity.team_id == n.team_id for n in taken)
+    assert count(db, NeedRating) == 1
+    before = count(db, Need)
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert count(db, Need) == before
