@@ -87,3 +87,38 @@ def test_passed_up_the_centre_dispatches_and_the_station_only_watches(
     assert need.status == NeedStatus.TAKEN and need.activity.team_id == team.id
     actions = db.session.scalars(select(NeedEvent.action).order_by(NeedEvent.id)).all()
     assert actions == ["escalate", "dispatch", "take"]  # the factory's order has no submit
+
+
+def test_the_dashboard_counts_the_orders_and_their_rates(app, client, make, db, login_as):
+    from datetime import timedelta
+
+    from volunteer_app.needs import services
+    from volunteer_app.needs.rules import Step
+    from volunteer_app.needs.services import Actor
+
+    _centre, station, _sibling, _need = world(make)
+    team = make.team(station)
+    organizer = make.user(unit=station)
+    leader = make.member(team, leader=True).volunteer
+    now = utcnow()
+    done, open_ = make.need(station, title="已办结"), make.need(station, title="待派单")
+    for need in (done, open_):
+        services.take_step(need, Step.ACCEPT, Actor.organizer(organizer), now=now)
+    services.take_step(
+        done,
+        Step.DISPATCH,
+        Actor.organizer(organizer),
+        team=team,
+        take_by=now + timedelta(hours=2),
+        now=now,
+    )
+    services.take_step(done, Step.TAKE, Actor.team_leader(leader), now=now)
+    services.take_step(done, Step.COMPLETE, Actor.team_leader(leader), note="好", now=now)
+    services.rate(done, quality=5, attitude=5, now=now)
+    db.session.commit()
+    login_as(organizer)
+    html = client.get(f"/reports/?unit={station.id}").get_data(as_text=True)
+    section = html[html.index('id="orders"') :]
+    assert "接单率" in section and "100%" in section  # taken 1 of 1 dispatched
+    assert "50%" in section  # 办结率: 1 completed of the 2 accepted
+    assert "<td>3</td>" in section  # received: the world's order too

@@ -21,6 +21,7 @@ from volunteer_app.auth.scoping import activity_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.jobs import services as jobs
 from volunteer_app.localtime import local_zone, utc_to_local
+from volunteer_app.needs import services as need_services
 from volunteer_app.params import parse_id
 from volunteer_app.reports import background, bp, charts, exports
 from volunteer_app.reports import dashboard as board_queries
@@ -170,6 +171,7 @@ def dashboard():
     today = _today()
     return render_template(
         "reports/dashboard.html",
+        orders=need_services.figures(scope.unit_ids, scope.start, scope.end),
         teams=teams,
         team_total=team_total,
         team_chart=team_chart,
