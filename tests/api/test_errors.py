@@ -23,8 +23,10 @@ def urls(app, db, make, api):
     record = services.check_in(ended, make.volunteer(), now=start)
     db.session.commit()
     team = make.team(api.activity.unit)
+    need = make.need(api.activity.unit)
     db.session.commit()
     ids = {"activity_id": ended.id, "checkin_id": record.id, "team_id": team.id}
+    ids["need_id"] = need.id
     out = []
     for method, path in sorted(api_routes(app.url_map)):
         if path.endswith("openapi.json"):

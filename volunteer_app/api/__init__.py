@@ -18,4 +18,4 @@ def _safe_json(state) -> None:
 
 
 #: The modules that attach views to ``bp`` and ``console_bp``; ``create_app`` imports them.
-VIEWS = ("auth", "console", "hours", "routes", "scan", "teams")
+VIEWS = ("auth", "console", "hours", "routes", "scan", "teams", "needs")

@@ -23,6 +23,10 @@ from volunteer_app.api.schemas import (
     HoursAdjustment,
     HoursPage,
     HoursResult,
+    NeedDetailOut,
+    NeedOut,
+    NeedPage,
+    NeedStep,
     Page,
     SelfScan,
     SelfScanResult,
@@ -32,6 +36,7 @@ from volunteer_app.api.schemas import (
     TeamPage,
     VolunteerRef,
 )
+from volunteer_app.needs.models import NeedStatus
 from volunteer_app.params import ID_MAX, YEARS
 
 REF = "#/components/schemas/{model}"
@@ -55,6 +60,15 @@ ACTIVITY_ID = {
 }
 CHECKIN_ID = {**ACTIVITY_ID, "name": "checkin_id"}
 TEAM_ID = {**ACTIVITY_ID, "name": "team_id"}
+NEED_ID = {**ACTIVITY_ID, "name": "need_id"}
+NEED_EXAMPLE = {
+    "id": 7, "title": "上门为独居老人测血压", "status": "dispatched", "station_id": 4,
+    "station": "万福社区卫生服务中心", "unit_id": 4, "category": "health",
+    "created_at": "2027-03-01T01:00:00Z", "changed_at": "2027-03-01T03:00:00Z",
+    "due_at": "2027-03-03T03:00:00Z", "overdue": False, "handled_here": True, "proxy": False,
+    "contact_name": "张桂芝", "contact_phone": "13900002001",
+    "address": "万福街道幸福小区3号楼2单元501", "team_id": 3, "activity_id": None,
+}  # fmt: skip
 TEAM_EXAMPLE = {
     "id": 3, "name": "万福社区卫生服务中心医护志愿服务队", "unit_id": 4,
     "unit": "万福社区卫生服务中心", "kind": "1", "host_type": "03",
@@ -79,7 +93,7 @@ METHOD_NOT_ALLOWED = {
     "headers": {"Allow": {"schema": {"type": "string"}, "example": "GET, HEAD, OPTIONS"}},
 }
 #: Request models (validated as input); the others are responses.
-INPUT_MODELS = (VolunteerRef, HoursAdjustment, Confirmation, SelfScan)
+INPUT_MODELS = (VolunteerRef, HoursAdjustment, Confirmation, SelfScan, NeedStep)
 
 
 def _ref(model) -> dict:
@@ -435,6 +449,59 @@ def operations() -> dict[tuple[str, str], dict]:
                 **_errors(400, 404),
             },
         },
+        ("get", "/api/v1/needs"): {
+            "operationId": "listNeeds",
+            "summary": "Residents' orders of the caller's units (held or placed there), latest "
+            "change first",
+            "parameters": [
+                *PAGE_PARAMS,
+                {
+                    "name": "status",
+                    "in": "query",
+                    "description": "Only the orders in this status.",
+                    "schema": {"type": "string", "enum": [s.value for s in NeedStatus]},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page",
+                    **_json(
+                        _ref(NeedPage),
+                        {"items": [NEED_EXAMPLE], "total": 1, "page": 1, "per_page": 50},
+                    ),
+                },
+                **_errors(400),
+            },
+        },
+        ("get", "/api/v1/needs/{need_id}"): {
+            "operationId": "getNeed",
+            "summary": "One order with its log; the full number and the address only for the "
+            "organizers of the unit holding it",
+            "parameters": [NEED_ID],
+            "responses": {
+                "200": {"description": "The order", **_json(_ref(NeedDetailOut))},
+                **_errors(404),
+            },
+        },
+        ("post", "/api/v1/needs/{need_id}/steps"): {
+            "operationId": "takeNeedStep",
+            "summary": "Take a step on an order the caller's unit holds: accept, reject, "
+            "escalate, dispatch (to one of the caller's teams), take, decline or complete",
+            "parameters": [NEED_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _ref(NeedStep),
+                        "example": {"step": "dispatch", "team_id": 3, "hours": 48},
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": "The order after the step", **_json(_ref(NeedDetailOut))},
+                **_errors(400, 404, 409, 422),
+            },
+        },
         ("get", "/api/v1/openapi.json"): {
             "operationId": "openapi",
             "summary": "This document",
@@ -498,7 +565,8 @@ def build_document(url_map: Map) -> dict:
     """The whole OpenAPI 3.1 document (only routes that exist are included)."""
     models = [Page[ActivityOut], Page[CheckInOut], ActivityOut, CheckInOut, CheckInResult,
               HoursPage, HoursResult, ConfirmResult, CloseResult, SelfScanResult,
-              TeamPage, TeamOut, TeamMemberPage, TeamMemberOut, *INPUT_MODELS,
+              TeamPage, TeamOut, TeamMemberPage, TeamMemberOut,
+              NeedPage, NeedOut, NeedDetailOut, *INPUT_MODELS,
               Error]  # fmt: skip
     _, schemas = models_json_schema(
         [(m, "validation" if m in INPUT_MODELS else "serialization") for m in models],

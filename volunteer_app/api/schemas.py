@@ -350,3 +350,82 @@ class TeamPage(Page[TeamOut]):
 
 class TeamMemberPage(Page[TeamMemberOut]):
     """One page of a team's active members."""
+
+
+NeedStatusCode = Literal[
+    "submitted",
+    "rejected",
+    "accepted",
+    "escalated",
+    "dispatched",
+    "taken",
+    "in_service",
+    "completed",
+    "rated",
+    "withdrawn",
+]
+
+
+class NeedEventOut(BaseModel):
+    """One step of an order's log."""
+
+    action: str = Field(examples=["dispatch"])
+    from_status: NeedStatusCode | None
+    to_status: NeedStatusCode
+    at: datetime
+    note: str
+
+
+class NeedOut(BaseModel):
+    """A resident's order (点单) of one of the caller's units."""
+
+    id: int
+    title: str = Field(examples=["上门为独居老人测血压"])
+    status: NeedStatusCode
+    station_id: int = Field(description="The station the resident ordered from.")
+    station: str
+    unit_id: int = Field(description="The unit holding the order now (after 上报, one above).")
+    category: str = Field(examples=["health"])
+    created_at: datetime
+    changed_at: datetime
+    due_at: datetime | None = Field(description="When the current wait is due, if one is.")
+    overdue: bool
+    handled_here: bool = Field(
+        description="Whether the caller manages the unit holding it (and may take its steps)."
+    )
+    proxy: bool = Field(description="Placed on the resident's behalf (代点单).")
+    contact_name: str
+    contact_phone: str = Field(
+        description="In full for the organizers of the unit holding it; masked otherwise."
+    )
+    address: str = Field(description="Only for the organizers of the unit holding it.")
+    team_id: int | None
+    activity_id: int | None
+
+
+class NeedDetailOut(NeedOut):
+    """An order with its log, oldest step first."""
+
+    log: list[NeedEventOut]
+
+
+class NeedPage(Page[NeedOut]):
+    """One page of orders."""
+
+
+class NeedStep(Strict):
+    """A step on an order by the caller, as an organizer of the unit holding it."""
+
+    step: Literal["accept", "reject", "escalate", "dispatch", "take", "decline", "complete"]
+    note: str = Field(
+        default="",
+        max_length=200,
+        description="Required to reject, decline and complete; the resident sees a "
+        "rejection's reason and a completion's note.",
+    )
+    team_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="dispatch: one of the caller's teams."
+    )
+    hours: int | None = Field(
+        default=None, ge=1, le=24 * 14, description="dispatch: hours the team has to take it."
+    )
