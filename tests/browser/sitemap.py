@@ -21,6 +21,7 @@ from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.stations.models import UnitLevel
+from volunteer_app.teams.models import MemberStatus
 from volunteer_app.volunteers import certificates
 
 from ..factories import Factory
@@ -65,6 +66,8 @@ def arrange(live) -> dict:
         team = make.team(station, name="桂陵社区卫生室医护志愿服务队")
         make.member(team, volunteer, leader=True)
         make.member(team, other)
+        asking = make.volunteer("孙晓燕")  # a request waiting on the leader's member page
+        make.member(team, asking, status=MemberStatus.PENDING)
         running.team_id = team.id
         open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
         here = CheckIn(activity=running, volunteer=volunteer, checked_in_at=running.starts_at)
@@ -117,6 +120,7 @@ def arrange(live) -> dict:
             "kiosk": "/k/" + issue_kiosk_token(secret, running.kiosk_key),
             "invite": "/invite/" + invite_token,
             "job": job.id,
+            "team": team.id,
         }
 
 
@@ -154,6 +158,7 @@ def volunteer_pages(w: dict) -> list[tuple[str, str]]:
         (w["scan"], "checkout-offer"),
         (f"/lead/activities/{w['running']}", "lead-activity"),
         (f"/lead/activities/{w['running']}/scanner", "lead-scanner"),
+        (f"/lead/teams/{w['team']}", "lead-team"),
     ]
 
 
