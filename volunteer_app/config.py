@@ -140,6 +140,9 @@ class Config:
     #: Answers that tell something about a number (a failed sign-in, "no PIN yet", a walk-in
     #: refused for a known number) allowed per client IP, so numbers cannot be probed in bulk.
     PROBE_RATE_LIMIT = os.environ.get("PROBE_RATE_LIMIT", "30 per hour")
+    #: Wrong join codes typed on a team's join page (teams/join.py), per client IP: a code
+    #: of 4 letters or digits cannot be guessed by trying.
+    JOIN_CODE_RATE_LIMIT = os.environ.get("JOIN_CODE_RATE_LIMIT", "10 per hour")
     #: SMS backend for one-time codes (volunteer_app/sms.py): "" = none, "log" = development.
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
     #: One-time codes sent by SMS, per number and per client IP.

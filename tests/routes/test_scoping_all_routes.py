@@ -43,13 +43,14 @@ PUBLIC = {
     "volunteers.sign_in",
     "volunteers.verify",  # anyone may verify a certificate: that is its point
     "auth.accept_invite",  # gated by the invite's token (tests/routes/test_invites.py)
+    "team_join.page",  # gated by the team's join key (tests/routes/test_team_join.py)
 }
 
 
 def is_volunteer_route(rule) -> bool:
     """Routes that act for the volunteer this device remembers (not for an organizer): their
     own pages, and a team leader's (``/lead``)."""
-    return rule.rule.startswith(("/me", "/lead")) or rule.endpoint in {
+    return rule.rule.startswith(("/me", "/lead", "/t/")) or rule.endpoint in {
         "activities.sign_up",
         "activities.cancel",
     }
@@ -101,6 +102,9 @@ class Other:
         )
         db.session.add(self.invite)
         db.session.flush()
+        # the other station's team and its member (a team's join page is public, by its key)
+        self.team = make.team(self.activity.unit, name="别的站点的队伍")
+        self.member = make.member(self.team, self.volunteer)
         self.job = Job(
             kind="export.attendance",
             owner_id=self.user.id,
@@ -113,8 +117,6 @@ class Other:
             expires_at=utcnow() + timedelta(days=7),
         )
         db.session.add(self.job)
-        self.team = make.team(self.activity.unit, name="别的站点的队伍")
-        self.member = make.member(self.team, self.volunteer)
         db.session.commit()
 
 
@@ -134,6 +136,7 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "job_id": lambda other: other.job.id,
     "team_id": lambda other: other.team.id,
     "member_id": lambda other: other.member.id,
+    "join_key": lambda other: other.team.join_key,
 }
 
 
