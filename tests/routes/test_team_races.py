@@ -15,7 +15,9 @@ from volunteer_app.teams.models import JoinMode, Team, TeamMember
 from volunteer_app.teams.rules import TeamError
 from volunteer_app.volunteers.models import Volunteer
 
+from ..conftest import csrf_token
 from ..races import Race
+from .test_races import phone, remembered
 
 
 def joining(app, team_id: int, volunteer_id: int):
@@ -58,3 +60,34 @@ def test_two_joins_at_once_make_one_membership_and_one_entry(app, db, make, mode
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action.startswith("team."))
     )
     assert entries == 1
+
+
+def tapping_join(app, path: str, cookie: str):
+    """An actor: the volunteer taps "加入" on the team's join page on a phone of theirs."""
+
+    def run(go):
+        client = phone(app, cookie)
+        token = csrf_token(client, path)
+        go()
+        return client.post(path, data={"csrf_token": token}).status_code
+
+    return run
+
+
+def test_two_taps_on_the_join_page_from_two_phones_make_one_membership(app, db, make):
+    team = make.team(join_mode=JoinMode.OPEN)
+    volunteer = make.volunteer("赵敏")
+    first, second = remembered(app, db, volunteer), remembered(app, db, volunteer)
+    db.session.commit()
+    path = f"/t/{team.join_key}"
+    race = Race(app, db)
+    race.actor("a", tapping_join(app, path, first))
+    race.actor("b", tapping_join(app, path, second))
+    results = race.run(hold="a")
+    assert sorted(results.values()) == [302, 409]  # joined; "already a member"
+    rows = db.session.scalars(select(TeamMember).where(TeamMember.team_id == team.id)).all()
+    assert len(rows) == 1 and rows[0].status.value == "active"
+    entries = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.startswith("team."))
+    ).all()
+    assert entries == ["team.join"]
