@@ -288,3 +288,56 @@ def test_the_member_page_is_linked_from_my_page_and_the_led_activity(app, make, 
     assert f'href="/lead/teams/{world.team.id}"' in text(world.client.get("/me"))
     page = text(world.client.get(f"/lead/activities/{activity.id}"))
     assert f'href="/lead/teams/{world.team.id}"' in page
+
+
+def test_team_entries_are_named_in_the_change_logs_with_the_team(app, make, db):
+    """The organizers' change logs (activities/labels.py, activities/context.py) name every
+    team action and the team, and a leader's change as the leader's, not the member's own."""
+    from flask import render_template_string
+    from sqlalchemy.orm import aliased
+
+    from volunteer_app.activities.context import describe_change
+    from volunteer_app.activities.labels import AUDIT_LABELS
+    from volunteer_app.auth.models import User
+    from volunteer_app.volunteers.models import Volunteer
+
+    world = build(app, make, db)
+    url = f"/lead/teams/{world.team.id}/members/{world.asking_row.id}/approve"
+    world.client.post(url, data={"csrf_token": world.token})
+    for action in (
+        "team.create",
+        "team.update",
+        "team.disable",
+        "team.enable",
+        "team.renew_key",
+        "team.join",
+        "team.request",
+        "team.add",
+        "team.approve",
+        "team.reject",
+        "team.remove",
+        "team.leave",
+        "team.leader",
+        "team.unleader",
+    ):
+        assert action in AUDIT_LABELS, action
+    (entry,) = entries(db, "team.approve")
+    actor, subject = aliased(Volunteer), aliased(Volunteer)
+    row = db.session.execute(
+        select(AuditEntry, User, subject, actor)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .outerjoin(subject, subject.id == AuditEntry.volunteer_id)
+        .outerjoin(actor, actor.id == AuditEntry.actor_volunteer_id)
+        .where(AuditEntry.id == entry.id)
+    ).one()
+    with app.test_request_context("/?lang=zh"):
+        assert describe_change(entry) == "万福医护志愿服务队"
+        html = render_template_string(
+            '{% include "activities/_audit.html" %}',
+            audit=[tuple(row)],
+            audit_labels=AUDIT_LABELS,
+            describe_change=describe_change,
+            audit_reason=lambda e: "",
+        )
+    assert "入队申请已通过: 赵敏" in html and "万福医护志愿服务队" in html
+    assert "队长 王队长" in html and "本人" not in html
