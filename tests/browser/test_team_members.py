@@ -6,9 +6,11 @@ lists the team. Screenshots in /tmp/shots/teamvol-*.png."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
+import qrcode
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -18,6 +20,7 @@ from volunteer_app.volunteers.cards import issue_card
 
 from ..factories import Factory
 from ..routes.test_identity import PIN, with_pin
+from .conftest import ARGS, CHROMIUM, needs_tool
 from .test_checkin_journey import _phone
 
 pytestmark = pytest.mark.browser
@@ -122,3 +125,71 @@ def test_a_leader_approves_a_request_and_adds_a_person_by_card(browser, live, ar
     expect(page.get_by_text(f"你已退出{TEAM}。")).to_be_visible()
     expect(page.locator("#my-teams")).to_have_count(0)
     context.close()
+
+
+@needs_tool("ffmpeg", "ffmpeg")
+def test_the_leader_adds_a_person_by_the_camera(playwright, live, tmp_path):
+    """The camera (a fake one playing a video of the person's card) fills the card code and
+    sends the form: the person is a member (jsQR path, as on the check-in scanner)."""
+    with live.app.app_context():
+        make = Factory(db)
+        team = make.team(name="桂陵社区环保志愿服务队（扫卡入队）")
+        leader = with_pin(make.volunteer("吴队长", phone="13812348811"))
+        make.member(team, leader, leader=True)
+        shown = make.volunteer("钱秀兰", phone="13812348812")
+        db.session.commit()
+        code = issue_card(live.app.config["SECRET_KEY"], shown.card_key)
+        team_id, shown_id = team.id, shown.id
+    video = card_video(tmp_path, code)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *ARGS,
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = browser.new_context(**_phone(browser, live), permissions=["camera"])
+        page = context.new_page()
+        sign_in(page, "13812348811")
+        page.goto(f"/lead/teams/{team_id}")
+        page.get_by_role("button", name="用摄像头扫描志愿者卡").tap()
+        expect(page.get_by_text("钱秀兰 已成为队员。")).to_be_visible(timeout=15000)
+        shot(page, "added-by-camera")
+        context.close()
+    finally:
+        browser.close()
+    with live.app.app_context():
+        row = db.session.scalar(select(TeamMember).where(TeamMember.volunteer_id == shown_id))
+        assert row.status == MemberStatus.ACTIVE
+
+
+def card_video(tmp_path, code: str) -> Path:
+    """A few seconds of video of the card's QR code, for Chromium's fake camera."""
+    png = tmp_path / "card.png"
+    qrcode.make(code, box_size=8, border=4).save(png)
+    video = tmp_path / "card.y4m"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-loop",
+            "1",
+            "-i",
+            str(png),
+            "-vf",
+            "scale=400:400:flags=neighbor,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p",
+            "-r",
+            "10",
+            "-t",
+            "3",
+            "-f",
+            "yuv4mpegpipe",
+            str(video),
+        ],
+        check=True,
+    )
+    return video
