@@ -103,7 +103,8 @@
   }
 
   if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    return; // the typed code below is the way here
+    status.textContent = status.dataset.unavailable; // a handheld scanner still types the code
+    return;
   }
   start.hidden = false;
   start.addEventListener("click", run);
