@@ -34,21 +34,20 @@ class MyTeam:
     confirmed_minutes: int
     #: Whether they lead it now (a leader of a disabled team leads nothing).
     leads: bool
+    #: Requests waiting for a leader's answer, counted only for a team they lead.
+    waiting: int = 0
 
 
 def my_team_rows(volunteer) -> list[MyTeam]:
     """The volunteer's current and waiting memberships with their hours with each team."""
     found = membership.teams_of(volunteer)
     minutes = membership.confirmed_minutes_of(volunteer)
-    return [
-        MyTeam(
-            m,
-            m.team,
-            minutes.get(m.team_id, 0),
-            m.is_leader and m.is_active and m.team.is_active,
-        )
-        for m in found
-    ]
+    rows = []
+    for m in found:
+        leads = m.is_leader and m.is_active and m.team.is_active
+        waiting = membership.counts(m.team)["pending"] if leads else 0
+        rows.append(MyTeam(m, m.team, minutes.get(m.team_id, 0), leads, waiting))
+    return rows
 
 
 @mine_bp.app_context_processor
