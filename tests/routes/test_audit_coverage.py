@@ -129,10 +129,17 @@ PATHS = {
     # junk and test records voided with a reason, and restored
     "checkins.voids:void_record": "void",
     "checkins.manage_hours:void": "void",
+    "checkins.voids:void_registration": "void registration",
+    "checkins.manage_hours:void_registration": "void registration",
     "checkins.voids:restore_record": "restore",
     "checkins.manage_hours:restore": "restore",
     # demo data into an empty database (module docstring)
     "seeding:load_demo": "not audited: demo seed",
+    # an account's deletion blanks the reasons typed for voiding its records, under the
+    # deletion's own entry (volunteer.deleted; tests/routes/test_privacy_erasure.py)
+    "volunteers.privacy:erase_person": "not audited: erased with the account",
+    "volunteers.privacy:delete_account": "not audited: erased with the account",
+    "volunteers.routes:delete_account": "not audited: erased with the account",
     "cli:seed_command": "not audited: demo seed",
 }
 
@@ -332,6 +339,7 @@ STEPS = {
     "merge": ("checkin.merge", "organizer", None),
     "check-in elsewhere": ("checkout.auto", "organizer", None),
     "void": ("checkin.void", "organizer", None),
+    "void registration": ("checkin.void", "organizer", None),
     "restore": ("checkin.restore", "organizer", None),
 }
 #: A step's action for the records it creates, where it differs from the one it changes.
@@ -345,6 +353,7 @@ ALSO = {
     "confirm": {"activity.status"},  # a published activity becomes finished
     "API confirm": {"activity.status"},
     "merge": {"volunteer.merge"},
+    "void registration": {"volunteer.void_registration"},
     "check-in elsewhere": {"checkin.by_organizer"},
     "paper sheet": {"volunteer.walk_in", "hours.sheet"},
 }
@@ -685,5 +694,17 @@ def test_each_path_writes_its_audit_entry(app, db, client, make, login_as, runne
         assert client.post(f"{url}/merge", data=data).status_code == 302
     check("merge", watch, organizer)
     assert len(watch.changed) == 2
+
+    # A test person registered at the desk, voided: erased, the records voided and kept.
+    test_person = make.volunteer("测试", phone="13912349997", registered_unit_id=station.id)
+    test_person.registered_by_id = organizer.id
+    record(test_person, long_ago, checked_out_at=long_ago.ends_at, minutes=60)
+    db.session.commit()
+    with step("void registration") as watch:
+        url = f"/volunteers/{test_person.id}/void"
+        data = {"csrf_token": csrf_token(client, url), "reason": "布置时的测试登记", "confirm": "y"}
+        assert client.post(url, data=data).status_code == 302
+    check("void registration", watch, organizer)
+    assert len(watch.changed) == 1
 
     assert done == set(STEPS)

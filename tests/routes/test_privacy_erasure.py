@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from volunteer_app.activities import signups
 from volunteer_app.audit.models import AuditEntry, AuditPersonal
 from volunteer_app.auth import lockout
-from volunteer_app.checkins import corrections, review
+from volunteer_app.checkins import corrections, review, voids
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.checkins.tokens import issue_token
 from volunteer_app.database import utcnow
@@ -33,6 +33,7 @@ TYPED = {
     "organizer's refusal": "监控显示两点离开，不予更正",
     "add-hours reason": "腿脚不便没有手机，由队长登记",
     "adjustment reason": "帮忙收拾场地，晚走半小时",
+    "void reason": "扫错了活动的码，本人并未到场",
 }
 
 
@@ -133,6 +134,11 @@ def test_after_a_deletion_no_table_holds_the_person(app, db, client, make, login
     corrections.decline(asked, organizer, reason=TYPED["organizer's refusal"], now=now)
     certificates.issue(qian, start=today - timedelta(days=30), end=today, now=now)
     signups.sign_up(coming, qian, now=now)
+    # Her scan at the running activity was a mistake: voided, with a reason about her.
+    scanned = db.session.scalar(
+        select(CheckIn).where(CheckIn.volunteer_id == qian.id, CheckIn.activity_id == running.id)
+    )
+    voids.void_record(scanned, organizer, reason=TYPED["void reason"], now=now)
     db.session.commit()
 
     # Before: everything is there to find, so the search below can fail.
@@ -168,7 +174,8 @@ def test_after_a_deletion_no_table_holds_the_person(app, db, client, make, login
     answers = {(c.reason, c.decision_reason) for c in db.session.scalars(select(Correction))}
     assert answers == {("", "")}
     # The hours stay with the stations.
-    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 6
+    every_record = select(func.count()).select_from(CheckIn).execution_options(include_voided=True)
+    assert db.session.scalar(every_record) == 6
 
     # Pages that show the log say the text is gone.
     html = client.get(page).get_data(as_text=True)

@@ -242,6 +242,17 @@ def roster_merge(into_theirs: bool):
     return probe
 
 
+def void_registration(method: str):
+    def probe(client, world, who):
+        url = f"/volunteers/{who.id}/void"
+        if method == "GET":
+            return client.get(url)
+        data = {"csrf_token": csrf_token(client, _page(client, world)), "reason": "测试登记"}
+        return client.post(url, data=data | {"confirm": "y"})
+
+    return probe
+
+
 def code_lookup(client, world, who):
     url = "/manage/volunteers/code"
     return client.post(url, data={"csrf_token": csrf_token(client, url), "phone": who.phone})
@@ -299,6 +310,7 @@ PROBES = {
     "volunteers.give_code": [code_give],
     "volunteers.roster_edit": [roster_edit],
     "volunteers.roster_merge": [roster_merge(into_theirs=False), roster_merge(into_theirs=True)],
+    "checkins.void_registration": [void_registration("GET"), void_registration("POST")],
     "api.create_checkin": [
         api("checkins", lambda who: {"card": who.card}),
         api("checkins", lambda who: {"phone": who.phone}),

@@ -3,7 +3,7 @@ it, from where, with what; the deadlines; the figures' rates."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -171,3 +171,73 @@ def test_the_rates_the_districts_report():
     assert rules.is_satisfied(4, 5) and not rules.is_satisfied(5, 3)
     assert rules.median_hours([timedelta(hours=1), timedelta(hours=3), timedelta(hours=9)]) == 3
     assert rules.median_hours([]) is None
+
+
+def order(**changes):
+    fields = dict(
+        contact_name=" 张桂芝 ",
+        contact_phone="138 0000 1234",
+        title="上门测血压",
+        description="老人行动不便，希望医生上门。",
+        address="万福街道幸福小区3号楼2单元",
+        notes="",
+        wanted_date=date(2027, 3, 6),
+        expected_minutes=60,
+        today=date(2027, 3, 5),
+    )
+    return fields | changes
+
+
+def test_an_order_is_cleaned():
+    kept = rules.validate_order(**order())
+    assert kept.contact_name == "张桂芝" and kept.contact_phone == "13800001234"
+
+
+def test_every_problem_of_an_order_at_once():
+    problems = rules.compute_order_problems(
+        **order(
+            contact_name="",
+            contact_phone="1380000",
+            title="字" * 31,
+            description="字" * 201,
+            notes="字" * 201,
+            wanted_date=date(2027, 3, 4),
+            expected_minutes=0,
+        )
+    )
+    assert {field: error.code for field, error in problems.items()} == {
+        "contact_name": "contact_required",
+        "contact_phone": "phone_invalid",
+        "title": "title_too_long",
+        "description": "description_too_long",
+        "notes": "notes_too_long",
+        "wanted_date": "date_past",
+        "expected_minutes": "minutes_invalid",
+    }
+    far = rules.compute_order_problems(**order(contact_phone="", wanted_date=date(2027, 7, 1)))
+    assert {f: e.code for f, e in far.items()} == {
+        "contact_phone": "phone_required",
+        "wanted_date": "date_too_far",
+    }
+    with pytest.raises(rules.OrderError) as raised:
+        rules.validate_order(**order(title=" "))
+    assert raised.value.code == "title_required" and set(raised.value.problems) == {"title"}
+
+
+def test_the_service_time_of_a_taken_order():
+    taken = date(2027, 3, 5)
+    assert rules.compute_service_time(date(2027, 3, 8), "afternoon", 90, taken_on=taken) == (
+        date(2027, 3, 8),
+        time(14, 30),
+        90,
+    )
+    # no day, or a day already past: the day after it was taken, in the morning, an hour
+    assert rules.compute_service_time(None, None, None, taken_on=taken) == (
+        date(2027, 3, 6),
+        time(9, 0),
+        60,
+    )
+    assert rules.compute_service_time(taken, "evening", None, taken_on=taken)[:2] == (
+        date(2027, 3, 6),
+        time(19, 0),
+    )

@@ -48,6 +48,7 @@ AUDIT_LABELS = {
     "checkin.void": _l("Record voided"),
     "checkin.restore": _l("Voided record restored"),
     "volunteer.walk_in": _l("Walk-in registered"),
+    "volunteer.void_registration": _l("Registration voided (registered by mistake)"),
     "scan.queued": _l("Scan uploaded after being offline"),
     "manual.queued": _l("Check-in by organizer uploaded after being offline"),
     "activity.create": _l("Activity created"),

@@ -78,6 +78,23 @@ class VoidRecordForm(FlaskForm):
     submit = SubmitField(_l("Void this record"))
 
 
+class VoidRegistrationForm(FlaskForm):
+    """Void a registration made by mistake: the person erased, their records voided."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Please give a reason for voiding this record.")),
+            Length(max=500),
+        ],
+    )
+    confirm = BooleanField(
+        _l("I understand: the person's name and number are erased, their records voided."),
+        validators=[DataRequired(_l("Please tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Void this registration"))
+
+
 class AdjustHoursForm(FlaskForm):
     """Set one volunteer's hours, with the reason kept in the audit log."""
 

@@ -18,9 +18,11 @@ from volunteer_app.auth.scoping import (
     activity_or_404,
     record_or_404,
     recordable_volunteer_or_404,
+    visible_unit_ids,
+    volunteer_or_404,
 )
 from volunteer_app.checkins import bp, review, voids
-from volunteer_app.checkins.forms import AdjustHoursForm, VoidRecordForm
+from volunteer_app.checkins.forms import AdjustHoursForm, VoidRecordForm, VoidRegistrationForm
 from volunteer_app.checkins.review_rules import hours_to_minutes
 from volunteer_app.checkins.rules import compute_minutes
 from volunteer_app.database import utcnow
@@ -197,3 +199,30 @@ def restore(activity_id: int, checkin_id: int):
     else:
         flash(_("Record of %(name)s restored.", name=record.volunteer.name), "success")
     return _back(activity, "#hours")
+
+
+@bp.route("/volunteers/<int:volunteer_id>/void", methods=["GET", "POST"])
+@login_required
+def void_registration(volunteer_id: int):
+    """Void a registration made by mistake (a test, a mistyped walk-in): the person erased,
+    their records voided and kept; only one made by an organizer and never used."""
+    volunteer = volunteer_or_404(current_user, volunteer_id)
+    form = VoidRegistrationForm()
+    name = volunteer.name
+    if form.validate_on_submit():
+        try:
+            voids.void_registration(
+                volunteer,
+                current_user,
+                reason=form.reason.data,
+                unit_ids=visible_unit_ids(current_user),
+                now=utcnow(),
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("The registration of %(name)s was voided.", name=name), "success")
+            return redirect(url_for("volunteers.roster"))
+    status = 400 if request.method == "POST" else 200
+    page = render_template("checkins/void_registration.html", form=form, volunteer=volunteer)
+    return page, status

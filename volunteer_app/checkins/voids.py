@@ -27,6 +27,8 @@ from volunteer_app.checkins.models import INCLUDE_VOIDED, CheckIn
 from volunteer_app.checkins.services import lock_stays, lock_volunteer
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
+from volunteer_app.volunteers import privacy
+from volunteer_app.volunteers.models import Device, Volunteer
 
 REASON_MAX_LENGTH = 500
 
@@ -40,6 +42,16 @@ class VoidError(DomainError):
         "reason_too_long": _l("The reason is too long (at most 500 characters)."),
         "already_voided": _l("This record has already been voided."),
         "not_voided": _l("This record is not voided."),
+        "not_a_walk_in": _l(
+            "Only a registration made by an organizer (a walk-in or an import) can be voided."
+        ),
+        "claimed": _l(
+            "This person has used their account (a PIN or a phone of their own): it cannot "
+            "be voided. Merge it into the right record instead, or ask them to delete it."
+        ),
+        "records_elsewhere": _l(
+            "This person has records at activities outside your units: it cannot be voided."
+        ),
     }
 
 
@@ -139,3 +151,64 @@ def restore_record(record: CheckIn, user: User, *, now: datetime) -> CheckIn:
     )
     db.session.flush()
     return record
+
+
+# --- a walk-in registration made by mistake ---------------------------------------------------
+# A junk or test person registered at the desk ("测试", a mistyped number) holds a number its
+# real owner could not register, and stays in the roster. Voiding the registration erases the
+# person as a deletion does (volunteers/privacy.py) and voids their records, which stay with
+# the activities, struck through. Only a registration an organizer made and its person never
+# used (no PIN, no phone of their own) can be voided, and only when all its records are at
+# the voiding organizer's units: anyone else's data is never touched by it.
+
+
+def validate_void_registration(
+    *, registered_by_organizer: bool, has_pin: bool, has_devices: bool, records_elsewhere: bool
+) -> None:
+    """Whether an organizer may void a person's registration (VoidError otherwise)."""
+    if not registered_by_organizer:
+        raise VoidError("not_a_walk_in")
+    if has_pin or has_devices:
+        raise VoidError("claimed")
+    if records_elsewhere:
+        raise VoidError("records_elsewhere")
+
+
+def void_registration(
+    volunteer: Volunteer, user: User, *, reason: str, unit_ids, now: datetime
+) -> int:
+    """Void the registration of one of ``user``'s volunteers (found through their scope)
+    made by an organizer and never used: the person is erased, their live records voided
+    with the reason. ``unit_ids`` is a SELECT of the units ``user`` manages. Audited
+    ``volunteer.void_registration`` and ``checkin.void`` for each record; the records voided."""
+    text = validate_void_reason(reason)
+    lock_volunteer(volunteer.id)
+    household = volunteer.household
+    elsewhere = db.session.scalar(
+        select(CheckIn.id)
+        .join(Activity, Activity.id == CheckIn.activity_id)
+        .where(CheckIn.volunteer_id == volunteer.id, Activity.unit_id.not_in(unit_ids))
+        .execution_options(**{INCLUDE_VOIDED: True})
+        .limit(1)
+    )
+    devices = db.session.scalar(
+        select(Device.id).where(Device.volunteer_id == volunteer.id).limit(1)
+    )
+    validate_void_registration(
+        registered_by_organizer=volunteer.registered_by_id is not None,
+        has_pin=household is not None and household.pin_hash is not None,
+        has_devices=devices is not None,
+        records_elsewhere=elsewhere is not None,
+    )
+    records = list(db.session.scalars(select(CheckIn).where(CheckIn.volunteer_id == volunteer.id)))
+    if not privacy.erase_person(
+        volunteer,
+        now=now,
+        action="volunteer.void_registration",
+        actor_user_id=user.id,
+        reason=text,
+    ):
+        return 0  # voided a moment ago (a double tap)
+    for record in records:
+        void_record(record, user, reason=text, now=now)
+    return len(records)

@@ -21,16 +21,22 @@ tracking link) and log every step as a ``NeedEvent``.
 from __future__ import annotations
 
 import enum
+import re
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from volunteer_app.errors import DomainError
 from volunteer_app.needs.models import (
+    ADDRESS_MAX,
     COMMENT_MAX,
+    CONTACT_MAX,
+    DESCRIPTION_MAX,
+    NOTES_MAX,
     REASON_MAX,
+    TITLE_MAX,
     NeedStatus,
 )
 
@@ -288,3 +294,125 @@ def median_hours(spans: list[timedelta]) -> float | None:
     if not spans:
         return None
     return statistics.median(span.total_seconds() / 3600 for span in spans)
+
+
+# --- the order form -----------------------------------------------------------------------
+
+_MOBILE = re.compile(r"^1\d{10}$")
+
+#: When an order's activity starts by the part of the day the resident chose (local time);
+#: none chosen: the morning.
+DAY_PART_STARTS = {None: time(9, 0), "morning": time(9, 0), "afternoon": time(14, 30)}
+DAY_PART_STARTS["evening"] = time(19, 0)
+#: An order's activity lasts what the resident expects, or an hour; at most a day.
+DEFAULT_MINUTES, MAX_MINUTES = 60, 24 * 60
+
+
+class OrderError(DomainError):
+    """A problem with what a resident typed into the order form."""
+
+    status = 400
+    messages = {
+        "contact_required": _l("Please enter a contact name."),
+        "contact_too_long": _l("The contact name is too long (at most 50 characters)."),
+        "phone_required": _l("Please enter a mobile number we can call."),
+        "phone_invalid": _l("Please enter an 11-digit mobile number."),
+        "title_required": _l("Please say in a few words what you need."),
+        "title_too_long": _l("The title is too long (at most 30 characters)."),
+        "description_too_long": _l("The description is too long (at most 200 characters)."),
+        "address_too_long": _l("The address is too long (at most 200 characters)."),
+        "notes_too_long": _l("The notes are too long (at most 200 characters)."),
+        "date_past": _l("The date you would like has already passed."),
+        "date_too_far": _l("Please choose a date within the next 90 days."),
+        "minutes_invalid": _l("The expected length must be between 1 minute and a day."),
+    }
+
+
+@dataclass(frozen=True)
+class OrderFields:
+    """An order's fields after validation (trimmed, the phone's digits only)."""
+
+    contact_name: str
+    contact_phone: str
+    title: str
+    description: str
+    address: str
+    notes: str
+    wanted_date: date | None
+    expected_minutes: int | None
+
+
+def compute_order_problems(
+    *,
+    contact_name: str,
+    contact_phone: str,
+    title: str,
+    description: str = "",
+    address: str = "",
+    notes: str = "",
+    wanted_date: date | None = None,
+    expected_minutes: int | None = None,
+    today: date,
+) -> dict[str, OrderError]:
+    """Every problem of the order form, by field (empty when all is well)."""
+    problems: dict[str, OrderError] = {}
+    limits = (
+        ("contact_name", contact_name, CONTACT_MAX, "contact_required", "contact_too_long"),
+        ("title", title, TITLE_MAX, "title_required", "title_too_long"),
+        ("address", address, ADDRESS_MAX, None, "address_too_long"),
+        ("description", description, DESCRIPTION_MAX, None, "description_too_long"),
+        ("notes", notes, NOTES_MAX, None, "notes_too_long"),
+    )
+    for field, value, limit, required, too_long in limits:
+        value = (value or "").strip()
+        if required and not value:
+            problems[field] = OrderError(required)
+        elif len(value) > limit:
+            problems[field] = OrderError(too_long)
+    phone = re.sub(r"[\s-]", "", contact_phone or "")
+    if not phone:
+        problems["contact_phone"] = OrderError("phone_required")
+    elif not _MOBILE.match(phone):
+        problems["contact_phone"] = OrderError("phone_invalid")
+    if wanted_date is not None:
+        if wanted_date < today:
+            problems["wanted_date"] = OrderError("date_past")
+        elif wanted_date > today + timedelta(days=90):
+            problems["wanted_date"] = OrderError("date_too_far")
+    if expected_minutes is not None and not 0 < expected_minutes <= MAX_MINUTES:
+        problems["expected_minutes"] = OrderError("minutes_invalid")
+    return problems
+
+
+def validate_order(**fields) -> OrderFields:
+    """The order's fields, cleaned, or an OrderError carrying every problem at once."""
+    problems = compute_order_problems(**fields)
+    if problems:
+        error = next(iter(problems.values()))
+        error.problems = problems
+        raise error
+    return OrderFields(
+        contact_name=fields["contact_name"].strip(),
+        contact_phone=re.sub(r"[\s-]", "", fields["contact_phone"]),
+        title=fields["title"].strip(),
+        description=(fields.get("description") or "").strip(),
+        address=(fields.get("address") or "").strip(),
+        notes=(fields.get("notes") or "").strip(),
+        wanted_date=fields.get("wanted_date"),
+        expected_minutes=fields.get("expected_minutes"),
+    )
+
+
+def compute_service_time(
+    wanted_date: date | None,
+    wanted_part: str | None,
+    expected_minutes: int | None,
+    *,
+    taken_on: date,
+) -> tuple[date, time, int]:
+    """The local day, start time and minutes of the activity an order becomes when taken:
+    the day the resident wanted (or the day after it was taken, when none or already
+    past), at the start of the part of the day they chose, for as long as they expect."""
+    day = wanted_date if wanted_date is not None and wanted_date > taken_on else None
+    day = day or taken_on + timedelta(days=1)
+    return day, DAY_PART_STARTS[wanted_part], expected_minutes or DEFAULT_MINUTES

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 from volunteer_app.activities.models import Signup
 from volunteer_app.audit import services as audit
 from volunteer_app.auth import lockout
-from volunteer_app.checkins.models import Correction, HoursOrigin, HoursStatus
+from volunteer_app.checkins.models import CheckIn, Correction, HoursOrigin, HoursStatus
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.localtime import utc_to_local
@@ -253,8 +253,25 @@ def delete_account(
             wrong.tries_left = error.tries_left
             raise wrong from None
     begin_writing()
+    erase_person(volunteer, now=now, action="volunteer.deleted", actor_volunteer_id=volunteer.id)
+
+
+def erase_person(
+    volunteer: Volunteer,
+    *,
+    now: datetime,
+    action: str,
+    actor_volunteer_id: int | None = None,
+    actor_user_id: int | None = None,
+    reason: str = "",
+) -> bool:
+    """Erase the person and keep their records anonymously; audited ``action`` once (a
+    deletion by the person, a voided registration by an organizer). False when the account
+    was erased a moment ago by another request (a double tap): nothing more is done."""
+    household = volunteer.household
+    assert household is not None
     if not _claim_deletion(volunteer, now):
-        return  # deleted a moment ago by the same person (a double tap): nothing more to do
+        return False
     confirmed = sum(
         r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
     )
@@ -313,12 +330,22 @@ def delete_account(
         .where(Correction.volunteer_id == volunteer.id)
         .values(reason="", decision_reason="")
     )
+    # A voided record stays voided; the reason typed for it may speak of the person.
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.volunteer_id == volunteer.id, CheckIn.void_reason != "")
+        .values(void_reason="")
+        .execution_options(include_voided=True)
+    )
     audit.erase_personal(volunteer.id, now=now)
     audit.record(
-        "volunteer.deleted",
+        action,
         now=now,
         volunteer_id=volunteer.id,
-        actor_volunteer_id=volunteer.id,
+        actor_volunteer_id=actor_volunteer_id,
+        actor_user_id=actor_user_id,
         old={"confirmed_minutes": confirmed},
+        reason=reason,
     )
     db.session.flush()
+    return True
