@@ -203,9 +203,7 @@ def _make_activity(need: Need, actor: Actor, *, now: datetime) -> Activity:
         title=need.title,
         category_id=need.category_id,
         unit_id=need.station_id,
-        place=_("%(station)s · home visit", station=station.name)
-        if need.address
-        else station.name,
+        place=_("%(station)s · home visit", station=station.name) if need.address else station.name,
         description=need.description,
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=minutes),

@@ -19,6 +19,7 @@ from volunteer_app.forms import ActionForm
 from volunteer_app.teams import membership
 from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.teams.rules import TeamError
+from volunteer_app.volunteers.models import Volunteer
 from volunteer_app.volunteers.session import volunteer_required
 
 mine_bp = Blueprint("my_teams", __name__)
@@ -38,7 +39,7 @@ class MyTeam:
     waiting: int = 0
 
 
-def my_team_rows(volunteer) -> list[MyTeam]:
+def my_team_rows(volunteer: Volunteer) -> list[MyTeam]:
     """The volunteer's current and waiting memberships with their hours with each team."""
     found = membership.teams_of(volunteer)
     minutes = membership.confirmed_minutes_of(volunteer)
