@@ -126,7 +126,12 @@ AREAS = (
 )
 
 #: Further blueprints of an area, as "module:name", each with its views in its own module.
-BLUEPRINTS = ("teams.lead:lead_bp", "teams.join:join_bp", "needs.lead:needs_lead_bp")
+BLUEPRINTS = (
+    "teams.lead:lead_bp",
+    "teams.join:join_bp",
+    "teams.mine:mine_bp",
+    "needs.lead:needs_lead_bp",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -68,7 +68,8 @@ def arrange(live) -> dict:
         team = make.team(station, name=LONG_TEAM)
         make.member(team, volunteer, leader=True)
         make.member(team, other)
-        make.member(team, make.volunteer("孙丽娟"), status=MemberStatus.PENDING)  # a request
+        asking = make.volunteer("孙晓燕")  # a request waiting on the leader's member page
+        make.member(team, asking, status=MemberStatus.PENDING)
         running.team_id = team.id
         open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
         here = CheckIn(activity=running, volunteer=volunteer, checked_in_at=running.starts_at)
@@ -159,6 +160,7 @@ def volunteer_pages(w: dict) -> list[tuple[str, str]]:
         (w["scan"], "checkout-offer"),
         (f"/lead/activities/{w['running']}", "lead-activity"),
         (f"/lead/activities/{w['running']}/scanner", "lead-scanner"),
+        (f"/lead/teams/{w['team']}", "lead-team"),
     ]
 
 

@@ -296,8 +296,8 @@ def test_only_a_leader_of_its_team_reaches_a_team_activity(app, client, make, db
     token = csrf_token(caller, "/me")
     checked = 0
     for rule, method in routes(app):
-        if not rule.endpoint.startswith("lead."):
-            continue
+        if not rule.endpoint.startswith("lead.") or "activity_id" not in rule.arguments:
+            continue  # the team's member pages: the test below
         url = rule.build({"activity_id": activity.id})[1]
         data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [str(them.id)]}
         data["code"] = "2c" + "x" * 22 + ".y"
@@ -306,6 +306,64 @@ def test_only_a_leader_of_its_team_reaches_a_team_activity(app, client, make, db
         checked += 1
     assert checked >= 5
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+@pytest.mark.parametrize("actor", LEADER_ACTORS)
+def test_only_a_leader_of_its_team_reaches_its_member_pages(app, client, make, db, actor):
+    """Every leader route of a team (/lead/teams/...), by each volunteer who is not a leader
+    of the team now: 404, and nothing written. The team's leader reaches each of them."""
+    from volunteer_app.audit.models import AuditEntry
+    from volunteer_app.teams.models import MemberStatus, TeamMember
+    from volunteer_app.volunteers.cards import issue_card
+
+    from .test_races import phone, remembered
+
+    station = make.unit()
+    team = make.team(station)
+    leader = make.volunteer("本队队长")
+    make.member(team, leader, leader=True)
+    asking = make.member(team, make.volunteer("申请的人"), status=MemberStatus.PENDING)
+    shown = make.volunteer("出示卡的人")
+    them = make.volunteer("试探的人")
+    if actor == "leader of another team":
+        make.member(make.team(station), them, leader=True)
+    elif actor == "plain member":
+        make.member(team, them)
+    elif actor == "former leader":  # named once, then unnamed
+        make.member(team, them, leader=False)
+    elif actor == "member who left":
+        make.member(team, them, leader=True, status=MemberStatus.LEFT)
+    elif actor == "leader of a disabled team":
+        team = make.team(station, disabled_at=utcnow())
+        make.member(team, them, leader=True)
+        asking = make.member(team, make.volunteer("停用队的申请人"), status=MemberStatus.PENDING)
+    caller = phone(app, remembered(app, db, them))
+    own_leader = phone(app, remembered(app, db, leader))
+    db.session.commit()
+    token = csrf_token(caller, "/me")
+    code = issue_card(app.config["SECRET_KEY"], shown.card_key)
+    rules = [
+        (rule, method)
+        for rule, method in routes(app)
+        if rule.endpoint.startswith("lead.") and "team_id" in rule.arguments
+    ]
+    for rule, method in rules:
+        url = rule.build({"team_id": team.id, "member_id": asking.id})[1]
+        data = {"csrf_token": token, "code": code} if method != "GET" else None
+        response = caller.open(url, method=method, data=data)
+        assert response.status_code == 404, (actor, method, url, response.status_code)
+    assert len(rules) >= 5
+    teams_entries = select(func.count()).select_from(AuditEntry)
+    assert db.session.scalar(teams_entries.where(AuditEntry.action.startswith("team."))) == 0
+    assert db.session.get(TeamMember, asking.id).status == MemberStatus.PENDING
+    if actor == "leader of a disabled team":
+        return  # nobody leads a disabled team
+    leader_token = csrf_token(own_leader, "/me")
+    for rule, method in rules:  # the GET first, then each change once
+        url = rule.build({"team_id": team.id, "member_id": asking.id})[1]
+        data = {"csrf_token": leader_token, "code": code} if method != "GET" else None
+        response = own_leader.open(url, method=method, data=data)
+        assert response.status_code in (200, 302), (method, url, response.status_code)
 
 
 def test_an_organizer_without_a_volunteer_sign_in_does_not_reach_leader_routes(
@@ -321,7 +379,7 @@ def test_an_organizer_without_a_volunteer_sign_in_does_not_reach_leader_routes(
     for rule, method in routes(app):
         if not rule.endpoint.startswith("lead."):
             continue
-        url = rule.build({"activity_id": activity.id})[1]
+        url = rule.build({"activity_id": activity.id, "team_id": team.id, "member_id": 1})[1]
         response = client.open(url, method=method, data={"csrf_token": token})
         assert response.status_code == 302, (method, url)
         assert "/me/sign-in" in response.headers["Location"], (method, url)

@@ -20,6 +20,7 @@ from volunteer_app.activities.labels import (
     TRANSITION_LABELS,
 )
 from volunteer_app.activities.models import Activity, Category
+from volunteer_app.audit.labels import team_name
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.checkins import review, voids
@@ -78,6 +79,8 @@ def describe_change(entry: AuditEntry) -> str:
     old, new = entry.old_value or {}, entry.new_value or {}
     if entry.action == "activity.update":
         return _describe_edit(old, new)
+    if entry.action.startswith("team."):
+        return team_name(entry)  # the label says what happened, this names the team
     if entry.action == "activity.create":
         if new.get("copied_from"):
             return _("copy of activity no. %(id)s", id=new["copied_from"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from volunteer_app.audit.labels import TEAM_AUDIT_LABELS
 from volunteer_app.checkins.models import HoursOrigin, HoursStatus
 
 STATUS_LABELS = {
@@ -60,6 +61,9 @@ AUDIT_LABELS = {
     "checkin.merge": _l("Record moved to the same person's other registration"),
     "volunteer.member_added": _l("Added to a household's phone with its PIN at the desk"),
 }
+
+#: The teams' actions, in every change log that lists them (audit/labels.py).
+AUDIT_LABELS.update(TEAM_AUDIT_LABELS)
 
 #: The activity's fields as the change log names them ("activity.update").
 ACTIVITY_FIELD_LABELS = {

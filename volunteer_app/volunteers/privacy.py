@@ -2,8 +2,9 @@
 
 Deleting an account erases the person — name, phone number, PIN, devices, the names on
 certificates, the texts of their corrections (theirs and the organizers' answers), the
-personal values of the audit log — but keeps the service records, attached to an anonymous
-placeholder, so stations' totals and reports stay right. The audit log keeps its entries:
+personal values of the audit log; their team memberships end (left, no longer a leader) —
+but keeps the service records, attached to an anonymous placeholder, so stations' totals
+and reports stay right. The audit log keeps its entries:
 they hold ids, times and hours; what they say about the person by name or in free text is
 in ``audit_personal`` (audit/models.py), which is erased here.
 
@@ -28,6 +29,7 @@ from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.spreadsheets import ColumnSpec, csv_chunks, local_naive
+from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.transactions import begin_writing
 from volunteer_app.volunteers import certificates, identity, records, rules
 from volunteer_app.volunteers.models import Certificate, Device, Volunteer
@@ -93,6 +95,22 @@ def export(volunteer: Volunteer) -> dict[str, Any]:
                 "issued_at": _iso(c.issued_at),
             }
             for c in certificates.own_certificates(volunteer.id)
+        ],
+        "teams": [
+            {
+                "team": team.name,
+                "station": team.unit.name,
+                "status": m.status.value,
+                "leader": m.is_leader,
+                "since": _iso(m.created_at),
+                "changed_at": _iso(m.changed_at),
+            }
+            for m, team in db.session.execute(
+                select(TeamMember, Team)
+                .join(Team, Team.id == TeamMember.team_id)
+                .where(TeamMember.volunteer_id == volunteer.id)
+                .order_by(TeamMember.id)
+            )
         ],
         "devices": [
             {
@@ -291,6 +309,16 @@ def erase_person(
         update(Signup)
         .where(Signup.volunteer_id == volunteer.id, Signup.cancelled_at.is_(None))
         .values(cancelled_at=now)
+    )
+    # A deleted person is in no team and leads none; the rows stay, as any ended membership.
+    db.session.execute(
+        update(TeamMember)
+        .where(
+            TeamMember.volunteer_id == volunteer.id,
+            TeamMember.status.in_((MemberStatus.ACTIVE, MemberStatus.PENDING)),
+        )
+        .values(status=MemberStatus.LEFT, is_leader=False, changed_at=now)
+        .execution_options(synchronize_session=False)
     )
     db.session.execute(
         update(Certificate)

@@ -72,9 +72,15 @@ def set_star_preset(preset: str, *, user_id: int, now: datetime) -> None:
 
 def security_events(volunteer: Volunteer) -> list:
     """Audit entries about the identity of the volunteer's phone (codes, PIN, devices, people
-    added), for every person of the household, newest first."""
+    added), for every person of the household, and about the volunteer's own team
+    memberships (joined, approved, removed, named leader...), newest first."""
     ids = [m.id for m in volunteer.household.members] if volunteer.household else [volunteer.id]
-    entries = [e for e in audit.for_volunteers(ids) if e.action.startswith("volunteer.")]
+    entries = [
+        e
+        for e in audit.for_volunteers(ids)
+        if e.action.startswith("volunteer.")
+        or (e.action.startswith("team.") and e.volunteer_id == volunteer.id)
+    ]
     return list(reversed(entries))
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from volunteer_app import qr, sms
+from volunteer_app.audit.labels import TEAM_AUDIT_LABELS, team_name
 from volunteer_app.auth.scoping import own_certificate_or_404
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
@@ -378,14 +379,23 @@ SECURITY_EVENT_LABELS = {
     "volunteer.card_renewed": _l("Volunteer card replaced (the old card no longer works)"),
     "volunteer.member_added": _l("A person was added to this phone"),
     "volunteer.walk_in": _l("Registered at a station's desk"),
+    **TEAM_AUDIT_LABELS,  # the person's memberships (records.security_events)
 }
 
 
 def event_detail(entry) -> str:
     """Where an account event came from: the station (or SMS) of a one-time code, the desk
-    where a PIN was typed; "reset" when a code replaced an existing PIN."""
+    where a PIN was typed; "reset" when a code replaced an existing PIN; the team of a
+    membership change, and whether its leader or the station made it."""
     value = entry.new_value if isinstance(entry.new_value, dict) else {}
     parts = []
+    if entry.action.startswith("team."):
+        parts.append(team_name(entry))
+        if entry.actor_user_id is not None:
+            parts.append(_("by the station"))
+        elif entry.actor_volunteer_id not in (None, entry.volunteer_id):
+            parts.append(_("by the team leader"))
+        return " · ".join(p for p in parts if p)
     if value.get("via") == "sms":
         parts.append(_("by SMS"))
     elif value.get("station"):
