@@ -33,7 +33,7 @@ from .test_checkin_journey import _phone, decode_qr, login
 
 pytestmark = pytest.mark.browser
 
-TEAM = "万福社区卫生服务中心医护志愿服务队"
+TEAM = "桂陵社区卫生服务站医护志愿服务队"
 STATION = "万福街道万福社区新时代文明实践站（队伍全程）"
 PIN = "2580"
 
@@ -104,7 +104,7 @@ def test_a_team_from_its_card_to_the_report(browser, live, arranged, shot):
     org.get_by_label("队伍名称").fill(TEAM)
     org.get_by_label("队伍类型").select_option("1")  # 志愿服务团体
     org.get_by_label("同意其成立的单位类型").select_option("03")  # 卫生事业单位
-    org.get_by_label("依托单位", exact=True).fill("万福社区卫生服务中心")
+    org.get_by_label("依托单位", exact=True).fill("桂陵社区卫生服务站")
     org.get_by_label("健康服务").check()
     org.get_by_label("加入方式").select_option("2")  # 允许加入，无需审核
     org.get_by_role("button", name="创建队伍").tap()
