@@ -16,6 +16,7 @@ What goes into the columns (masked phone numbers included) is each export's busi
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -98,16 +99,24 @@ def write_xlsx(
         header.append(cell)
     sheet.append(header)
     formats = [NUMBER_FORMATS.get(column.kind) for column in columns]
-    for row in rows:
-        cells = []
-        for number_format, value in zip(formats, row, strict=True):
-            if number_format is None or value is None:
-                cells.append(escape_cell(value))  # plain values are much cheaper than cells
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = number_format
-            cells.append(cell)
-        sheet.append(cells)
+    try:
+        for row in rows:
+            cells = []
+            for number_format, value in zip(formats, row, strict=True):
+                if number_format is None or value is None:
+                    cells.append(escape_cell(value))  # plain values are much cheaper than cells
+                    continue
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = number_format
+                cells.append(cell)
+            sheet.append(cells)
+    except BaseException:
+        # Rows that stop mid-way (a cancelled or failed job) leave the sheet's stream and its
+        # temporary file open; close them now rather than leave them to the garbage collector,
+        # whose finalizers would warn from inside whatever code happens to be running then.
+        with contextlib.suppress(Exception):
+            sheet.close()
+        raise
     # Not a context manager: the response streams the file and closes it when done.
     handle = target if target is not None else tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)

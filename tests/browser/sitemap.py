@@ -182,6 +182,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/activities/{a}/checkins/{w['here']}/void", "void"),
         (f"/activities/{w['past']}/volunteers/{w['other']}/add-hours", "add-hours"),
         (f"/activities/{w['past']}/sheet", "paper-sheet"),
+        (f"/activities/{a}/sheet", "paper-sheet-not-yet"),
         ("/accounts", "accounts"),
         ("/accounts/invites", "invites"),
         ("/manage/corrections", "corrections"),

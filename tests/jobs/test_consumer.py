@@ -123,7 +123,8 @@ def test_the_consumer_runs_a_queued_export_job(
         consumer.stop()
     assert job.status == JobStatus.DONE, (tmp_path / "consumer.log").read_text()
     assert job.rows_done == ROWS == job.rows_total
-    lines = xlsx_lines(client.get(f"/jobs/{job_id}/download").data)
+    with client.get(f"/jobs/{job_id}/download") as download:  # closed: it holds the file open
+        lines = xlsx_lines(download.data)
     assert len(lines) == ROWS + 1
 
 

@@ -35,9 +35,9 @@ def _job_id(response) -> int:
 def test_small_exports_stay_immediate(app, client, world, login_as, tmp_path):
     configure(app, tmp_path, EXPORT_JOB_THRESHOLD=ROWS)
     login_as(world.user)
-    response = client.get(world.attendance)
-    assert response.status_code == 200
-    assert len(xlsx_lines(response.data)) == ROWS + 1
+    with client.get(world.attendance) as response:  # closed: it holds its temporary file open
+        assert response.status_code == 200
+        assert len(xlsx_lines(response.data)) == ROWS + 1
     assert client.application.extensions  # the app answered; no job was made
     assert run_queued() == 0
 
@@ -81,10 +81,10 @@ def test_a_large_export_runs_as_a_job_through_its_life(app, client, world, login
     done = client.get(f"/jobs/{job_id}.json").get_json()
     assert done["status"] == "done" and done["percent"] == 100 and done["finished"]
     assert done["rows_text"] == f"{ROWS} of {ROWS} rows" or "12" in done["rows_text"]
-    download = client.get(done["download_url"])
-    assert download.status_code == 200
-    assert "attachment" in download.headers["Content-Disposition"]
-    lines = xlsx_lines(download.data)
+    with client.get(done["download_url"]) as download:  # closed: it holds the file open
+        assert download.status_code == 200
+        assert "attachment" in download.headers["Content-Disposition"]
+        lines = xlsx_lines(download.data)
     assert len(lines) == ROWS + 1 and lines[0][0] == "姓名"
     assert sorted(line[0] for line in lines[1:]) == [f"志愿者{n:02d}" for n in range(ROWS)]
     job = job_row(db, job_id)
@@ -102,7 +102,8 @@ def test_a_csv_job_and_immediate_mode(app, client, world, login_as, tmp_path):
     job_id = _job_id(start_export(client, url))
     state = client.get(f"/jobs/{job_id}.json").get_json()
     assert state["status"] == "done"
-    body = client.get(state["download_url"]).get_data()
+    with client.get(state["download_url"]) as download:
+        body = download.get_data()
     assert body.startswith(b"\xef\xbb\xbf") and body.count(b"\r\n") == ROWS + 1
 
 
@@ -227,7 +228,9 @@ def test_jobs_are_their_owners_within_their_current_scope(
     login_as(world.user)
     job_id = _job_id(start_export(client, world.attendance))
     urls = [f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/download"]
-    assert all(client.get(url).status_code == 200 for url in urls)
+    for url in urls:
+        with client.get(url) as response:
+            assert response.status_code == 200, url
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/jobs")})
     stranger = login_as(make.user())  # another station's organizer
@@ -274,7 +277,8 @@ def test_a_period_export_of_a_unit_runs_as_a_job(app, client, world, login_as, d
     job = job_row(db, job_id)
     assert job.kind == "export.checkins" and job.unit_id == world.activity.unit_id
     assert job.params == {"period": "day", "date": day, "fmt": "xlsx", "lang": "zh"}
-    lines = xlsx_lines(client.get(f"/jobs/{job_id}/download").data)
+    with client.get(f"/jobs/{job_id}/download") as download:
+        lines = xlsx_lines(download.data)
     assert len(lines) == ROWS + 1
 
 

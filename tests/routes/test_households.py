@@ -162,8 +162,13 @@ def test_adding_a_family_member_needs_consent_and_records_a_minor(app, db, clien
     db.session.commit()
     assert sign_in(client, PHONE, PIN).status_code == 302
     token = csrf_token(client, "/me")
-    client.post("/me/people", data={"csrf_token": token, "name": "赵小宇", "minor": "y"})
+    refused = client.post("/me/people", data={"csrf_token": token, "name": "赵小宇", "minor": "y"})
     assert count(db, Volunteer) == 1  # no consent: nobody added
+    # the message beside the consent box, in the opened form, what was typed kept; no flash
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "<details open>" in html and 'value="赵小宇"' in html
+    assert 'aria-describedby="consent-error"' in html and 'id="consent-error"' in html
+    assert "flash-error" not in html
     response = client.post(
         "/me/people", data={"csrf_token": token, "name": "赵小宇", "minor": "y", "consent": "y"}
     )

@@ -126,7 +126,10 @@ def test_the_sheet_waits_for_the_end_and_a_reason(client, make, db, login_as):
     login_as(make.user(unit=running.unit))
     db.session.commit()
     page = client.get(f"/activities/{running.id}/sheet").get_data(as_text=True)
-    assert "活动结束后才能进行此操作。" in page
+    assert "活动结束后才能进行此操作。" in page and "纸质签到表在活动结束后录入" in page
+    # only the message and the way back: no form that looks usable
+    assert 'id="sheet-form"' not in page and 'id="sheet-upload"' not in page
+    assert 'name="reason"' not in page and f'href="/activities/{running.id}"' in page
     response = typed(client, running, [("刘洋", "13500002222", "1")])
     assert response.status_code == 409 and records(db, running) == 0
     finished = ended(make, unit=running.unit)
@@ -219,3 +222,14 @@ def test_odd_lines_are_told_apart_never_a_500(client, make, db, login_as):
     assert records(db, activity) == 0
     response = typed(client, activity, [("张三", "", "")] * 301)
     assert response.status_code == 400 and "最多 300 行" in response.get_data(as_text=True)
+
+
+def test_a_finished_activitys_sheet_page_has_its_forms_and_no_closed_message(
+    client, make, db, login_as
+):
+    finished = ended(make)
+    login_as(make.user(unit=finished.unit))
+    db.session.commit()
+    page = client.get(f"/activities/{finished.id}/sheet").get_data(as_text=True)
+    assert 'id="sheet-form"' in page and 'id="sheet-upload"' in page
+    assert 'id="sheet-error"' not in page

@@ -159,7 +159,13 @@ def _closed_error(activity: Activity) -> str | None:
 def sheet(activity_id: int):
     """Enter a paper sign-in sheet: many lines on one screen, or its file."""
     activity = activity_or_404(current_user, activity_id)
-    return _page(activity, error=_closed_error(activity))
+    closed = _closed_error(activity)
+    if closed:  # nothing can be entered yet (or ever): say so, and show no form to fill in
+        not_ended = activity.status.value not in ("draft", "cancelled")
+        return render_template(
+            "checkins/sheet_closed.html", activity=activity, error=closed, not_ended=not_ended
+        )
+    return _page(activity)
 
 
 @bp.get("/activities/<int:activity_id>/sheet/template.xlsx")

@@ -78,6 +78,11 @@ CERTIFICATE_FIELDS = {"period_invalid": "end", "period_future": "start", "period
 @volunteer_required
 def me():
     """My page: hours, star level, history, devices, certificates."""
+    return _me_page()
+
+
+def _me_page(member_form: MemberForm | None = None, *, status: int = 200):
+    """My page; ``member_form``: a refused family member's form, its errors beside its fields."""
     volunteer = g.volunteer
     history = records.history(volunteer.id)
     totals = records.totals(history)
@@ -93,7 +98,7 @@ def me():
             devices=identity.devices_of(volunteer),
             this_device=g.device,
             members=live_members(volunteer.household),
-            member_form=MemberForm(formdata=None),
+            member_form=member_form or MemberForm(formdata=None),
             events=records.security_events(volunteer)[:30],
             certificates=own,
             certificate_states={c.id: certificates.certificate_state(c) for c in own},
@@ -101,7 +106,8 @@ def me():
             open_correction_ids={
                 c.checkin_id for c in volunteer_corrections if c.status.value == "open"
             },
-        )
+        ),
+        status,
     )
     return _no_store(response)
 
@@ -265,6 +271,7 @@ def switch_person(volunteer_id: int):
 def add_person():
     """Add a family member to this phone: their own name, hours and certificates."""
     form = MemberForm()
+    status = 400
     if form.validate_on_submit():
         try:
             person = identity.add_person(
@@ -276,13 +283,12 @@ def add_person():
                 consent_version=current_app.config["CONSENT_VERSION"],
             )
         except DomainError as error:
-            form.form_errors.append(error.message)
+            show_errors(form, [error], FIELD_OF_CODE)
+            status = error.status
         else:
             flash(_("%(name)s was added to this phone.", name=person.name), "success")
             return redirect(url_for("volunteers.me") + "#people")
-    for message in form.form_errors or [e for errors in form.errors.values() for e in errors]:
-        flash(message, "error")
-    return redirect(url_for("volunteers.me") + "#people")
+    return _me_page(form, status=status)
 
 
 @bp.get("/me/card")
