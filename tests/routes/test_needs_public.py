@@ -163,3 +163,24 @@ def test_the_order_poster_is_for_the_organizers_own_stations(app, client, make, 
     page = client.get(f"/needs/poster?unit={station.id}").get_data(as_text=True)
     assert f"/needs/new?station={station.id}" in page and "<svg" in page
     assert client.get(f"/needs/poster?unit={elsewhere.id}").status_code == 404
+
+
+def test_the_resident_exports_and_once_it_ended_erases_their_details(app, client, make, db):
+    station, category = make.unit(), make.category()
+    db.session.commit()
+    location = order(client, station, category).headers["Location"]
+    exported = client.get(f"{location}/export.json")
+    assert exported.status_code == 200 and exported.json["contact_phone"] == "13800001234"
+    assert exported.headers["Cache-Control"] == "no-store"
+    token = csrf_token(client, location)
+    running = client.post(f"{location}/erase", data={"csrf_token": token})
+    assert running.status_code == 409
+    assert client.post(f"{location}/withdraw", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"{location}/erase", data={"csrf_token": token}).status_code == 302
+    need = db.session.scalar(select(Need))
+    db.session.refresh(need)
+    assert need.erased_at is not None and need.contact_phone == "" and need.address == ""
+    assert "张桂芝" not in client.get(location).get_data(as_text=True)
+    assert client.post(f"{location}/erase", data={"csrf_token": token}).status_code == 409
+    actions = db.session.scalars(select(NeedEvent.action).order_by(NeedEvent.id)).all()
+    assert actions == ["submit", "withdraw", "erase"]

@@ -52,6 +52,8 @@ PUBLIC = {
     "needs.urge",
     "needs.withdraw",
     "needs.rate",
+    "needs.export",
+    "needs.erase",
 }
 
 

@@ -32,4 +32,5 @@ STEP_LABELS = {
     "rate": _l("Rated by the resident"),
     "withdraw": _l("Withdrawn by the resident"),
     "urge": _l("Urged by the resident"),
+    "erase": _l("The resident erased their details"),
 }

@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -246,4 +247,29 @@ def rate(code: str):
         form.form_errors.append(error.message)
         return _track_page(need, form, status=error.status)
     flash(_("Thank you for your rating."), "success")
+    return redirect(url_for("needs.track", code=code))
+
+
+@bp.get("/n/<code>/export.json")
+def export(code: str):
+    """Everything the order holds about the resident (PIPL), as JSON."""
+    need = _need_or_404(code)
+    response = jsonify(services.export_for_resident(need))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Disposition"] = "attachment; filename=order.json"
+    return response
+
+
+@bp.post("/n/<code>/erase")
+def erase(code: str):
+    """Erase the resident's name, number and address from an ended order."""
+    need = _need_or_404(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.erase_contact(need, now=utcnow())
+    except DomainError as error:
+        flash(error.message, "error")
+        return _track_page(need, RateForm(formdata=None), status=error.status)
+    flash(_("Your name, number and address have been erased from this order."), "success")
     return redirect(url_for("needs.track", code=code))

@@ -59,6 +59,11 @@ class NeedError(DomainError):
         "stars_invalid": _l("Please give 1 to 5 stars for quality and for attitude."),
         "comment_too_long": _l("The comment is too long (at most 200 characters)."),
         "urged_today": _l("You have urged this order today already; try again tomorrow."),
+        "not_ended": _l(
+            "Your details are needed while the order runs: withdraw it first, or wait until "
+            "it is completed."
+        ),
+        "already_erased": _l("Your details have already been erased from this order."),
     }
 
 
@@ -416,3 +421,16 @@ def compute_service_time(
     day = wanted_date if wanted_date is not None and wanted_date > taken_on else None
     day = day or taken_on + timedelta(days=1)
     return day, DAY_PART_STARTS[wanted_part], expected_minutes or DEFAULT_MINUTES
+
+
+#: Statuses in which the resident may erase their details from an order: it has ended.
+ERASABLE = frozenset({S.REJECTED, S.WITHDRAWN, S.COMPLETED, S.RATED})
+
+
+def validate_erase(status: NeedStatus, *, erased: bool) -> None:
+    """Whether the resident may erase their name, number and address from the order now:
+    once it has ended (a running order still needs them to be served), and once."""
+    if erased:
+        raise NeedError("already_erased")
+    if status not in ERASABLE:
+        raise NeedError("not_ended")

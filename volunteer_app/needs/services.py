@@ -262,6 +262,56 @@ def urge(need: Need, *, now: datetime) -> NeedEvent:
     return event
 
 
+#: What an erased order's contact reads as.
+ERASED = "已删除"
+
+
+def erase_contact(need: Need, *, now: datetime) -> Need:
+    """The resident erases their name, number and address from an ended order (PIPL); the
+    order, its log and its rating stay for the figures. Logged "erase"."""
+    need = _locked(need)
+    rules.validate_erase(need.status, erased=need.erased_at is not None)
+    need.contact_name, need.contact_phone, need.address = ERASED, "", ""
+    need.erased_at = now
+    _log(need, "erase", Actor.resident(), before=need.status, now=now)
+    db.session.flush()
+    return need
+
+
+def export_for_resident(need: Need) -> dict:
+    """Everything the order holds about the resident and its course, for their export."""
+    return {
+        "title": need.title,
+        "station": need.station.name,
+        "category": need.category.code,
+        "status": need.status.value,
+        "description": need.description,
+        "address": need.address,
+        "wanted_date": need.wanted_date.isoformat() if need.wanted_date else None,
+        "wanted_part": need.wanted_part.value if need.wanted_part else None,
+        "expected_minutes": need.expected_minutes,
+        "notes": need.notes,
+        "contact_name": need.contact_name,
+        "contact_phone": need.contact_phone,
+        "created_at": need.created_at.isoformat(),
+        "rejection_reason": need.rejection_reason,
+        "completion_note": need.completion_note,
+        "rating": (
+            {
+                "quality": need.rating.quality,
+                "attitude": need.rating.attitude,
+                "comment": need.rating.comment,
+            }
+            if need.rating
+            else None
+        ),
+        "log": [
+            {"action": e.action, "status": e.to_status.value, "at": e.at.isoformat()}
+            for e in log_of(need)
+        ],
+    }
+
+
 def log_of(need: Need) -> list[NeedEvent]:
     """The order's log, oldest first."""
     return list(
