@@ -36,6 +36,7 @@ from volunteer_app.needs.labels import STATUS_LABELS, STEP_LABELS
 from volunteer_app.needs.models import Need, NeedPolicy, NeedStatus
 from volunteer_app.needs.rules import Role, Step
 from volunteer_app.needs.services import Actor
+from volunteer_app.params import parse_id
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
 
@@ -184,8 +185,9 @@ def dispatch(need_id: int):
     form.team.choices = []
     if not form.validate_on_submit():
         return _page(need, dispatch_form=form, status=400)
+    team_id = parse_id(str(form.team.data)) if form.team.data is not None else None
     team = db.session.scalar(
-        scoped_teams(current_user).where(Team.id == form.team.data, Team.disabled_at.is_(None))
+        scoped_teams(current_user).where(Team.id == team_id, Team.disabled_at.is_(None))
     )
     now = utcnow()
     try:
@@ -209,7 +211,10 @@ def dispatch(need_id: int):
 @login_required
 def poster():
     """A station's printable "扫码点单" poster: the order form's QR code, the station chosen."""
-    unit = unit_or_404(current_user, request.args.get("unit", type=int))
+    unit_id = parse_id(request.args.get("unit"))
+    unit = unit_or_404(current_user, unit_id) if unit_id or not request.args.get("unit") else None
+    if unit is None:
+        abort(404)
     url = public_url("needs.new", station=unit.id)
     page = render_template(
         "needs/poster.html",

@@ -40,6 +40,7 @@ from volunteer_app.needs.labels import STATUS_LABELS, STEP_LABELS
 from volunteer_app.needs.models import DayPart, Need
 from volunteer_app.needs.rules import Step
 from volunteer_app.needs.services import Actor
+from volunteer_app.params import parse_id
 from volunteer_app.stations.models import Unit, UnitLevel
 from volunteer_app.volunteers.identity import ip_key, number_key
 
@@ -122,8 +123,9 @@ def new():
     categories = db.session.scalars(select(Category).order_by(Category.sort_order)).all()
     locale = "en" if request.accept_languages.best_match(["zh", "en"]) == "en" else "zh"
     form.category.choices = [(c.id, c.display_name(locale)) for c in categories]
-    if request.method == "GET" and request.args.get("station", type=int):
-        form.station.data = request.args.get("station", type=int)
+    preset = parse_id(request.args.get("station"))
+    if request.method == "GET" and preset:
+        form.station.data = preset
     if not form.validate_on_submit():
         return _order_page(form, status=400 if request.method == "POST" else 200)
     now = utcnow()
@@ -164,7 +166,7 @@ def mask_name(name: str) -> str:
 def board():
     """The public board: orders dispatched, in service and completed, newest change first,
     with no number, no address and no full name; never a rejected or withdrawn one."""
-    station_id = request.args.get("station", type=int)
+    station_id = parse_id(request.args.get("station"))
     query = select(Need).where(Need.status.in_(rules.PUBLIC))
     if station_id:
         query = query.where(Need.station_id == station_id)
