@@ -58,7 +58,7 @@ def test_my_page_lists_my_teams_with_their_state_and_hours(app, db, client, make
     assert section.count("队长") == 1 and section.count("等待审核") == 1
     assert "在本队已确认 2.5 小时" in section
     assert f'href="/lead/teams/{rows["led"].team_id}"' in section
-    assert "队员与入队申请 · 1 个待审核" in section  # the request waiting in the team I lead
+    assert "队员与入队申请 · 1 人待审核" in section  # the request waiting in the team I lead
     assert f'href="/lead/teams/{rows["member"].team_id}"' not in section
     for key in ("led", "member", "waiting"):
         assert f'action="/me/teams/{rows[key].team_id}/leave"' in section

@@ -199,10 +199,6 @@ def _flush_unique() -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        # Opening the savepoint flushes what is pending first, outside it: a violation
-        # there leaves the whole transaction failed. The change is refused either way, so
-        # roll it all back and let the page that says so use the session again.
-        db.session.rollback()
         raise UnitError("name_taken") from None
 
 

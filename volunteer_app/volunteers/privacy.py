@@ -268,10 +268,12 @@ def erase_person(
     """Erase the person and keep their records anonymously; audited ``action`` once (a
     deletion by the person, a voided registration by an organizer). False when the account
     was erased a moment ago by another request (a double tap): nothing more is done."""
-    household = volunteer.household
-    assert household is not None
     if not _claim_deletion(volunteer, now):
         return False
+    # Read after the claim: a request that erased the person a moment ago has taken the
+    # household away, and only the request that claimed the deletion gets here.
+    household = volunteer.household
+    assert household is not None
     confirmed = sum(
         r.minutes for r in records.history(volunteer.id) if r.status == HoursStatus.CONFIRMED
     )
