@@ -16,10 +16,12 @@ from volunteer_app.checkins import corrections
 from volunteer_app.checkins.keys import issue_kiosk_token
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.checkins.tokens import issue_token
+from volunteer_app.codes import seal
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.localtime import utc_to_local
+from volunteer_app.needs.models import NeedStatus
 from volunteer_app.stations.models import UnitLevel
 from volunteer_app.teams.models import MemberStatus
 from volunteer_app.volunteers import certificates
@@ -103,6 +105,15 @@ def arrange(live) -> dict:
             heartbeat_at=now,
         )
         db.session.add(job)
+        # a resident's order from the station, dispatched to the volunteer's team (/lead/needs)
+        need = make.need(
+            station,
+            title="上门为独居老人测血压、测血糖",
+            status=NeedStatus.DISPATCHED,
+            team_id=team.id,
+            take_by=now + timedelta(hours=48),
+            contact_name="欧阳桂芝",
+        )
         db.session.commit()
         secret = live.app.config["SECRET_KEY"]
         return {
@@ -123,6 +134,8 @@ def arrange(live) -> dict:
             "invite": "/invite/" + invite_token,
             "job": job.id,
             "team": team.id,
+            "need": need.id,
+            "track": "/n/" + seal(secret, "need.v1", need.tracking_key),
         }
 
 
@@ -143,6 +156,9 @@ def public_pages(w: dict) -> list[tuple[str, str]]:
         ("/no-such-page", "not-found"),
         (w["invite"], "invite-accept"),
         ("/invite/forged", "invite-invalid"),
+        (f"/needs/new?station={w['station']}", "need-new"),
+        ("/needs", "need-board"),
+        (w["track"], "need-track"),
     ]
 
 
@@ -161,6 +177,8 @@ def volunteer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/lead/activities/{w['running']}", "lead-activity"),
         (f"/lead/activities/{w['running']}/scanner", "lead-scanner"),
         (f"/lead/teams/{w['team']}", "lead-team"),
+        ("/lead/needs", "lead-needs"),
+        (f"/lead/needs/{w['need']}", "lead-need"),
     ]
 
 
@@ -205,6 +223,9 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/teams/{w['team']}", "team"),
         (f"/teams/{w['team']}/edit", "team-edit"),
         (f"/teams/{w['team']}/card", "team-card"),
+        ("/needs/queue", "need-queue"),
+        (f"/needs/{w['need']}", "need"),
+        (f"/needs/poster?unit={w['station']}", "need-poster"),
     ]
 
 
