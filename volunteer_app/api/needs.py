@@ -23,9 +23,9 @@ from volunteer_app.needs.services import Actor
 from volunteer_app.teams.models import Team
 
 
-def _need_out(need: Need, *, now, log: bool = False) -> dict:
+def _need_out(need: Need, *, now, log: bool = False, policies: dict | None = None) -> dict:
     here = handles_need(g.api_user, need)
-    due = due_of(need)
+    due = due_of(need, policies)
     fields = dict(
         id=need.id,
         title=need.title,
@@ -79,7 +79,8 @@ def list_needs():
         .limit(paging.per_page)
     )
     now = utcnow()
-    return jsonify(_page([_need_out(n, now=now) for n in page], total, paging))
+    policies: dict = {}
+    return jsonify(_page([_need_out(n, now=now, policies=policies) for n in page], total, paging))
 
 
 @bp.get("/needs/<int:need_id>")

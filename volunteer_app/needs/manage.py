@@ -62,9 +62,14 @@ def policy_for(unit_id: int) -> NeedPolicy:
     return NeedPolicy(respond_hours=24, dispatch_hours=48, take_hours=48)
 
 
-def due_of(need: Need):
-    """When the order's current wait is due (``rules.compute_due``)."""
-    policy = policy_for(need.unit_id)
+def due_of(need: Need, policies: dict[int, NeedPolicy] | None = None):
+    """When the order's current wait is due (``rules.compute_due``); ``policies`` keeps the
+    policy of each unit met, so a queue reads each unit's once, not once per order."""
+    if policies is None:
+        policies = {}
+    if need.unit_id not in policies:
+        policies[need.unit_id] = policy_for(need.unit_id)
+    policy = policies[need.unit_id]
     return rules.compute_due(
         need.status,
         changed_at=need.changed_at,
@@ -90,7 +95,8 @@ def queue():
             .limit(200)
         )
     )
-    rows = [(n, due_of(n)) for n in orders]
+    policies: dict[int, NeedPolicy] = {}
+    rows = [(n, due_of(n, policies)) for n in orders]
     counts = {
         name: db.session.scalar(
             select(func.count()).select_from(
