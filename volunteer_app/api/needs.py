@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from volunteer_app.api import bp
 from volunteer_app.api.routes import ApiRequestError, _body, _page, _paging
 from volunteer_app.api.schemas import NeedDetailOut, NeedEventOut, NeedOut, NeedStep
-from volunteer_app.auth.scoping import handles_need, need_or_404, scoped_needs, scoped_teams
+from volunteer_app.auth.scoping import (
+    handles_need,
+    need_or_404,
+    scoped_needs,
+    scoped_teams,
+    visible_unit_ids,
+)
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 from volunteer_app.formatting import mask_phone
@@ -23,8 +29,15 @@ from volunteer_app.needs.services import Actor
 from volunteer_app.teams.models import Team
 
 
-def _need_out(need: Need, *, now, log: bool = False, policies: dict | None = None) -> dict:
-    here = handles_need(g.api_user, need)
+def _need_out(
+    need: Need,
+    *,
+    now,
+    log: bool = False,
+    policies: dict | None = None,
+    mine: set[int] | None = None,
+) -> dict:
+    here = need.unit_id in mine if mine is not None else handles_need(g.api_user, need)
     due = due_of(need, policies)
     fields = dict(
         id=need.id,
@@ -80,7 +93,9 @@ def list_needs():
     )
     now = utcnow()
     policies: dict = {}
-    return jsonify(_page([_need_out(n, now=now, policies=policies) for n in page], total, paging))
+    mine = set(db.session.scalars(visible_unit_ids(g.api_user)))  # once, not per order
+    items = [_need_out(n, now=now, policies=policies, mine=mine) for n in page]
+    return jsonify(_page(items, total, paging))
 
 
 @bp.get("/needs/<int:need_id>")
