@@ -36,6 +36,7 @@ def test_create_a_team_add_a_member_and_open_its_card(browser, live, shot):
         make.volunteer("欧阳建华", phone="13566661234", registered_unit_id=station.id)
         db.session.commit()
         username = organizer.username
+        station_id = station.id
     context = browser.new_context(**_phone(browser, live))
     page = context.new_page()
     login(page, username)
@@ -80,8 +81,12 @@ def test_create_a_team_add_a_member_and_open_its_card(browser, live, shot):
     assert axe_violations(page) == []
     snap(page, shot, "teamorg-card")
     with live.app.app_context():
-        key = db.session.query(Team).filter_by(name="万福社区卫生服务中心医护志愿服务队").one()
-        key = key.join_key
+        team = (
+            db.session.query(Team)
+            .filter_by(name="万福社区卫生服务中心医护志愿服务队", unit_id=station_id)
+            .one()
+        )
+        key = team.join_key
     png = page.locator("#team-qr").screenshot()
     (url,) = decode_qr(png)
     assert url == f"{live.url}/t/{key}"
