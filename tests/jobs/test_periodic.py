@@ -8,15 +8,22 @@ from volunteer_app.checkins import services
 from volunteer_app.database import utcnow
 from volunteer_app.jobs import periodic
 from volunteer_app.jobs.queue import huey
+from volunteer_app.localtime import utc_to_local
+from volunteer_app.needs import rules as need_rules
+from volunteer_app.needs import services as need_services
+from volunteer_app.needs.models import NeedStatus
+from volunteer_app.needs.rules import Step
+from volunteer_app.needs.services import Actor
 
 
 def _due_at(moment: datetime) -> set[str]:
     return {task.name for task in huey.read_periodic(moment)}
 
 
-def test_the_consumer_knows_both_periodic_tasks_and_when_they_are_due(app):
-    assert _due_at(datetime(2026, 12, 2, 8, 5, tzinfo=UTC)) == {"close-checkins", "sweep-jobs"}
-    assert _due_at(datetime(2026, 12, 2, 8, 6, tzinfo=UTC)) == {"sweep-jobs"}
+def test_the_consumer_knows_every_periodic_task_and_when_each_is_due(app):
+    every_minute = {"sweep-jobs", "start-orders"}
+    assert _due_at(datetime(2026, 12, 2, 8, 5, tzinfo=UTC)) == {"close-checkins", *every_minute}
+    assert _due_at(datetime(2026, 12, 2, 8, 6, tzinfo=UTC)) == every_minute
 
 
 def test_forgotten_checkouts_are_closed_after_their_grace(app, make, db):
@@ -37,3 +44,56 @@ def test_forgotten_checkouts_are_closed_after_their_grace(app, make, db):
 def test_the_sweep_runs_as_a_periodic_task(app, db):
     periodic.sweep_jobs_task()  # nothing to do is fine
     assert periodic.sweep_jobs() == (0, 0)
+
+
+def _taken_order(make, station, team, *, now):
+    today = utc_to_local(now).date()
+    fields = need_rules.validate_order(
+        contact_name="张桂芝",
+        contact_phone="13800001234",
+        title="上门测血压",
+        wanted_date=today,
+        expected_minutes=60,
+        today=today,
+    )
+    need = need_services.submit(station, fields, category_id=make.category().id, now=now)
+    organizer = Actor.organizer(make.user(unit=station))
+    need_services.take_step(need, Step.ACCEPT, organizer, now=now)
+    need_services.take_step(
+        need, Step.DISPATCH, organizer, team=team, take_by=now + timedelta(days=1), now=now
+    )
+    need_services.take_step(need, Step.TAKE, organizer, now=now)
+    return need
+
+
+def test_an_order_goes_in_service_when_its_activity_begins(app, make, db):
+    now = utcnow().replace(microsecond=0)
+    station = make.unit()
+    team = make.team(station, name="幸福社区医护志愿服务队")
+    begun = _taken_order(make, station, team, now=now)
+    later = _taken_order(make, station, team, now=now)
+    begun.activity.starts_at = now - timedelta(minutes=1)
+    later.activity.starts_at = now + timedelta(hours=3)
+    db.session.commit()
+
+    periodic.start_orders_task()  # as the consumer runs it (immediate in tests)
+    db.session.expire_all()
+    assert begun.status == NeedStatus.IN_SERVICE
+    assert later.status == NeedStatus.TAKEN
+    (start,) = [e for e in need_services.log_of(begun) if e.action == "start"]
+    assert start.actor_user_id is None and start.actor_volunteer_id is None  # the app itself
+    assert periodic.start_orders() == 0  # nothing more is due: never logged twice
+
+
+def test_a_cancelled_activity_does_not_put_its_order_in_service(app, make, db):
+    from volunteer_app.activities.models import ActivityStatus
+
+    now = utcnow().replace(microsecond=0)
+    station = make.unit()
+    need = _taken_order(make, station, make.team(station, name="交警志愿服务队"), now=now)
+    need.activity.starts_at = now - timedelta(minutes=5)
+    need.activity.status = ActivityStatus.CANCELLED
+    db.session.commit()
+    assert periodic.start_orders() == 0
+    db.session.expire_all()
+    assert need.status == NeedStatus.TAKEN

@@ -188,6 +188,30 @@ def take_step(
     return need
 
 
+def start_due(now: datetime) -> int:
+    """Put in service (服务中) every taken order whose activity has begun, as the app
+    itself; the number started. Safe to repeat and to race: each order is locked and a
+    step the order has moved past is skipped."""
+    due = db.session.scalars(
+        select(Need)
+        .join(Activity, Activity.id == Need.activity_id)
+        .where(
+            Need.status == NeedStatus.TAKEN,
+            Activity.starts_at <= now,
+            Activity.status.in_((ActivityStatus.PUBLISHED, ActivityStatus.FINISHED)),
+        )
+        .order_by(Need.id)
+    ).all()
+    started = 0
+    for need in due:
+        try:
+            take_step(need, Step.START, Actor.system(), now=now)
+        except NeedError:
+            continue  # taken further (completed) meanwhile
+        started += 1
+    return started
+
+
 def _make_activity(need: Need, actor: Actor, *, now: datetime) -> Activity:
     """The activity a taken order is served by (see the module docstring). Audited
     "activity.create" as the one who took the order."""
