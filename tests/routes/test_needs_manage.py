@@ -122,3 +122,27 @@ def test_the_dashboard_counts_the_orders_and_their_rates(app, client, make, db, 
     assert "接单率" in section and "100%" in section  # taken 1 of 1 dispatched
     assert "50%" in section  # 办结率: 1 completed of the 2 accepted
     assert "<td>3</td>" in section  # received: the world's order too
+
+
+def test_the_activity_list_counts_the_orders_waiting_and_overdue(app, client, make, db, login_as):
+    from datetime import timedelta
+
+    _centre, station, sibling, need = world(make)
+    now = utcnow()
+    need.changed_at = now - timedelta(hours=30)  # past the default 24 h to answer
+    make.need(station, title="新到的需求", changed_at=now)
+    make.need(station, title="已办结", status=NeedStatus.COMPLETED)
+    make.need(sibling, title="别站的需求", changed_at=now - timedelta(days=3))
+    db.session.commit()
+    login_as(make.user(unit=station))
+    html = client.get("/activities").get_data(as_text=True)
+    assert "2 条群众点单待受理或派单 · 1 条已超期" in html
+    assert 'href="/needs/queue"' in html
+
+
+def test_a_station_with_no_order_waiting_is_told_nothing(app, client, make, db, login_as):
+    station = make.unit()
+    make.need(station, status=NeedStatus.RATED)
+    db.session.commit()
+    login_as(make.user(unit=station))
+    assert "群众点单待受理" not in client.get("/activities").get_data(as_text=True)

@@ -391,15 +391,3 @@ def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
             [n.completed_at - n.created_at for n in orders if n.completed_at]
         ),
     )
-
-
-def count_waiting(unit_ids) -> int:
-    """How many orders held at ``unit_ids`` wait on them (new, escalated, accepted)."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Need)
-        .where(
-            Need.unit_id.in_(unit_ids),
-            Need.status.in_((NeedStatus.SUBMITTED, NeedStatus.ESCALATED, NeedStatus.ACCEPTED)),
-        )
-    )
