@@ -184,3 +184,13 @@ def test_the_resident_exports_and_once_it_ended_erases_their_details(app, client
     assert client.post(f"{location}/erase", data={"csrf_token": token}).status_code == 409
     actions = db.session.scalars(select(NeedEvent.action).order_by(NeedEvent.id)).all()
     assert actions == ["submit", "withdraw", "erase"]
+
+
+def test_the_public_activity_page_leads_to_ordering_at_the_chosen_station(app, client, make, db):
+    station = make.unit(name="万福社区新时代文明实践站")
+    db.session.commit()
+    html = client.get(f"/discover?station={station.id}").get_data(as_text=True)
+    assert "需要志愿服务？" in html
+    assert f'href="/needs/new?station={station.id}"' in html
+    assert f'href="/needs?station={station.id}"' in html
+    assert 'href="/needs/new"' in client.get("/discover").get_data(as_text=True)
