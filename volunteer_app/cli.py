@@ -39,12 +39,20 @@ def register_commands(app: Flask) -> None:
 @click.argument("name")
 @click.option("--admin", "admin_username", required=True, help="Username of the district admin.")
 @click.password_option(help="The admin's password (asked twice, hidden, when not given).")
-def create_district_command(name: str, admin_username: str, password: str) -> None:
-    """Set up an empty database: the district NAME and its first district admin."""
+@click.option(
+    "--another",
+    is_flag=True,
+    help="Add a further district to an instance serving several (a city's districts).",
+)
+def create_district_command(name: str, admin_username: str, password: str, another: bool) -> None:
+    """Set up an empty database: the district NAME and its first district admin; with
+    --another, a further district beside those there."""
     from volunteer_app.stations.services import create_district
 
     try:
-        district, admin = create_district(name, admin_username, password, now=utcnow())
+        district, admin = create_district(
+            name, admin_username, password, now=utcnow(), another=another
+        )
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

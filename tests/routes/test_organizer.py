@@ -119,16 +119,29 @@ def test_station_organizers_cannot_see_each_other(client, make, db, login_as):
     assert "我的活动" in listing and "别人的活动" not in listing
 
 
-def test_centre_sees_its_stations_and_admin_sees_all(app, make, db):
-    centre = make.unit(level=UnitLevel.CENTRE)
+def test_centre_sees_its_stations_and_admin_sees_their_district(app, make, db):
+    district = make.unit(level=UnitLevel.DISTRICT)
+    centre = make.unit(level=UnitLevel.CENTRE, parent=district)
     inside = make.activity(unit=make.unit(parent=centre), title="所内活动")
-    outside = make.activity(title="所外活动")
+    outside = make.activity(
+        unit=make.unit(parent=make.unit(level=UnitLevel.CENTRE, parent=district)),
+        title="所外活动",
+    )
+    at_district = make.activity(unit=district, title="区级活动")
+    # One instance serving a city: another district's tree is nobody else's.
+    other_district = make.unit(level=UnitLevel.DISTRICT)
+    elsewhere = make.activity(
+        unit=make.unit(parent=make.unit(level=UnitLevel.CENTRE, parent=other_district)),
+        title="别区的活动",
+    )
     centre_user = make.user(role=Role.CENTRE_ORGANIZER, unit=centre)
-    admin = make.user(role=Role.DISTRICT_ADMIN)
+    admin = make.user(role=Role.DISTRICT_ADMIN, unit=district)
+    other_admin = make.user(role=Role.DISTRICT_ADMIN, unit=other_district)
     db.session.commit()
     for user, visible, hidden in (
-        (centre_user, [inside], [outside]),
-        (admin, [inside, outside], []),
+        (centre_user, [inside], [outside, at_district, elsewhere]),
+        (admin, [inside, outside, at_district], [elsewhere]),
+        (other_admin, [elsewhere], [inside, outside, at_district]),
     ):
         client = app.test_client()
         token = csrf_token(client, "/login")
@@ -140,6 +153,9 @@ def test_centre_sees_its_stations_and_admin_sees_all(app, make, db):
             assert client.get(f"/activities/{activity.id}").status_code == 200
         for activity in hidden:
             assert client.get(f"/activities/{activity.id}").status_code == 404
+        listing = client.get("/activities").get_data(as_text=True)
+        assert all(a.title in listing for a in visible)
+        assert not any(a.title in listing for a in hidden)
 
 
 def test_logout_needs_post_with_csrf(client, make, db, login_as):

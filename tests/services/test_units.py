@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from volunteer_app.activities.models import ActivityStatus
 from volunteer_app.audit.models import AuditEntry
+from volunteer_app.auth import scoping
 from volunteer_app.auth.models import Role, User
 from volunteer_app.auth.rules import PasswordError
 from volunteer_app.checkins.models import CheckIn, HoursStatus
@@ -46,6 +47,19 @@ def test_create_district_refuses_a_second_district(db):
     with pytest.raises(UnitError) as caught:
         services.create_district("别的区", "admin2", PASSWORD, now=NOW)
     assert caught.value.code == "district_exists"
+
+
+def test_a_city_instance_adds_a_further_district_whose_admin_reaches_only_it(db):
+    first, _ = services.create_district("菏泽高新区", "admin", PASSWORD, now=NOW)
+    second, admin2 = services.create_district(
+        "菏泽开发区", "admin2", PASSWORD, now=NOW, another=True
+    )
+    assert second.level is UnitLevel.DISTRICT and second.parent_id is None
+    visible = set(db.session.scalars(scoping.visible_unit_ids(admin2)))
+    assert visible == {second.id} and first.id not in visible
+    with pytest.raises(UnitError) as caught:
+        services.create_district("菏泽开发区", "admin3", PASSWORD, now=NOW, another=True)
+    assert caught.value.code == "district_name_taken"
 
 
 @pytest.mark.parametrize(

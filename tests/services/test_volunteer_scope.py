@@ -63,3 +63,15 @@ def test_an_organizer_sees_who_registered_or_came_themselves_never_who_they_atta
     assert scoping.may_act_for(at_station, registered)
     assert not scoping.may_act_for(at_station, attached)
     assert scoping.volunteer_in_scope(at_station, gone.id) is None
+
+    # Another district of the same instance (a city's): none of these are its admin's, and
+    # its own people are not this district's.
+    elsewhere = make.unit("菏泽开发区", level=UnitLevel.DISTRICT)
+    make.volunteer(
+        "别区的人",
+        registered_unit_id=make.unit(parent=make.unit(level=UnitLevel.CENTRE, parent=elsewhere)).id,
+    )
+    other_admin = make.user(role=Role.DISTRICT_ADMIN, unit=elsewhere)
+    assert seen(db, other_admin) == {"别区的人"}
+    assert "别区的人" not in seen(db, admin)
+    assert not scoping.may_act_for(other_admin, registered)

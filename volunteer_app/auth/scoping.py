@@ -9,7 +9,8 @@ The unit tree
 Units are three levels deep: the district, its centres (所), their stations (站). An
 organizer manages their own unit and every unit below it; that one rule gives both the
 units an organizer may see (``visible_unit_ids``) and the units a report on a unit covers
-(``subtree_unit_ids``).
+(``subtree_unit_ids``). One instance may serve several districts (a city's): each is a
+tree of its own, and a district admin reaches their district's tree alone.
 
 Who is whose
 ------------
@@ -43,7 +44,7 @@ from functools import lru_cache, wraps
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from volunteer_app.activities.models import Activity, ActivityStatus, Signup
 from volunteer_app.auth.models import Invite, Role, User
@@ -68,10 +69,7 @@ def subtree_unit_ids(unit: Unit) -> Select:
 
 def visible_unit_ids(user: User) -> Select:
     """A SELECT of the ids of the units ``user`` manages: their unit's subtree."""
-    statement = _visible_unit_ids(user.role)
-    if user.role == Role.DISTRICT_ADMIN:
-        return statement
-    return statement.params(scope_unit_id=user.unit_id)
+    return _visible_unit_ids(user.role).params(scope_unit_id=user.unit_id)
 
 
 @lru_cache(maxsize=8)
@@ -80,11 +78,21 @@ def _visible_unit_ids(role: Role) -> Select:
 
     The same set as ``subtree_unit_ids`` of the user's unit, written per level so that it
     is built once per role with the unit bound when it runs (every organizer page runs it):
-    a district is everything, a centre is itself and its stations, a station is itself.
+    a district is itself, its centres and their stations; a centre is itself and its
+    stations; a station is itself.
     """
     unit_id = bindparam("scope_unit_id")
     if role == Role.DISTRICT_ADMIN:
-        return select(Unit.id)
+        # One instance may serve a city's districts: a district admin's reach ends at the
+        # district's own tree, never another district's.
+        centres = aliased(Unit)
+        return select(Unit.id).where(
+            or_(
+                Unit.id == unit_id,
+                Unit.parent_id == unit_id,
+                Unit.parent_id.in_(select(centres.id).where(centres.parent_id == unit_id)),
+            )
+        )
     if role == Role.CENTRE_ORGANIZER:
         return select(Unit.id).where(or_(Unit.id == unit_id, Unit.parent_id == unit_id))
     return select(Unit.id).where(Unit.id == unit_id)
@@ -226,7 +234,8 @@ def volunteer_is_theirs(user: User) -> ColumnElement[bool]:
     Written on the outer row rather than as ``id IN (...)`` so that a lookup by id, phone
     or card checks just the rows it found: ``registered_unit_id`` and the EXISTS over the
     volunteer's own records and sign-ups use the indexes on those columns. A district admin
-    sees every live volunteer.
+    is no exception: in an instance serving a city's districts, another district's people
+    are not theirs.
 
     Built once per role and unit (``_theirs_in``): every organizer check-in by phone or card
     runs it, and building the expression costs more than running it.
@@ -238,8 +247,6 @@ def volunteer_is_theirs(user: User) -> ColumnElement[bool]:
 def _theirs_in(role: Role, unit_id: int | None) -> ColumnElement[bool]:
     """``volunteer_is_theirs`` for a role and its unit."""
     live = Volunteer.deleted_at.is_(None)
-    if role == Role.DISTRICT_ADMIN:
-        return live
     units = _visible_unit_ids(role).params(scope_unit_id=unit_id)
     activities = select(Activity.id).where(Activity.unit_id.in_(units))
     came_themselves = exists().where(

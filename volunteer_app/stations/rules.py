@@ -56,7 +56,10 @@ class UnitError(DomainError):
         "restore_parent_first": _l(
             "The unit above this one is archived: restore it first, then this unit."
         ),
-        "district_exists": _l("A district already exists in this database."),
+        "district_exists": _l(
+            "A district already exists in this database (--another adds a further one)."
+        ),
+        "district_name_taken": _l("A district of that name already exists."),
         "username_invalid": _l(
             "The username must have 3 to 64 letters, digits, dots, dashes or underscores."
         ),

@@ -35,17 +35,30 @@ DETAIL_FIELDS = ("address", "contact_name", "contact_phone", "intro")
 
 
 def create_district(
-    name: str, admin_username: str, password: str, *, confirm: str | None = None, now: datetime
+    name: str,
+    admin_username: str,
+    password: str,
+    *,
+    confirm: str | None = None,
+    now: datetime,
+    another: bool = False,
 ) -> tuple[Unit, User]:
     """Create the district unit and its first district admin in an empty database.
 
-    UnitError("district_exists") once there is a district; the password follows the rules
-    of an organizer's own password (``auth.rules.validate_new_password``). Audited
-    ("unit.create", "account.create") with no actor: it is done on the server.
+    UnitError("district_exists") once there is a district, unless ``another``: an instance
+    serving a city's districts holds several, each a tree of its own whose admin reaches
+    no other (``auth.scoping``); two districts never share a name ("district_name_taken").
+    The password follows the rules of an organizer's own password
+    (``auth.rules.validate_new_password``). Audited ("unit.create", "account.create") with
+    no actor: it is done on the server.
     """
-    if db.session.scalar(select(Unit.id).where(Unit.level == UnitLevel.DISTRICT).limit(1)):
+    existing = db.session.scalars(select(Unit.name).where(Unit.level == UnitLevel.DISTRICT))
+    names = set(existing)
+    if names and not another:
         raise UnitError("district_exists")
     name = rules.validate_name(name)
+    if name in names:
+        raise UnitError("district_name_taken")
     username = rules.validate_username(admin_username)
     account_rules.validate_new_password(
         password, password if confirm is None else confirm, username=username, current=""
