@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from volunteer_app.activities.models import Activity, ActivityStatus
@@ -31,7 +33,14 @@ from volunteer_app.auth.models import User
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc, utc_to_local
 from volunteer_app.needs import rules
-from volunteer_app.needs.models import DayPart, Need, NeedEvent, NeedRating, NeedStatus
+from volunteer_app.needs.models import (
+    DayPart,
+    Need,
+    NeedEvent,
+    NeedPolicy,
+    NeedRating,
+    NeedStatus,
+)
 from volunteer_app.needs.rules import NeedError, OrderFields, Role, Step
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
@@ -379,3 +388,125 @@ def count_waiting(unit_ids) -> int:
             Need.status.in_((NeedStatus.SUBMITTED, NeedStatus.ESCALATED, NeedStatus.ACCEPTED)),
         )
     )
+
+
+# --- deadlines (need_policies) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Governing:
+    """The policy governing a unit's orders and where it comes from: the row of the unit
+    itself, of its centre or of its district (``source``), or the defaults (``source`` is
+    None and ``policy`` an unsaved row holding them)."""
+
+    policy: NeedPolicy
+    source: Unit | None
+
+    @property
+    def is_default(self) -> bool:
+        """Whether no unit above (or the unit itself) has set one."""
+        return self.source is None
+
+
+def default_policy() -> NeedPolicy:
+    """An unsaved policy holding the defaults (no national value exists)."""
+    return NeedPolicy(
+        respond_hours=rules.DEFAULT_RESPOND_HOURS,
+        dispatch_hours=rules.DEFAULT_DISPATCH_HOURS,
+        take_hours=rules.DEFAULT_TAKE_HOURS,
+    )
+
+
+def _lineage(unit: Unit) -> list[Unit]:
+    """The unit and the units above it, nearest first."""
+    chain = []
+    while unit is not None:
+        chain.append(unit)
+        unit = unit.parent
+    return chain
+
+
+def governing_policies(units: list[Unit], *, skip_own: bool = False) -> dict[int, Governing]:
+    """The policy governing each of ``units``, by unit id, read in one query: the nearest
+    row up the tree held by a centre or the district (a station's row, should one exist,
+    is never read: only centres and districts hold policies). ``skip_own`` leaves each
+    unit's own row out: what it would inherit."""
+    chains = {unit.id: _lineage(unit) for unit in units}
+    held = {
+        u.id for chain in chains.values() for u in chain if u.level.value in rules.POLICY_LEVELS
+    }
+    rows = {}
+    if held:
+        rows = {
+            row.unit_id: row
+            for row in db.session.scalars(select(NeedPolicy).where(NeedPolicy.unit_id.in_(held)))
+        }
+    found = {}
+    for unit_id, chain in chains.items():
+        above = chain[1:] if skip_own else chain
+        source = next((u for u in above if u.id in rows), None)
+        found[unit_id] = Governing(rows[source.id] if source else default_policy(), source)
+    return found
+
+
+def governing_policy(unit_id: int) -> Governing:
+    """The policy governing the orders held at unit ``unit_id`` (``governing_policies``)."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        return Governing(default_policy(), None)
+    return governing_policies([unit])[unit.id]
+
+
+def _policy_values(row: NeedPolicy) -> dict:
+    """What the audit log records of a policy."""
+    return {name: getattr(row, name) for name in rules.POLICY_FIELDS}
+
+
+def set_policy(unit: Unit, hours: rules.PolicyHours, *, user: User, now: datetime) -> NeedPolicy:
+    """Set the unit's own deadlines (a centre's or the district's). Audited
+    "need_policy.set" with the old values (None for a first policy) when anything changed.
+
+    Two organizers saving at once make no IntegrityError: the first row is inserted with
+    ON CONFLICT DO NOTHING, and a row that exists is locked (``FOR UPDATE``) and read
+    afresh before it is changed, so the audit's old values are the ones overwritten."""
+    rules.validate_policy_holder(unit.level.value)
+    values = {name: getattr(hours, name) for name in rules.POLICY_FIELDS}
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = NeedPolicy.__table__
+    created = db.session.execute(
+        insert(table)
+        .values(unit_id=unit.id, updated_at=now, updated_by_id=user.id, **values)
+        .on_conflict_do_nothing(index_elements=["unit_id"])
+        .returning(table.c.unit_id)
+    ).first()
+    row = db.session.get(NeedPolicy, unit.id, with_for_update=True, populate_existing=True)
+    old = None if created is not None else _policy_values(row)
+    if old == values:
+        return row
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_at, row.updated_by_id = now, user.id
+    audit.record(
+        "need_policy.set",
+        now=now,
+        actor_user_id=user.id,
+        old={"unit_id": unit.id, **old} if old else None,
+        new={"unit_id": unit.id, **values},
+    )
+    db.session.flush()
+    return row
+
+
+def reset_policy(unit: Unit, *, user: User, now: datetime) -> bool:
+    """Delete the unit's own deadlines, so that it follows the unit above (or the
+    defaults) again; whether it had any. Audited "need_policy.reset" with the old values."""
+    row = db.session.get(NeedPolicy, unit.id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return False
+    old = {"unit_id": unit.id, **_policy_values(row)}
+    db.session.delete(row)
+    audit.record(
+        "need_policy.reset", now=now, actor_user_id=user.id, old=old, new={"unit_id": unit.id}
+    )
+    db.session.flush()
+    return True
