@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from volunteer_app.audit.labels import NEED_POLICY_AUDIT_LABELS
 from volunteer_app.auth.models import User
 from volunteer_app.auth.scoping import unit_or_404, visible_unit_ids
 from volunteer_app.database import utcnow
@@ -60,6 +61,7 @@ def deadlines():
         units=units,
         governing=governing,
         may_hold=_may_hold,
+        settable=any(_may_hold(u) for u in units),
         level_labels=LEVEL_LABELS,
         max_hours=rules.POLICY_MAX_HOURS,
     )
@@ -82,6 +84,8 @@ def _edit_page(unit: Unit, form: DeadlinesForm | None = None, *, status: int = 2
         reset_form=ActionForm(formdata=None),
         own=own,
         inherited=inherited,
+        history=services.policy_history(unit.id),
+        audit_labels=NEED_POLICY_AUDIT_LABELS,
         level_labels=LEVEL_LABELS,
         max_hours=rules.POLICY_MAX_HOURS,
     )

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.audit import services as audit
+from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc, utc_to_local
@@ -510,3 +511,27 @@ def reset_policy(unit: Unit, *, user: User, now: datetime) -> bool:
     )
     db.session.flush()
     return True
+
+
+#: The audit actions of the deadlines (audit/labels.py ``NEED_POLICY_AUDIT_LABELS``).
+POLICY_ACTIONS = ("need_policy.set", "need_policy.reset")
+
+
+def policy_history(unit_id: int, *, limit: int = 10) -> list[tuple[AuditEntry, str]]:
+    """The latest changes of the unit's own deadlines, newest first, with who made them.
+
+    The entries name their unit in their values; a unit's deadlines change a few times a
+    year, so the policy entries are read and picked here."""
+    rows = db.session.execute(
+        select(AuditEntry, User.display_name)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .where(AuditEntry.action.in_(POLICY_ACTIONS))
+        .order_by(AuditEntry.id.desc())
+    ).all()
+    mine = [
+        (entry, name or "")
+        for entry, name in rows
+        if unit_id
+        in ((entry.new_value or {}).get("unit_id"), (entry.old_value or {}).get("unit_id"))
+    ]
+    return mine[:limit]
