@@ -491,6 +491,8 @@ class World:
             "correction_id": self.correction.id,
             "team_id": self.team.id,
             "member_id": self.member.id,
+            # the activity's centre: the deadlines pages take a centre or district
+            "unit_id": self.activity.unit.parent_id,
             "join_key": self.team.join_key,
             "token": issue_token(secret, self.activity.checkin_key),
             "code": sign_code(secret, self.certificate.id),
