@@ -18,6 +18,7 @@ public; the address stays on the order, for the organizers and the team handling
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -336,26 +337,39 @@ def by_tracking_key(key: str) -> Need | None:
     return db.session.scalar(select(Need).where(Need.tracking_key == key))
 
 
-def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
-    """The order figures of the orders placed at ``unit_ids``' stations in [start, end).
-
-    Orders are read whole: a district receives hundreds a year, not the millions of its
-    check-ins, so the rates and medians are computed here rather than in SQL."""
+def _placed_facts(unit_ids, start: datetime, end: datetime) -> tuple[list, list, list]:
+    """The facts the figures are folded from, for the orders placed at ``unit_ids``'
+    stations in [start, end): the orders (id, station, times), their log's (order, step)
+    pairs and their ratings (order, stars). Three statements, whatever the units."""
     placed = [Need.station_id.in_(unit_ids), Need.created_at >= start, Need.created_at < end]
-    orders = list(db.session.scalars(select(Need).where(*placed)))
+    orders = db.session.execute(
+        select(
+            Need.id,
+            Need.station_id,
+            Need.created_at,
+            Need.accepted_at,
+            Need.dispatched_at,
+            Need.completed_at,
+        ).where(*placed)
+    ).all()
     events = db.session.execute(
         select(NeedEvent.need_id, NeedEvent.action)
         .join(Need, Need.id == NeedEvent.need_id)
         .where(*placed)
     ).all()
-    did: dict[str, set[int]] = {}
-    for need_id, action in events:
-        did.setdefault(action, set()).add(need_id)
     ratings = db.session.execute(
-        select(NeedRating.quality, NeedRating.attitude)
+        select(NeedRating.need_id, NeedRating.quality, NeedRating.attitude)
         .join(Need, Need.id == NeedRating.need_id)
         .where(*placed)
     ).all()
+    return orders, events, ratings
+
+
+def _fold(orders, events, ratings) -> rules.Figures:
+    """The figures of some orders from their facts (``_placed_facts``)."""
+    did: dict[str, set[int]] = {}
+    for need_id, action in events:
+        did.setdefault(action, set()).add(need_id)
     accepted = {n.id for n in orders if n.accepted_at is not None}
     return rules.Figures(
         received=len(orders),
@@ -366,7 +380,7 @@ def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
         taken=len(did.get("take", set())),
         completed=sum(1 for n in orders if n.completed_at is not None),
         rated=len(ratings),
-        satisfied=sum(1 for q, a in ratings if rules.is_satisfied(q, a)),
+        satisfied=sum(1 for r in ratings if rules.is_satisfied(r.quality, r.attitude)),
         hours_to_accept=rules.median_hours(
             [n.accepted_at - n.created_at for n in orders if n.accepted_at]
         ),
@@ -377,6 +391,45 @@ def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
             [n.completed_at - n.created_at for n in orders if n.completed_at]
         ),
     )
+
+
+def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
+    """The order figures of the orders placed at ``unit_ids``' stations in [start, end).
+
+    Orders are read whole: a district receives hundreds a year, not the millions of its
+    check-ins, so the rates and medians are computed here rather than in SQL."""
+    return _fold(*_placed_facts(unit_ids, start, end))
+
+
+def no_figures() -> rules.Figures:
+    """The figures of no orders at all (zeros, no rates, no medians)."""
+    return _fold([], [], [])
+
+
+def figures_by(
+    unit_ids, start: datetime, end: datetime, group_of: Callable[[int], Hashable | None]
+) -> dict[Hashable, rules.Figures]:
+    """``figures`` of the same orders, by group: ``group_of(station_id)`` names the group of
+    the orders placed at each station (None leaves them out). The same three statements as
+    one ``figures`` (an export's line per unit costs no query per unit), folded the same
+    way, so each group's figures are what ``figures`` gives for its stations. Groups
+    without orders are absent."""
+    orders, events, ratings = _placed_facts(unit_ids, start, end)
+    group_by_need = {}
+    grouped: dict[Hashable, tuple[list, list, list]] = {}
+    for order in orders:
+        group = group_of(order.station_id)
+        if group is None:
+            continue
+        group_by_need[order.id] = group
+        grouped.setdefault(group, ([], [], []))[0].append(order)
+    for event in events:
+        if event.need_id in group_by_need:
+            grouped[group_by_need[event.need_id]][1].append(event)
+    for rating in ratings:
+        if rating.need_id in group_by_need:
+            grouped[group_by_need[rating.need_id]][2].append(rating)
+    return {group: _fold(*facts) for group, facts in grouped.items()}
 
 
 def count_waiting(unit_ids) -> int:
