@@ -491,8 +491,6 @@ class World:
             "correction_id": self.correction.id,
             "team_id": self.team.id,
             "member_id": self.member.id,
-            # the activity's centre: the deadlines pages take a centre or district
-            "unit_id": self.activity.unit.parent_id,
             "join_key": self.team.join_key,
             "token": issue_token(secret, self.activity.checkin_key),
             "code": sign_code(secret, self.certificate.id),
@@ -501,6 +499,8 @@ class World:
             "filename": "css/app.css",
         }
         self.valid = {name: str(value) for name, value in self.valid.items()}
+        #: The deadlines pages take a centre (or the district): the activity's centre.
+        self.centre_id = str(self.activity.unit.parent_id)
         self.kiosk = issue_kiosk_token(secret, self.activity.kiosk_key)
 
     def own(self, rule) -> dict[str, str]:
@@ -509,6 +509,8 @@ class World:
         values = {arg: self.valid.get(arg, "x") for arg in rule.arguments}
         if rule.rule.startswith("/k/"):
             values["token"] = self.kiosk
+        if rule.endpoint.startswith("needs.deadlines_"):
+            values["unit_id"] = self.centre_id
         return values
 
     def path_values(self, rule, name: str):
