@@ -207,3 +207,13 @@ def test_the_orders_export_in_english(client, world, login_as):
     lines = csv_rows(client.get(f"/reports/orders.csv?{MARCH}"))
     assert lines[0][:3] == ["Unit", "Orders received", "Rejected"]
     assert lines[0][-1] == "Median hours to complete (h)" and lines[-1][0] == "Total"
+
+
+def test_the_orders_export_is_private_and_checks_its_parameters(client, world, login_as):
+    response = client.get(f"/reports/orders.csv?{MARCH}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_as(world.centre_user)
+    response = client.get(f"/reports/orders.xlsx?{MARCH}")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert client.get("/reports/orders.csv?period=month&month=2025-²").status_code == 400
+    assert client.get("/reports/orders.csv?unit=x").status_code == 400
