@@ -48,14 +48,21 @@ escape_cell = spreadsheet_safe
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """An export column: header, width in characters, and kind (text/int/hours/datetime/date)."""
+    """An export column: header, width in characters, and kind
+    (text/int/hours/percent/datetime/date; a percent is a fraction, 0.75 for 75%)."""
 
     header: str
     width: int
     kind: str = "text"
 
 
-NUMBER_FORMATS = {"hours": "0.0", "int": "0", "datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd"}
+NUMBER_FORMATS = {
+    "hours": "0.0",
+    "int": "0",
+    "percent": "0.0%",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "date": "yyyy-mm-dd",
+}
 
 
 def local_naive(value: datetime | None) -> datetime | None:
@@ -73,6 +80,8 @@ def _text(value: Any, kind: str) -> str:
         return value.strftime("%Y-%m-%d")
     if kind == "hours":
         return f"{value:.1f}"
+    if kind == "percent":
+        return f"{value:.1%}"
     return str(value)
 
 

@@ -226,6 +226,8 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         ("/needs/queue", "need-queue"),
         (f"/needs/{w['need']}", "need"),
         (f"/needs/poster?unit={w['station']}", "need-poster"),
+        ("/needs/deadlines", "need-deadlines"),
+        (f"/needs/deadlines/{w['centre']}", "need-deadlines-edit"),
     ]
 
 

@@ -499,6 +499,8 @@ class World:
             "filename": "css/app.css",
         }
         self.valid = {name: str(value) for name, value in self.valid.items()}
+        #: The deadlines pages take a centre (or the district): the activity's centre.
+        self.centre_id = str(self.activity.unit.parent_id)
         self.kiosk = issue_kiosk_token(secret, self.activity.kiosk_key)
 
     def own(self, rule) -> dict[str, str]:
@@ -507,6 +509,8 @@ class World:
         values = {arg: self.valid.get(arg, "x") for arg in rule.arguments}
         if rule.rule.startswith("/k/"):
             values["token"] = self.kiosk
+        if rule.endpoint.startswith("needs.deadlines_"):
+            values["unit_id"] = self.centre_id
         return values
 
     def path_values(self, rule, name: str):

@@ -407,3 +407,35 @@ def test_volunteers_get_404_for_other_volunteers_objects(app, client, make, db):
         assert response.status_code == 404, (method, url, response.status_code)
         checked += 1
     assert checked >= 3
+
+
+def test_organizers_of_another_centre_get_404_for_its_deadlines(app, client, make, db, login_as):
+    """Every route naming a unit's deadlines (/needs/deadlines/<unit_id>...), by the
+    organizer of another centre of the same district: 404, and nothing written; their own
+    centre's answer. (The walk above uses a station, whose deadlines nobody sets.)"""
+    from volunteer_app.auth.models import Role
+    from volunteer_app.needs.models import NeedPolicy
+    from volunteer_app.stations.models import UnitLevel
+
+    district = make.unit(level=UnitLevel.DISTRICT)
+    theirs = make.unit(level=UnitLevel.CENTRE, parent=district)
+    mine = make.unit(level=UnitLevel.CENTRE, parent=district)
+    db.session.add(NeedPolicy(unit_id=theirs.id, respond_hours=3, dispatch_hours=3, take_hours=3))
+    login_as(make.user(role=Role.CENTRE_ORGANIZER, unit=mine))
+    db.session.commit()
+    token = csrf_token(client, "/needs/deadlines")
+    data = {"csrf_token": token, "respond_hours": "9", "dispatch_hours": "9", "take_hours": "9"}
+    checked = 0
+    for rule, method in routes(app):
+        if not rule.endpoint.startswith("needs.deadlines_"):
+            continue
+        for unit, expected in ((theirs, 404), (mine, 200 if method == "GET" else 302)):
+            url = rule.build({"unit_id": unit.id})[1]
+            response = client.open(url, method=method, data=data if method != "GET" else None)
+            assert response.status_code == expected, (method, url, response.status_code)
+        checked += 1
+    assert checked == 3
+    db.session.expire_all()
+    row = db.session.get(NeedPolicy, theirs.id)
+    assert (row.respond_hours, row.dispatch_hours, row.take_hours) == (3, 3, 3)
+    assert theirs.name not in client.get("/needs/deadlines").get_data(as_text=True)

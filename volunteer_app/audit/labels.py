@@ -45,3 +45,11 @@ def team_name(entry) -> str:
         return ""
     name = db.session.scalar(select(Team.name).where(Team.id == team_id))
     return name or ""
+
+
+#: The deadlines of residents' orders (needs/deadlines.py): a centre's or the district's
+#: policy set or deleted; the entry's values name the unit (``unit_id``).
+NEED_POLICY_AUDIT_LABELS = {
+    "need_policy.set": _l("Order deadlines set"),
+    "need_policy.reset": _l("Order deadlines reset to the level above's"),
+}

@@ -113,3 +113,24 @@ class DispatchForm(FlaskForm):
         validators=[Length(max=_LOOSE)],
         render_kw={"maxlength": 200, "rows": 2},
     )
+
+
+class DeadlinesForm(FlaskForm):
+    """A centre's or the district's deadlines for its orders, in whole hours; the rule
+    (``rules.validate_policy``) checks them, so its messages stand beside the fields."""
+
+    respond_hours = StringField(
+        _l("Hours to review a new order"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"},
+    )
+    dispatch_hours = StringField(
+        _l("Hours to dispatch an accepted order"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"},
+    )
+    take_hours = StringField(
+        _l("Hours a team has to take an order"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"},
+    )

@@ -37,7 +37,6 @@ from volunteer_app.needs.models import Need, NeedPolicy, NeedStatus
 from volunteer_app.needs.rules import Role, Step
 from volunteer_app.needs.services import Actor
 from volunteer_app.params import parse_id
-from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
 
 #: The queue's tabs: what waits on the station, what is with a team, what has ended.
@@ -51,15 +50,9 @@ NOTE_STEPS = (Step.ACCEPT, Step.REJECT, Step.ESCALATE, Step.TAKE, Step.DECLINE, 
 
 
 def policy_for(unit_id: int) -> NeedPolicy:
-    """The deadlines governing orders held at ``unit_id``: its own policy, or its centre's,
-    or the district's, or the defaults (no national value exists)."""
-    unit = db.session.get(Unit, unit_id)
-    while unit is not None:
-        found = db.session.get(NeedPolicy, unit.id)
-        if found is not None:
-            return found
-        unit = db.session.get(Unit, unit.parent_id) if unit.parent_id else None
-    return NeedPolicy(respond_hours=24, dispatch_hours=48, take_hours=48)
+    """The deadlines governing orders held at ``unit_id``: its centre's, or the district's,
+    or the defaults (no national value exists; ``services.governing_policy``)."""
+    return services.governing_policy(unit_id).policy
 
 
 def due_of(need: Need, policies: dict[int, NeedPolicy] | None = None):

@@ -248,6 +248,98 @@ def is_overdue(due: datetime | None, *, now: datetime) -> bool:
     return due is not None and now > due
 
 
+# --- deadlines (need_policies) ------------------------------------------------------------
+# No national value exists: each centre (所) sets its own, or the district sets one for its
+# centres; a station follows its centre's. Only centres and the district hold a policy, so a
+# station's organizers see their deadlines but never set them (docs/needs.md).
+
+#: The deadlines before any centre or district sets its own.
+DEFAULT_RESPOND_HOURS, DEFAULT_DISPATCH_HOURS, DEFAULT_TAKE_HOURS = 24, 48, 48
+#: The longest deadline that may be set: 30 days, in whole hours.
+POLICY_MAX_HOURS = 720
+#: The unit levels that may hold a policy.
+POLICY_LEVELS = frozenset({"centre", "district"})
+#: The fields of a policy, in the order the page shows them.
+POLICY_FIELDS = ("respond_hours", "dispatch_hours", "take_hours")
+
+_WHOLE = re.compile(r"^[+-]?\d+$")
+
+
+class PolicyError(DomainError):
+    """A problem with the deadlines an organizer typed, or the unit they set them for."""
+
+    status = 400
+    messages = {
+        "hours_required": _l("Please enter a number of hours."),
+        "hours_not_whole": _l("Please enter whole hours, e.g. 24."),
+        "hours_out_of_range": _l("Please enter between 1 and 720 hours (30 days)."),
+        "unit_level": _l(
+            "Only a centre or the district sets deadlines; a station follows its centre's."
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class PolicyHours:
+    """A policy's three deadlines, in whole hours, after validation."""
+
+    respond_hours: int
+    dispatch_hours: int
+    take_hours: int
+
+
+def _hours_of(text: str | int | None) -> int | str:
+    """Whole hours typed into a field, or the code of what is wrong with them."""
+    text = str(text if text is not None else "").strip()
+    if not text:
+        return "hours_required"
+    if not _WHOLE.match(text):
+        return "hours_not_whole"
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if text.startswith("-") or len(digits) > 4:  # never int() of a thousand digits
+        return "hours_out_of_range"
+    hours = int(digits)
+    return hours if 1 <= hours <= POLICY_MAX_HOURS else "hours_out_of_range"
+
+
+def compute_policy_problems(**fields: str | int | None) -> dict[str, PolicyError]:
+    """Every problem of the deadlines form, by field (empty when all is well): each of
+    ``POLICY_FIELDS`` must be whole hours from 1 to ``POLICY_MAX_HOURS``."""
+    problems: dict[str, PolicyError] = {}
+    for name in POLICY_FIELDS:
+        hours = _hours_of(fields.get(name))
+        if isinstance(hours, str):
+            problems[name] = PolicyError(hours)
+    return problems
+
+
+def validate_policy(
+    *,
+    respond_hours: str | int | None,
+    dispatch_hours: str | int | None,
+    take_hours: str | int | None,
+) -> PolicyHours:
+    """The deadlines as whole hours, or a PolicyError carrying every field's problem at once
+    (``problems``, by field)."""
+    fields = {
+        "respond_hours": respond_hours,
+        "dispatch_hours": dispatch_hours,
+        "take_hours": take_hours,
+    }
+    problems = compute_policy_problems(**fields)
+    if problems:
+        error = next(iter(problems.values()))
+        error.problems = problems
+        raise error
+    return PolicyHours(**{name: _hours_of(value) for name, value in fields.items()})
+
+
+def validate_policy_holder(level: str) -> None:
+    """Whether a unit of ``level`` may hold a policy: a centre or the district."""
+    if level not in POLICY_LEVELS:
+        raise PolicyError("unit_level")
+
+
 # --- figures ----------------------------------------------------------------------------
 
 

@@ -18,20 +18,31 @@ public; the address stays on the order, for the organizers and the team handling
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from volunteer_app.activities.models import Activity, ActivityStatus
 from volunteer_app.audit import services as audit
+from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc, utc_to_local
 from volunteer_app.needs import rules
-from volunteer_app.needs.models import DayPart, Need, NeedEvent, NeedRating, NeedStatus
+from volunteer_app.needs.models import (
+    DayPart,
+    Need,
+    NeedEvent,
+    NeedPolicy,
+    NeedRating,
+    NeedStatus,
+)
 from volunteer_app.needs.rules import NeedError, OrderFields, Role, Step
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
@@ -350,26 +361,39 @@ def by_tracking_key(key: str) -> Need | None:
     return db.session.scalar(select(Need).where(Need.tracking_key == key))
 
 
-def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
-    """The order figures of the orders placed at ``unit_ids``' stations in [start, end).
-
-    Orders are read whole: a district receives hundreds a year, not the millions of its
-    check-ins, so the rates and medians are computed here rather than in SQL."""
+def _placed_facts(unit_ids, start: datetime, end: datetime) -> tuple[list, list, list]:
+    """The facts the figures are folded from, for the orders placed at ``unit_ids``'
+    stations in [start, end): the orders (id, station, times), their log's (order, step)
+    pairs and their ratings (order, stars). Three statements, whatever the units."""
     placed = [Need.station_id.in_(unit_ids), Need.created_at >= start, Need.created_at < end]
-    orders = list(db.session.scalars(select(Need).where(*placed)))
+    orders = db.session.execute(
+        select(
+            Need.id,
+            Need.station_id,
+            Need.created_at,
+            Need.accepted_at,
+            Need.dispatched_at,
+            Need.completed_at,
+        ).where(*placed)
+    ).all()
     events = db.session.execute(
         select(NeedEvent.need_id, NeedEvent.action)
         .join(Need, Need.id == NeedEvent.need_id)
         .where(*placed)
     ).all()
-    did: dict[str, set[int]] = {}
-    for need_id, action in events:
-        did.setdefault(action, set()).add(need_id)
     ratings = db.session.execute(
-        select(NeedRating.quality, NeedRating.attitude)
+        select(NeedRating.need_id, NeedRating.quality, NeedRating.attitude)
         .join(Need, Need.id == NeedRating.need_id)
         .where(*placed)
     ).all()
+    return orders, events, ratings
+
+
+def _fold(orders, events, ratings) -> rules.Figures:
+    """The figures of some orders from their facts (``_placed_facts``)."""
+    did: dict[str, set[int]] = {}
+    for need_id, action in events:
+        did.setdefault(action, set()).add(need_id)
     accepted = {n.id for n in orders if n.accepted_at is not None}
     return rules.Figures(
         received=len(orders),
@@ -380,7 +404,7 @@ def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
         taken=len(did.get("take", set())),
         completed=sum(1 for n in orders if n.completed_at is not None),
         rated=len(ratings),
-        satisfied=sum(1 for q, a in ratings if rules.is_satisfied(q, a)),
+        satisfied=sum(1 for r in ratings if rules.is_satisfied(r.quality, r.attitude)),
         hours_to_accept=rules.median_hours(
             [n.accepted_at - n.created_at for n in orders if n.accepted_at]
         ),
@@ -391,3 +415,188 @@ def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
             [n.completed_at - n.created_at for n in orders if n.completed_at]
         ),
     )
+
+
+def figures(unit_ids, start: datetime, end: datetime) -> rules.Figures:
+    """The order figures of the orders placed at ``unit_ids``' stations in [start, end).
+
+    Orders are read whole: a district receives hundreds a year, not the millions of its
+    check-ins, so the rates and medians are computed here rather than in SQL."""
+    return _fold(*_placed_facts(unit_ids, start, end))
+
+
+def no_figures() -> rules.Figures:
+    """The figures of no orders at all (zeros, no rates, no medians)."""
+    return _fold([], [], [])
+
+
+def figures_by(
+    unit_ids, start: datetime, end: datetime, group_of: Callable[[int], Hashable | None]
+) -> dict[Hashable, rules.Figures]:
+    """``figures`` of the same orders, by group: ``group_of(station_id)`` names the group of
+    the orders placed at each station (None leaves them out). The same three statements as
+    one ``figures`` (an export's line per unit costs no query per unit), folded the same
+    way, so each group's figures are what ``figures`` gives for its stations. Groups
+    without orders are absent."""
+    orders, events, ratings = _placed_facts(unit_ids, start, end)
+    group_by_need = {}
+    grouped: dict[Hashable, tuple[list, list, list]] = {}
+    for order in orders:
+        group = group_of(order.station_id)
+        if group is None:
+            continue
+        group_by_need[order.id] = group
+        grouped.setdefault(group, ([], [], []))[0].append(order)
+    for event in events:
+        if event.need_id in group_by_need:
+            grouped[group_by_need[event.need_id]][1].append(event)
+    for rating in ratings:
+        if rating.need_id in group_by_need:
+            grouped[group_by_need[rating.need_id]][2].append(rating)
+    return {group: _fold(*facts) for group, facts in grouped.items()}
+
+
+# --- deadlines (need_policies) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Governing:
+    """The policy governing a unit's orders and where it comes from: the row of the unit
+    itself, of its centre or of its district (``source``), or the defaults (``source`` is
+    None and ``policy`` an unsaved row holding them)."""
+
+    policy: NeedPolicy
+    source: Unit | None
+
+    @property
+    def is_default(self) -> bool:
+        """Whether no unit above (or the unit itself) has set one."""
+        return self.source is None
+
+
+def default_policy() -> NeedPolicy:
+    """An unsaved policy holding the defaults (no national value exists)."""
+    return NeedPolicy(
+        respond_hours=rules.DEFAULT_RESPOND_HOURS,
+        dispatch_hours=rules.DEFAULT_DISPATCH_HOURS,
+        take_hours=rules.DEFAULT_TAKE_HOURS,
+    )
+
+
+def _lineage(unit: Unit) -> list[Unit]:
+    """The unit and the units above it, nearest first."""
+    chain = []
+    while unit is not None:
+        chain.append(unit)
+        unit = unit.parent
+    return chain
+
+
+def governing_policies(units: list[Unit], *, skip_own: bool = False) -> dict[int, Governing]:
+    """The policy governing each of ``units``, by unit id, read in one query: the nearest
+    row up the tree held by a centre or the district (a station's row, should one exist,
+    is never read: only centres and districts hold policies). ``skip_own`` leaves each
+    unit's own row out: what it would inherit."""
+    chains = {unit.id: _lineage(unit) for unit in units}
+    held = {
+        u.id for chain in chains.values() for u in chain if u.level.value in rules.POLICY_LEVELS
+    }
+    rows = {}
+    if held:
+        rows = {
+            row.unit_id: row
+            for row in db.session.scalars(select(NeedPolicy).where(NeedPolicy.unit_id.in_(held)))
+        }
+    found = {}
+    for unit_id, chain in chains.items():
+        above = chain[1:] if skip_own else chain
+        source = next((u for u in above if u.id in rows), None)
+        found[unit_id] = Governing(rows[source.id] if source else default_policy(), source)
+    return found
+
+
+def governing_policy(unit_id: int) -> Governing:
+    """The policy governing the orders held at unit ``unit_id`` (``governing_policies``)."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        return Governing(default_policy(), None)
+    return governing_policies([unit])[unit.id]
+
+
+def _policy_values(row: NeedPolicy) -> dict:
+    """What the audit log records of a policy."""
+    return {name: getattr(row, name) for name in rules.POLICY_FIELDS}
+
+
+def set_policy(unit: Unit, hours: rules.PolicyHours, *, user: User, now: datetime) -> NeedPolicy:
+    """Set the unit's own deadlines (a centre's or the district's). Audited
+    "need_policy.set" with the old values (None for a first policy) when anything changed.
+
+    Two organizers saving at once make no IntegrityError: the first row is inserted with
+    ON CONFLICT DO NOTHING, and a row that exists is locked (``FOR UPDATE``) and read
+    afresh before it is changed, so the audit's old values are the ones overwritten."""
+    rules.validate_policy_holder(unit.level.value)
+    values = {name: getattr(hours, name) for name in rules.POLICY_FIELDS}
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = NeedPolicy.__table__
+    created = db.session.execute(
+        insert(table)
+        .values(unit_id=unit.id, updated_at=now, updated_by_id=user.id, **values)
+        .on_conflict_do_nothing(index_elements=["unit_id"])
+        .returning(table.c.unit_id)
+    ).first()
+    row = db.session.get(NeedPolicy, unit.id, with_for_update=True, populate_existing=True)
+    old = None if created is not None else _policy_values(row)
+    if old == values:
+        return row
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_at, row.updated_by_id = now, user.id
+    audit.record(
+        "need_policy.set",
+        now=now,
+        actor_user_id=user.id,
+        old={"unit_id": unit.id, **old} if old else None,
+        new={"unit_id": unit.id, **values},
+    )
+    db.session.flush()
+    return row
+
+
+def reset_policy(unit: Unit, *, user: User, now: datetime) -> bool:
+    """Delete the unit's own deadlines, so that it follows the unit above (or the
+    defaults) again; whether it had any. Audited "need_policy.reset" with the old values."""
+    row = db.session.get(NeedPolicy, unit.id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return False
+    old = {"unit_id": unit.id, **_policy_values(row)}
+    db.session.delete(row)
+    audit.record(
+        "need_policy.reset", now=now, actor_user_id=user.id, old=old, new={"unit_id": unit.id}
+    )
+    db.session.flush()
+    return True
+
+
+#: The audit actions of the deadlines (audit/labels.py ``NEED_POLICY_AUDIT_LABELS``).
+POLICY_ACTIONS = ("need_policy.set", "need_policy.reset")
+
+
+def policy_history(unit_id: int, *, limit: int = 10) -> list[tuple[AuditEntry, str]]:
+    """The latest changes of the unit's own deadlines, newest first, with who made them.
+
+    The entries name their unit in their values; a unit's deadlines change a few times a
+    year, so the policy entries are read and picked here."""
+    rows = db.session.execute(
+        select(AuditEntry, User.display_name)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .where(AuditEntry.action.in_(POLICY_ACTIONS))
+        .order_by(AuditEntry.id.desc())
+    ).all()
+    mine = [
+        (entry, name or "")
+        for entry, name in rows
+        if unit_id
+        in ((entry.new_value or {}).get("unit_id"), (entry.old_value or {}).get("unit_id"))
+    ]
+    return mine[:limit]

@@ -209,3 +209,40 @@ def teams_export() -> Export:
             _hours(r.pending),
         ],
     )
+
+
+def orders_export() -> Export:
+    """Residents' orders per unit of the scope's drill-down (``rows.order_lines``): the
+    counts, the three rates the districts report and the median hours of each stage."""
+    return Export(
+        [
+            ColumnSpec(_("Unit"), 28),
+            ColumnSpec(_("Orders received"), 9, "int"),
+            ColumnSpec(_("Rejected"), 9, "int"),
+            ColumnSpec(_("Dispatched"), 9, "int"),
+            ColumnSpec(_("Taken"), 9, "int"),
+            ColumnSpec(_("Completed"), 9, "int"),
+            ColumnSpec(_("Rated"), 9, "int"),
+            ColumnSpec(_("Take rate"), 9, "percent"),
+            ColumnSpec(_("Completion rate"), 9, "percent"),
+            ColumnSpec(_("Satisfaction rate"), 9, "percent"),
+            ColumnSpec(_("Median hours to accept (h)"), 14, "hours"),
+            ColumnSpec(_("Median hours to dispatch (h)"), 14, "hours"),
+            ColumnSpec(_("Median hours to complete (h)"), 14, "hours"),
+        ],
+        lambda line: [
+            line.name,
+            line.figures.received,
+            line.figures.rejected,
+            line.figures.dispatched,
+            line.figures.taken,
+            line.figures.completed,
+            line.figures.rated,
+            line.figures.take_rate,
+            line.figures.completion_rate,
+            line.figures.satisfaction_rate,
+            line.figures.hours_to_accept,
+            line.figures.hours_to_dispatch,
+            line.figures.hours_to_complete,
+        ],
+    )

@@ -283,3 +283,16 @@ def teams_export(fmt: str):
         export.columns,
         lambda: export.lines(export_rows.team_rows(scope.unit_ids, scope.start, scope.end)),
     )
+
+
+@bp.get(f"/orders.{_FORMATS}")
+@login_required
+def orders_export(fmt: str):
+    """Download the residents' order figures per unit of the scope's drill-down for the
+    period (the dashboard's "群众点单" figures, a line per unit and the total)."""
+    scope = _scope()
+    title = _("Residents' orders")
+    filename = f"{title}_{scope.unit.name}_{scope.period.filename_part()}"
+    export = exports.orders_export()  # a line per unit below the scope: always small
+    lines = export_rows.order_lines(scope.unit, scope.unit_ids, scope.start, scope.end)
+    return send_spreadsheet(fmt, filename, title, export.columns, lambda: export.lines(lines))

@@ -4,8 +4,10 @@ PostgreSQL and lazy fetching on SQLite, so memory stays flat whatever the size."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
     distinct,
@@ -17,6 +19,8 @@ from sqlalchemy.engine import Row
 from volunteer_app.activities.models import Activity, Category
 from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
 from volunteer_app.extensions import db
+from volunteer_app.needs import services as need_services
+from volunteer_app.needs.rules import Figures
 from volunteer_app.reports.sql import (
     held_in_period,
     in_period,
@@ -156,3 +160,48 @@ def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[
 def team_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
     """The figures of every team of the scope's units for the period (``sql.team_figures``)."""
     return _stream(team_figures(scope_ids, start, end))
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A line of the orders export: a unit of the drill-down (or the total) and its
+    figures (``needs.services.figures`` over the unit's subtree)."""
+
+    name: str
+    unit_id: int | None  #: None for the total
+    figures: Figures
+
+
+def order_lines(scope: Unit, scope_ids: Select, start: datetime, end: datetime) -> list[OrderLine]:
+    """The order figures of the scope's drill-down, as the dashboard's "按单位" lines: the
+    orders placed at the scope unit itself (when it has any), then each direct child with
+    its subtree rolled up (every child, by name, with or without orders), then the total.
+    A unit with nothing below it has its own line and the total. One set of statements
+    (``figures_by``, then ``figures`` for the total), not
+    one per unit."""
+    units = {
+        row.id: row
+        for row in db.session.execute(
+            select(Unit.id, Unit.name, Unit.parent_id).where(Unit.id.in_(scope_ids))
+        )
+    }
+    children = sorted((u for u in units.values() if u.parent_id == scope.id), key=lambda u: u.name)
+
+    def line_of(station_id: int) -> int | None:
+        """The drill-down line (a child of the scope, or the scope) of a station's orders."""
+        unit = units.get(station_id)
+        while unit is not None and unit.id != scope.id and unit.parent_id != scope.id:
+            unit = units.get(unit.parent_id)
+        return unit.id if unit is not None else None
+
+    by_line = need_services.figures_by(scope_ids, start, end, line_of)
+    empty = need_services.no_figures()
+    total = need_services.figures(scope_ids, start, end)
+    lines = []
+    own = by_line.get(scope.id)
+    if own is not None or not children:
+        name = _("%(name)s (own orders)", name=scope.name) if children else scope.name
+        lines.append(OrderLine(name, scope.id, own or empty))
+    lines.extend(OrderLine(c.name, c.id, by_line.get(c.id) or empty) for c in children)
+    lines.append(OrderLine(_("Total"), None, total))
+    return lines
