@@ -141,6 +141,6 @@ class MenuItemForm(FlaskForm):
     )
     remaining = IntegerField(
         _l("Times it can still be booked"),
-        validators=[Optional(), NumberRange(min=0, max=9999)],
+        validators=[Optional()],
         render_kw={"inputmode": "numeric", "min": 0, "max": 9999},
     )

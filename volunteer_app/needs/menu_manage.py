@@ -56,16 +56,36 @@ def _form_page(form: MenuItemForm, item: ServiceItem | None, status: int = 200):
     return page, status
 
 
+def _id(value: int | None) -> int | None:
+    """A picker's value as a row id, None for one no table can hold."""
+    return parse_id(str(value)) if value is not None else None
+
+
 def _values(form: MenuItemForm) -> dict:
     """The form's values as the menu services take them."""
     return {
-        "team_id": form.team.data,
-        "category_id": form.category.data,
+        "team_id": _id(form.team.data),
+        "category_id": _id(form.category.data),
         "title": form.title.data or "",
         "description": form.description.data or "",
         "audience": form.audience.data or "",
         "remaining": form.remaining.data,
     }
+
+
+def _refused(form: MenuItemForm, item: ServiceItem | None):
+    """A posted form its own validators refused: the rules' problems are shown beside the
+    other fields too, so every problem is seen at once (400)."""
+    unit = next((u for u in visible_units(current_user) if u.id == form.unit.data), None)
+    if unit is not None:
+        values = _values(form)
+        if form.remaining.errors:
+            values["remaining"] = None
+        try:
+            menu.check_item(current_user, unit, **values)
+        except DomainError as error:
+            show_errors(form, error.problems or {}, {})
+    return _form_page(form, item, 400)
 
 
 @bp.get("/needs/menu")
@@ -100,9 +120,14 @@ def menu_new():
     if request.method == "GET":
         form.unit.data = parse_id(request.args.get("unit")) or current_user.unit_id
         form.audience.data = menu_rules.DEFAULT_AUDIENCE
-    if not form.validate_on_submit():
-        return _form_page(form, None, 400 if form.is_submitted() else 200)
-    unit = unit_or_404(current_user, form.unit.data)
+    if form.is_submitted() and not form.validate():
+        return _refused(form, None)
+    if not form.is_submitted():
+        return _form_page(form, None)
+    unit_id = _id(form.unit.data)
+    if unit_id is None:
+        abort(404)
+    unit = unit_or_404(current_user, unit_id)
     if unit.archived_at is not None:
         abort(404)
     try:
@@ -132,9 +157,14 @@ def menu_edit(item_id: int):
             remaining=item.remaining,
         )
     _fill(form, item)
-    if not form.validate_on_submit():
-        return _form_page(form, item, 400 if form.is_submitted() else 200)
-    unit = unit_or_404(current_user, form.unit.data)
+    if form.is_submitted() and not form.validate():
+        return _refused(form, item)
+    if not form.is_submitted():
+        return _form_page(form, item)
+    unit_id = _id(form.unit.data)
+    if unit_id is None:
+        abort(404)
+    unit = unit_or_404(current_user, unit_id)
     try:
         menu.update_item(current_user, item, unit, **_values(form), now=utcnow())
     except DomainError as error:
