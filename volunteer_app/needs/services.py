@@ -14,6 +14,10 @@ Taking an order makes its activity: the team's, published, for the team's member
 at the time the resident wanted (``rules.compute_service_time``). Its place names the
 station and says it is a home visit, never the resident's address, since activities are
 public; the address stays on the order, for the organizers and the team handling it.
+
+An order from the service menu (``submit(menu_item=...)``) takes one of the item's times
+first (``menu.book``, one conditional UPDATE); rejecting or withdrawing it gives the time
+back (``menu.release``).
 """
 
 from __future__ import annotations
