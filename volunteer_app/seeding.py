@@ -177,11 +177,44 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         if activity.ends_at < now:
             activity.status = ActivityStatus.FINISHED
     db.session.flush()
-    _load_orders(data.get("orders", []), units, categories, teams, admin, now, report)
+    menu_items = _load_menu(data.get("menu", []), units, categories, teams, admin, now, report)
+    _load_orders(data.get("orders", []), units, categories, teams, menu_items, admin, now, report)
 
 
-def _load_orders(items, units, categories, teams, admin, now: datetime, report) -> None:
-    """Place the demo's residents' orders that do not exist yet and take their steps
+def _load_menu(items, units, categories, teams, admin, now: datetime, report) -> dict:
+    """Add the demo's service menu items that do not exist yet (by unit and title) through
+    the menu's services, as the district admin; every item by title."""
+    from volunteer_app.needs import menu
+    from volunteer_app.needs.models import ServiceItem
+
+    found = {}
+    for item in items:
+        unit = units[item["unit"]]
+        row = db.session.scalar(
+            select(ServiceItem).where(
+                ServiceItem.unit_id == unit.id, ServiceItem.title == item["title"]
+            )
+        )
+        if row is None:
+            row = menu.create_item(
+                admin,
+                unit,
+                team_id=teams[item["team"]].id,
+                category_id=categories[item["category"]].id,
+                title=item["title"],
+                description=item.get("description", ""),
+                audience=item["audience"],
+                remaining=item.get("remaining"),
+                now=now,
+            )
+            report.add("menu items")
+        found[row.title] = row
+    return found
+
+
+def _load_orders(items, units, categories, teams, menu, admin, now: datetime, report) -> None:
+    """Place the demo's residents' orders that do not exist yet (from the menu item
+    ``item`` names, if any) and take their steps
     through the services (the district admin reviews and dispatches; the team's leader
     takes and completes; the resident withdraws and rates), a few hours apart."""
     from volunteer_app.needs import rules as need_rules
@@ -205,7 +238,13 @@ def _load_orders(items, units, categories, teams, admin, now: datetime, report) 
             address=item.get("address", ""),
             today=utc_to_local(at).date(),
         )
-        need = needs.submit(station, fields, category_id=categories[item["category"]].id, now=at)
+        need = needs.submit(
+            station,
+            fields,
+            category_id=categories[item["category"]].id,
+            menu_item=menu[item["item"]] if "item" in item else None,
+            now=at,
+        )
         report.add("orders")
         for n, step in enumerate(item["steps"], start=1):
             name, value = next(iter(step.items())) if isinstance(step, dict) else (step, None)

@@ -21,7 +21,7 @@ from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.localtime import utc_to_local
-from volunteer_app.needs.models import NeedStatus
+from volunteer_app.needs.models import NeedStatus, ServiceItem
 from volunteer_app.stations.models import UnitLevel
 from volunteer_app.teams.models import MemberStatus
 from volunteer_app.volunteers import certificates
@@ -114,6 +114,17 @@ def arrange(live) -> dict:
             take_by=now + timedelta(hours=48),
             contact_name="欧阳桂芝",
         )
+        # the centre's service menu: an item by the station's team, with times left
+        item = ServiceItem(
+            unit_id=centre.id,
+            team_id=team.id,
+            category_id=running.category_id,
+            title="上门为独居老人测血压、测血糖",
+            description="社区医生上门为行动不便的老人测血压、血糖，每户每月一次。",
+            audience="03",
+            remaining=12,
+        )
+        db.session.add(item)
         db.session.commit()
         secret = live.app.config["SECRET_KEY"]
         return {
@@ -135,6 +146,7 @@ def arrange(live) -> dict:
             "job": job.id,
             "team": team.id,
             "need": need.id,
+            "item": item.id,
             "track": "/n/" + seal(secret, "need.v1", need.tracking_key),
         }
 
@@ -157,6 +169,7 @@ def public_pages(w: dict) -> list[tuple[str, str]]:
         (w["invite"], "invite-accept"),
         ("/invite/forged", "invite-invalid"),
         (f"/needs/new?station={w['station']}", "need-new"),
+        (f"/needs/new?station={w['station']}&item={w['item']}", "need-new-from-menu"),
         ("/needs", "need-board"),
         (w["track"], "need-track"),
     ]
@@ -228,6 +241,9 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/needs/poster?unit={w['station']}", "need-poster"),
         ("/needs/deadlines", "need-deadlines"),
         (f"/needs/deadlines/{w['centre']}", "need-deadlines-edit"),
+        ("/needs/menu", "need-menu"),
+        ("/needs/menu/new", "need-menu-new"),
+        (f"/needs/menu/{w['item']}", "need-menu-edit"),
     ]
 
 

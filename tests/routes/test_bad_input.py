@@ -381,6 +381,7 @@ QUERY_FIELDS = sorted(
         "code",
         "lang",
         "text",
+        "item",
     }
 )
 
@@ -479,6 +480,16 @@ class World:
         self.token, self.raw_token = create_token(self.user, "fuzz", now=utcnow())
         self.team = make.team(self.activity.unit, name="医护志愿服务队")
         self.member = make.member(self.team, self.volunteer)
+        from volunteer_app.needs.models import ServiceItem
+
+        self.item = ServiceItem(
+            unit_id=self.activity.unit_id,
+            team_id=self.team.id,
+            category_id=self.activity.category_id,
+            title="上门测血压",
+            remaining=2,
+        )
+        db.session.add(self.item)
         db.session.commit()
         self.valid = {
             "activity_id": self.activity.id,
@@ -491,6 +502,7 @@ class World:
             "correction_id": self.correction.id,
             "team_id": self.team.id,
             "member_id": self.member.id,
+            "item_id": self.item.id,
             "join_key": self.team.join_key,
             "token": issue_token(secret, self.activity.checkin_key),
             "code": sign_code(secret, self.certificate.id),

@@ -74,6 +74,7 @@ class Other:
         from volunteer_app.checkins import services as checkins
         from volunteer_app.checkins.models import Correction
         from volunteer_app.jobs.models import Job, JobStatus
+        from volunteer_app.needs.models import ServiceItem
         from volunteer_app.volunteers.models import Certificate, Device
 
         self.activity = make.activity(title="别的站点的活动")
@@ -116,6 +117,14 @@ class Other:
         self.team = make.team(self.activity.unit, name="别的站点的队伍")
         self.member = make.member(self.team, self.volunteer)
         self.need = make.need(self.activity.unit, title="别的站点的需求")
+        self.item = ServiceItem(
+            unit_id=self.activity.unit_id,
+            team_id=self.team.id,
+            category_id=self.activity.category_id,
+            title="别的站点的服务",
+            remaining=3,
+        )
+        db.session.add(self.item)
         self.job = Job(
             kind="export.attendance",
             owner_id=self.user.id,
@@ -149,6 +158,7 @@ FILLERS: dict[str, Callable[[Other], object]] = {
     "member_id": lambda other: other.member.id,
     "join_key": lambda other: other.team.join_key,
     "need_id": lambda other: other.need.id,
+    "item_id": lambda other: other.item.id,
     "step": lambda other: "accept",
 }
 
@@ -214,6 +224,9 @@ def test_organizers_of_another_station_get_404_for_its_objects(app, client, make
         checked += 1
     assert checked >= 5
     assert mine.revoked_at is None
+    db.session.expire_all()
+    item = db.session.get(type(other.item), other.item.id)
+    assert (item.title, item.withdrawn_at) == ("别的站点的服务", None)
 
 
 @pytest.mark.parametrize("text", ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>'])
@@ -226,6 +239,17 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
     checkins.check_in(activity, volunteer, now=activity.starts_at)
     team = make.team(activity.unit, name=text, host_name=text, contact_name=text, intro=text)
     make.member(team, volunteer, leader=True)
+    from volunteer_app.needs.models import ServiceItem
+
+    item = ServiceItem(
+        unit_id=activity.unit_id,
+        team_id=team.id,
+        category_id=activity.category_id,
+        title=text[:30],
+        description=text,
+        remaining=1,
+    )
+    db.session.add(item)
     login_as(make.user(unit=activity.unit))
     db.session.commit()
     a = activity.id
@@ -248,6 +272,10 @@ def test_hostile_text_renders_inert_everywhere(app, client, make, db, login_as, 
         f"/teams/{team.id}",
         f"/teams/{team.id}/edit",
         f"/teams/{team.id}/card",
+        "/needs/menu",
+        f"/needs/menu/{item.id}",
+        f"/needs/new?station={activity.unit_id}",
+        f"/needs/new?station={activity.unit_id}&item={item.id}",
     ]
     for url in pages:
         response = client.get(url)

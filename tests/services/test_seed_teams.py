@@ -70,3 +70,22 @@ def test_the_demo_holds_orders_in_every_status_with_their_logs(db, runner):
     before = count(db, Need)
     assert runner.invoke(args=["seed"]).exit_code == 0
     assert count(db, Need) == before
+
+
+def test_the_demo_has_a_service_menu_with_one_item_fully_booked(db, runner, client):
+    from volunteer_app.needs.models import Need, ServiceItem
+
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    items = {i.title: i for i in db.session.scalars(select(ServiceItem))}
+    assert {"上门测血压", "交通安全课", "慢病随访", "助老陪伴"} <= set(items)
+    assert items["上门测血压"].team.name == "万福社区卫生服务中心医护志愿服务队"
+    assert items["上门测血压"].audience == "03" and items["交通安全课"].audience == "01"
+    assert items["慢病随访"].remaining == 0 and items["助老陪伴"].remaining is None
+    ordered = db.session.scalar(select(Need).where(Need.title == "上门为独居老人测血压"))
+    assert ordered.menu_item_id == items["上门测血压"].id
+    assert items["上门测血压"].remaining == 19  # the demo's order took one
+    station = ordered.station_id
+    page = client.get(f"/needs/new?station={station}").get_data(as_text=True)
+    assert "上门测血压" in page and "交通安全课" in page and "慢病随访" not in page
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert count(db, ServiceItem) == len(items)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from volunteer_app.audit.labels import TEAM_AUDIT_LABELS
+from volunteer_app.audit.labels import MENU_AUDIT_LABELS, TEAM_AUDIT_LABELS
 from volunteer_app.checkins.models import HoursOrigin, HoursStatus
 
 STATUS_LABELS = {
@@ -64,6 +64,7 @@ AUDIT_LABELS = {
 
 #: The teams' actions, in every change log that lists them (audit/labels.py).
 AUDIT_LABELS.update(TEAM_AUDIT_LABELS)
+AUDIT_LABELS.update(MENU_AUDIT_LABELS)
 
 #: The activity's fields as the change log names them ("activity.update").
 ACTIVITY_FIELD_LABELS = {

@@ -33,6 +33,14 @@ TEAM_AUDIT_LABELS = {
     "team.unleader": _l("No longer team leader"),
 }
 
+#: The service menu's audit actions (needs/menu.py); the item's id is in the values.
+MENU_AUDIT_LABELS = {
+    "menu.create": _l("Service added to the menu"),
+    "menu.update": _l("Menu service edited"),
+    "menu.withdraw": _l("Service withdrawn from the menu"),
+    "menu.restore": _l("Service back on the menu"),
+}
+
 
 def team_name(entry) -> str:
     """The name of the team a "team.*" entry is about ("" for another entry, or a team id

@@ -51,7 +51,7 @@ from volunteer_app.auth.models import Invite, Role, User
 from volunteer_app.checkins.models import CheckIn, Correction
 from volunteer_app.extensions import db
 from volunteer_app.jobs.models import Job
-from volunteer_app.needs.models import Need, NeedStatus
+from volunteer_app.needs.models import Need, NeedStatus, ServiceItem
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import MemberStatus, Team, TeamMember
 from volunteer_app.volunteers.models import Certificate, Volunteer
@@ -602,6 +602,43 @@ def is_active_member(team_id: int, volunteer_id: int) -> bool:
     return (
         db.session.scalar(
             select(Volunteer.id).where(Volunteer.id == volunteer_id, is_team_member(team_id))
+        )
+        is not None
+    )
+
+
+# --- the service menu -----------------------------------------------------------------------
+# An organizer manages the menu items of the units they manage (``ServiceItem.unit_id``),
+# withdrawn ones included; another unit's item is a 404.
+
+
+def scoped_menu_items(user: User) -> Select:
+    """A SELECT of the menu items ``user`` manages: those of the units they manage."""
+    return select(ServiceItem).where(ServiceItem.unit_id.in_(visible_unit_ids(user)))
+
+
+def menu_item_or_404(user: User, item_id: int) -> ServiceItem:
+    """The menu item ``item_id`` if ``user`` manages its unit; 404 otherwise."""
+    item = db.session.scalar(
+        scoped_menu_items(user)
+        .options(joinedload(ServiceItem.unit), joinedload(ServiceItem.team))
+        .where(ServiceItem.id == item_id)
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+def team_serves_unit(team_id: int, unit_id: int) -> bool:
+    """Whether team ``team_id`` may provide a menu item of unit ``unit_id``: it belongs to
+    the unit, to a unit above it (``team_fits_unit``) or to a unit below it (a centre's menu
+    lists its stations' teams)."""
+    if team_fits_unit(team_id, unit_id) is not None:
+        return True
+    unit = db.session.get(Unit, unit_id)
+    return unit is not None and (
+        db.session.scalar(
+            select(Team.id).where(Team.id == team_id, Team.unit_id.in_(subtree_unit_ids(unit)))
         )
         is not None
     )

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("needs", __name__)
 
 #: The modules that attach views to ``bp``; ``create_app`` imports them.
-VIEWS = ("public", "manage", "deadlines", "notices")
+VIEWS = ("public", "manage", "deadlines", "notices", "menu_manage")

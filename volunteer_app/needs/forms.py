@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from volunteer_app.forms import LocalDateField
@@ -25,6 +32,8 @@ class OrderForm(FlaskForm):
     """Order a service from a station (点单); the rules check the contents."""
 
     station = SelectField(_l("Station"), coerce=int, validate_choice=False)
+    #: The menu item ordered (服务菜单), by id; empty for a request of the resident's own.
+    item = HiddenField()
     category = SelectField(_l("Kind of service"), coerce=int, validate_choice=False)
     title = StringField(
         _l("What do you need?"),
@@ -133,4 +142,26 @@ class DeadlinesForm(FlaskForm):
         _l("Hours a team has to take an order"),
         validators=[Length(max=_LOOSE)],
         render_kw={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"},
+    )
+
+
+class MenuItemForm(FlaskForm):
+    """An item of the service menu (服务菜单): what a team offers, to whom, how many times."""
+
+    unit = SelectField(_l("Menu of"), coerce=int, validate_choice=False)
+    title = StringField(
+        _l("Service"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"maxlength": 30, "placeholder": _l("e.g. a blood-pressure check at home")},
+    )
+    category = SelectField(_l("Kind of service"), coerce=int, validate_choice=False)
+    audience = SelectField(_l("Who it serves"), validate_choice=False)
+    team = SelectField(_l("Provided by"), coerce=int, validate_choice=False)
+    description = TextAreaField(
+        _l("Details"), validators=[Length(max=_LOOSE)], render_kw={"maxlength": 200, "rows": 3}
+    )
+    remaining = IntegerField(
+        _l("Times it can still be booked"),
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 9999},
     )

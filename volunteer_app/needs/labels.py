@@ -34,3 +34,20 @@ STEP_LABELS = {
     "urge": _l("Urged by the resident"),
     "erase": _l("The resident erased their details"),
 }
+
+#: Whom a menu item serves: the national service-object codes (服务对象).
+AUDIENCE_LABELS = {
+    "01": _l("Children"),
+    "02": _l("Women"),
+    "03": _l("Older people"),
+    "04": _l("People with disabilities"),
+    "05": _l("Servicemen's families and veterans"),
+    "06": _l("Families in poverty"),
+    "07": _l("Special groups"),
+    "08": _l("Patients"),
+    "09": _l("Rural residents"),
+    "10": _l("Urban residents"),
+    "11": _l("The general public"),
+    "13": _l("Taxpayers and contributors"),
+    "99": _l("Others"),
+}

@@ -124,6 +124,8 @@ def _page(need: Need, *, step_form=None, dispatch_form=None, status: int = 200):
         )
     )
     dispatch_form.team.choices = [(t.id, f"{t.name}（{t.unit.name}）") for t in teams]
+    if dispatch_form.team.data is None and need.menu_item is not None:
+        dispatch_form.team.data = need.menu_item.team_id  # the menu's provider, preselected
     page = render_template(
         "needs/detail.html",
         need=need,

@@ -34,10 +34,11 @@ from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db, limiter
 from volunteer_app.forms import ActionForm, show_errors
 from volunteer_app.localtime import utc_to_local
-from volunteer_app.needs import bp, rules, services
+from volunteer_app.needs import bp, menu, menu_rules, rules, services
 from volunteer_app.needs.forms import OrderForm, RateForm
-from volunteer_app.needs.labels import STATUS_LABELS, STEP_LABELS
-from volunteer_app.needs.models import DayPart, Need
+from volunteer_app.needs.labels import AUDIENCE_LABELS, STATUS_LABELS, STEP_LABELS
+from volunteer_app.needs.menu_rules import MenuError
+from volunteer_app.needs.models import DayPart, Need, ServiceItem
 from volunteer_app.needs.rules import Step
 from volunteer_app.needs.services import Actor
 from volunteer_app.params import parse_id
@@ -89,10 +90,58 @@ def _placed(response) -> bool:
     return response.status_code == 302
 
 
-def _order_page(form: OrderForm, *, status: int = 200):
-    response = make_response(render_template("needs/new.html", form=form), status)
+def _order_page(
+    form: OrderForm,
+    stations: list[Unit],
+    *,
+    item: ServiceItem | None = None,
+    status: int = 200,
+):
+    """The order form, with the chosen station's service menu (its items and those of the
+    units above it) and the item being ordered, if any."""
+    station = next((s for s in stations if s.id == form.station.data), None)
+    items = list(db.session.scalars(menu.station_menu(station.id))) if station else []
+    page = render_template(
+        "needs/new.html",
+        form=form,
+        station=station,
+        stations=stations,
+        items=items,
+        item=item,
+        audience_labels=AUDIENCE_LABELS,
+        is_bookable=menu_rules.is_bookable,
+    )
+    response = make_response(page, status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _chosen_item(form: OrderForm, stations: list[Unit]) -> ServiceItem | None:
+    """The menu item the form orders (the link's ``?item=`` on GET, the hidden field once
+    posted), if the chosen station offers it; a GET prefills the title and the kind of
+    service from it, or says why it cannot be booked and leaves it out."""
+    if request.method == "GET":
+        form.item.data = request.args.get("item", "")
+    item_id = parse_id(form.item.data) if form.item.data else None
+    station = next((s for s in stations if s.id == form.station.data), None)
+    if item_id is None or station is None:
+        form.item.data = ""
+        return None
+    item = menu.offered_at(station.id, item_id)
+    if request.method == "GET":
+        try:
+            menu_rules.validate_booking(
+                withdrawn=item is not None and item.withdrawn_at is not None,
+                remaining=item.remaining if item is not None else None,
+                offered_here=item is not None,
+            )
+        except MenuError as error:
+            form.form_errors.append(error.message)
+            form.item.data = ""
+            return None
+        form.title.data = form.title.data or item.title
+        form.category.data = item.category_id
+    return item
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -126,8 +175,10 @@ def new():
     preset = parse_id(request.args.get("station"))
     if request.method == "GET" and preset:
         form.station.data = preset
+    item = _chosen_item(form, stations)
     if not form.validate_on_submit():
-        return _order_page(form, status=400 if request.method == "POST" else 200)
+        status = 400 if request.method == "POST" else 200
+        return _order_page(form, stations, item=item, status=status)
     now = utcnow()
     station = next((s for s in stations if s.id == form.station.data), None)
     category = next((c for c in categories if c.id == form.category.data), None)
@@ -145,13 +196,26 @@ def new():
         )
     except DomainError as error:
         show_errors(form, error.problems or {}, {})
-        return _order_page(form, status=error.status)
+        return _order_page(form, stations, item=item, status=error.status)
     if station is None or category is None:
         form.station.errors = [] if station else [_("Please choose a station.")]
         form.category.errors = [] if category else [_("Please choose a kind of service.")]
-        return _order_page(form, status=400)
+        return _order_page(form, stations, item=item, status=400)
     part = DayPart(form.wanted_part.data) if form.wanted_part.data else None
-    need = services.submit(station, fields, category_id=category.id, wanted_part=part, now=now)
+    try:
+        if form.item.data and item is None:
+            raise MenuError("not_here")
+        need = services.submit(
+            station,
+            fields,
+            category_id=category.id,
+            wanted_part=part,
+            menu_item=item,
+            now=now,
+        )
+    except MenuError as error:  # withdrawn or fully booked meanwhile: the form stays
+        form.form_errors.append(error.message)
+        return _order_page(form, stations, item=item, status=error.status)
     flash(_("Your order has been sent to %(station)s.", station=station.name), "success")
     return redirect(url_for("needs.track", code=tracking_code(need)))
 

@@ -14,6 +14,10 @@ Taking an order makes its activity: the team's, published, for the team's member
 at the time the resident wanted (``rules.compute_service_time``). Its place names the
 station and says it is a home visit, never the resident's address, since activities are
 public; the address stays on the order, for the organizers and the team handling it.
+
+An order from the service menu (``submit(menu_item=...)``) takes one of the item's times
+first (``menu.book``, one conditional UPDATE); rejecting or withdrawing it gives the time
+back (``menu.release``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth.models import User
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc, utc_to_local
-from volunteer_app.needs import rules
+from volunteer_app.needs import menu, rules
 from volunteer_app.needs.models import (
     DayPart,
     Need,
@@ -42,6 +46,7 @@ from volunteer_app.needs.models import (
     NeedPolicy,
     NeedRating,
     NeedStatus,
+    ServiceItem,
 )
 from volunteer_app.needs.rules import NeedError, OrderFields, Role, Step
 from volunteer_app.stations.models import Unit
@@ -113,10 +118,16 @@ def submit(
     wanted_part: DayPart | None = None,
     proxy: User | None = None,
     proxy_note: str = "",
+    menu_item: ServiceItem | None = None,
     now: datetime,
 ) -> Need:
     """Place an order at ``station`` (the resident's own, or by ``proxy`` for a resident
-    without a smartphone: marked so, with who placed it). Logged "submit"."""
+    without a smartphone: marked so, with who placed it). Logged "submit".
+
+    An order from the menu (``menu_item``) takes one of the item's bookable times first
+    (``menu.book``: MenuError "fully_booked" or "withdrawn", and no order, when it cannot)."""
+    if menu_item is not None:
+        menu.book(menu_item.id, station.id)
     need = Need(
         station_id=station.id,
         unit_id=station.id,
@@ -133,6 +144,7 @@ def submit(
         contact_phone=fields.contact_phone,
         proxy_user_id=proxy.id if proxy else None,
         proxy_note=proxy_note.strip() if proxy else "",
+        menu_item_id=menu_item.id if menu_item is not None else None,
         created_at=now,
         changed_at=now,
     )
@@ -192,6 +204,8 @@ def take_step(
         need.activity_id = _make_activity(need, actor, now=now).id
     elif step == Step.COMPLETE:
         need.completed_at, need.completion_note = now, kept
+    if step in (Step.REJECT, Step.WITHDRAW) and need.menu_item_id is not None:
+        menu.release(need.menu_item_id)  # ended unserved: the menu's time is free again
     _log(need, step.value, actor, before=before, now=now, note=kept)
     if step == Step.DECLINE:
         need.team_id = None  # logged above with the team that declined it
