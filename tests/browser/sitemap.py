@@ -237,6 +237,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         (f"/teams/{w['team']}/edit", "team-edit"),
         (f"/teams/{w['team']}/card", "team-card"),
         ("/needs/queue", "need-queue"),
+        ("/needs/proxy", "need-proxy"),
         (f"/needs/{w['need']}", "need"),
         (f"/needs/poster?unit={w['station']}", "need-poster"),
         ("/needs/deadlines", "need-deadlines"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from volunteer_app.database import utcnow
-from volunteer_app.needs.models import NeedEvent, NeedStatus
+from volunteer_app.needs.models import Need, NeedEvent, NeedStatus
 from volunteer_app.stations.models import UnitLevel
 
 from ..conftest import csrf_token
@@ -146,3 +146,67 @@ def test_a_station_with_no_order_waiting_is_told_nothing(app, client, make, db, 
     db.session.commit()
     login_as(make.user(unit=station))
     assert "群众点单待受理" not in client.get("/activities").get_data(as_text=True)
+
+
+def proxy_order(client, station, category, **changes):
+    token = csrf_token(client, "/needs/proxy")
+    data = {
+        "csrf_token": token,
+        "proxy_note": "网格员王芳，为邻居代点单",
+        "station": station.id,
+        "category": category.id,
+        "title": "上门测血压",
+        "address": "万福街道幸福小区3号楼2单元",
+        "contact_name": "张桂芝",
+        "contact_phone": "13800001234",
+        "wanted_part": "",
+    }
+    return client.post("/needs/proxy", data=data | changes)
+
+
+def test_an_organizer_orders_for_a_resident_without_a_smartphone(
+    app, client, make, db, login_as
+):
+    _centre, station, sibling, _need = world(make)
+    category = make.category()
+    worker = make.user(unit=station)
+    db.session.commit()
+    login_as(worker)
+    page = client.get("/needs/proxy").get_data(as_text=True)
+    assert "代群众点单" in page and "代点单说明" in page
+    assert station.name in page and sibling.name not in page  # their own stations only
+
+    response = proxy_order(client, station, category)
+    assert response.status_code == 302
+    placed = db.session.scalar(select(Need).where(Need.contact_phone == "13800001234"))
+    assert response.headers["Location"].endswith(f"/needs/{placed.id}")
+    assert placed.is_proxy and placed.proxy_user_id == worker.id
+    assert placed.proxy_note == "网格员王芳，为邻居代点单"
+    (submit,) = [e for e in db.session.scalars(select(NeedEvent)) if e.need_id == placed.id]
+    assert submit.actor_user_id == worker.id and not submit.by_resident
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已为张桂芝代点单" in shown and "/n/" in shown  # the link to pass on
+    assert "网格员王芳" in shown
+
+
+def test_a_proxy_order_says_who_placed_it_and_stays_at_the_organizers_stations(
+    app, client, make, db, login_as
+):
+    _centre, station, sibling, _need = world(make)
+    category = make.category()
+    db.session.commit()
+    login_as(make.user(unit=station))
+    refused = proxy_order(client, station, category, proxy_note="  ", contact_phone="")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "请说明谁为谁代点单" in html and "请填写可以联系到您的手机号。" in html
+    elsewhere = proxy_order(client, sibling, category)  # not one of theirs
+    assert elsewhere.status_code == 400
+    assert db.session.scalar(select(Need).where(Need.contact_phone == "13800001234")) is None
+    assert client.get("/needs/proxy", follow_redirects=False).status_code == 200
+
+
+def test_proxy_ordering_needs_an_organizer(app, client, make, db):
+    db.session.commit()
+    response = client.get("/needs/proxy")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -193,6 +193,19 @@ def test_an_order_is_cleaned():
     assert kept.contact_name == "张桂芝" and kept.contact_phone == "13800001234"
 
 
+def test_an_order_by_proxy_says_who_placed_it_for_whom():
+    assert rules.validate_order(**order()).proxy_note == ""  # the resident's own
+    kept = rules.validate_order(**order(proxy_note=" 网格员王芳，为邻居代点单 "))
+    assert kept.proxy_note == "网格员王芳，为邻居代点单"
+    blank = rules.compute_order_problems(**order(proxy_note="  ", contact_name=""))
+    assert {f: e.code for f, e in blank.items()} == {
+        "proxy_note": "proxy_note_required",
+        "contact_name": "contact_required",
+    }
+    long = rules.compute_order_problems(**order(proxy_note="字" * 51))
+    assert {f: e.code for f, e in long.items()} == {"proxy_note": "proxy_note_too_long"}
+
+
 def test_every_problem_of_an_order_at_once():
     problems = rules.compute_order_problems(
         **order(

@@ -74,6 +74,16 @@ class OrderForm(FlaskForm):
         self.wanted_part.choices = DAY_PARTS
 
 
+class ProxyOrderForm(OrderForm):
+    """代点单: an organizer orders for a resident without a smartphone."""
+
+    proxy_note = StringField(
+        _l("Ordered by (who, for whom)"),
+        validators=[Length(max=_LOOSE)],
+        render_kw={"maxlength": 50, "placeholder": _l("e.g. 网格员王芳, for her neighbour")},
+    )
+
+
 class RateForm(FlaskForm):
     """The resident's rating of a completed order (评单)."""
 

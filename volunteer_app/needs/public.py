@@ -25,9 +25,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from volunteer_app.activities.models import Category
+from volunteer_app.auth.models import User
+from volunteer_app.auth.scoping import visible_units
 from volunteer_app.codes import seal, unseal
 from volunteer_app.database import utcnow
 from volunteer_app.errors import DomainError
@@ -35,7 +38,7 @@ from volunteer_app.extensions import db, limiter
 from volunteer_app.forms import ActionForm, show_errors
 from volunteer_app.localtime import utc_to_local
 from volunteer_app.needs import bp, menu, menu_rules, rules, services
-from volunteer_app.needs.forms import OrderForm, RateForm
+from volunteer_app.needs.forms import OrderForm, ProxyOrderForm, RateForm
 from volunteer_app.needs.labels import AUDIENCE_LABELS, STATUS_LABELS, STEP_LABELS
 from volunteer_app.needs.menu_rules import MenuError
 from volunteer_app.needs.models import DayPart, Need, ServiceItem
@@ -167,7 +170,42 @@ def _chosen_item(form: OrderForm, stations: list[Unit]) -> ServiceItem | None:
 def new():
     """Order a service from a station, without an account (a poster preselects it)."""
     form = OrderForm()
-    stations = _stations()
+    placed = _take_order(form, _stations())
+    if not isinstance(placed, Need):
+        return placed
+    flash(_("Your order has been sent to %(station)s.", station=placed.station.name), "success")
+    return redirect(url_for("needs.track", code=tracking_code(placed)))
+
+
+@bp.route("/needs/proxy", methods=["GET", "POST"])
+@login_required
+def proxy():
+    """代点单: an organizer (a station worker, a 网格员 with an account) orders for a
+    resident without a smartphone at one of their own stations; the order is marked as
+    placed by proxy, with who placed it, and its tracking link is shown to pass on."""
+    form = ProxyOrderForm()
+    stations = [u for u in visible_units(current_user) if u.level == UnitLevel.STATION]
+    if not stations:
+        abort(404)
+    placed = _take_order(form, stations, proxy=current_user)
+    if not isinstance(placed, Need):
+        return placed
+    link = url_for("needs.track", code=tracking_code(placed), _external=True)
+    flash(
+        _(
+            "Ordered for %(name)s by proxy. Give them or their family the order's link to "
+            "follow it: %(link)s",
+            name=placed.contact_name,
+            link=link,
+        ),
+        "success",
+    )
+    return redirect(url_for("needs.detail", need_id=placed.id))
+
+
+def _take_order(form: OrderForm, stations: list[Unit], *, proxy: User | None = None):
+    """The order form's GET and POST for ``stations``: the order placed, or the page to
+    answer (the form again, with every problem beside its field)."""
     form.station.choices = [(s.id, s.name) for s in stations]
     categories = db.session.scalars(select(Category).order_by(Category.sort_order)).all()
     locale = "en" if request.accept_languages.best_match(["zh", "en"]) == "en" else "zh"
@@ -192,6 +230,7 @@ def new():
             notes=form.notes.data or "",
             wanted_date=form.wanted_date.data,
             expected_minutes=form.expected_minutes.data,
+            proxy_note=(form.proxy_note.data or "") if proxy else None,
             today=utc_to_local(now).date(),
         )
     except DomainError as error:
@@ -205,19 +244,19 @@ def new():
     try:
         if form.item.data and item is None:
             raise MenuError("not_here")
-        need = services.submit(
+        return services.submit(
             station,
             fields,
             category_id=category.id,
             wanted_part=part,
             menu_item=item,
+            proxy=proxy,
+            proxy_note=fields.proxy_note,
             now=now,
         )
     except MenuError as error:  # withdrawn or fully booked meanwhile: the form stays
         form.form_errors.append(error.message)
         return _order_page(form, stations, item=item, status=error.status)
-    flash(_("Your order has been sent to %(station)s.", station=station.name), "success")
-    return redirect(url_for("needs.track", code=tracking_code(need)))
 
 
 def mask_name(name: str) -> str:

@@ -422,6 +422,10 @@ class OrderError(DomainError):
         "date_past": _l("The date you would like has already passed."),
         "date_too_far": _l("Please choose a date within the next 90 days."),
         "minutes_invalid": _l("The expected length must be between 1 minute and a day."),
+        "proxy_note_required": _l(
+            "Please say who is ordering for whom, e.g. 网格员王芳 for a neighbour."
+        ),
+        "proxy_note_too_long": _l("The note is too long (at most 50 characters)."),
     }
 
 
@@ -437,6 +441,8 @@ class OrderFields:
     notes: str
     wanted_date: date | None
     expected_minutes: int | None
+    #: Who placed it for whom, for an order by proxy (代点单); empty otherwise.
+    proxy_note: str = ""
 
 
 def compute_order_problems(
@@ -449,10 +455,18 @@ def compute_order_problems(
     notes: str = "",
     wanted_date: date | None = None,
     expected_minutes: int | None = None,
+    proxy_note: str | None = None,
     today: date,
 ) -> dict[str, OrderError]:
-    """Every problem of the order form, by field (empty when all is well)."""
+    """Every problem of the order form, by field (empty when all is well). An order placed
+    by proxy (代点单; ``proxy_note`` not None) says who placed it for whom."""
     problems: dict[str, OrderError] = {}
+    if proxy_note is not None:
+        note = proxy_note.strip()
+        if not note:
+            problems["proxy_note"] = OrderError("proxy_note_required")
+        elif len(note) > CONTACT_MAX:
+            problems["proxy_note"] = OrderError("proxy_note_too_long")
     limits = (
         ("contact_name", contact_name, CONTACT_MAX, "contact_required", "contact_too_long"),
         ("title", title, TITLE_MAX, "title_required", "title_too_long"),
@@ -497,6 +511,7 @@ def validate_order(**fields) -> OrderFields:
         notes=(fields.get("notes") or "").strip(),
         wanted_date=fields.get("wanted_date"),
         expected_minutes=fields.get("expected_minutes"),
+        proxy_note=(fields.get("proxy_note") or "").strip(),
     )
 
 
