@@ -164,9 +164,7 @@ def proxy_order(client, station, category, **changes):
     return client.post("/needs/proxy", data=data | changes)
 
 
-def test_an_organizer_orders_for_a_resident_without_a_smartphone(
-    app, client, make, db, login_as
-):
+def test_an_organizer_orders_for_a_resident_without_a_smartphone(app, client, make, db, login_as):
     _centre, station, sibling, _need = world(make)
     category = make.category()
     worker = make.user(unit=station)
