@@ -5,6 +5,11 @@ At --scale 1 (the default): 1 district, 10 centres, 200 stations, 50,000 volunte
 and 1,000,000 check-ins. Smaller scales shrink volunteers, activities and check-ins
 proportionally (stations stay at 200 unless --scale < 0.05).
 
+A city (issue 19): ``--districts 10 --scale 10`` makes 10 districts of 10 centres and 200
+stations each (2,000 stations), 500,000 volunteers, 200,000 activities and 10,000,000
+check-ins; each district's activities go to its own stations, and its volunteers come
+from the whole city (people serve where they live and work).
+
 The schema comes from the app's migrations; rows go in with bulk inserts (executemany
 on SQLite, COPY on PostgreSQL), not through the ORM, so 1M rows take minutes, not hours.
 
@@ -83,7 +88,7 @@ def fmt(moment: datetime, dialect: str) -> str:
     return naive.isoformat(sep=" ")
 
 
-def build(scale: float) -> dict[str, list[tuple]]:
+def build(scale: float, districts: int = 1) -> dict[str, list[tuple]]:
     """Make every row in memory (about 1 GB less than it sounds: tuples of short strings)."""
     rng = random.Random(SEED)
     n_vol = max(200, int(BASE_VOLUNTEERS * scale))
@@ -97,18 +102,27 @@ def build(scale: float) -> dict[str, list[tuple]]:
     }
     rows["chk"] = []
     created = START - timedelta(days=30)
-    rows["units"].append((1, "菏泽高新区", "district", None, created))
-    centre_ids = []
-    for c in range(CENTRES):
-        uid = 2 + c
-        centre_ids.append(uid)
-        rows["units"].append((uid, f"第{c + 1}实践所", "centre", 1, created))
-    station_ids = []
-    for s in range(n_stations):
-        uid = 2 + CENTRES + s
-        station_ids.append(uid)
-        parent = centre_ids[s % CENTRES]
-        rows["units"].append((uid, f"第{s + 1}实践站", "station", parent, created))
+    centre_ids: list[int] = []
+    station_ids: list[int] = []
+    uid = 0
+    for d in range(districts):
+        uid += 1
+        district_id = uid
+        name = "菏泽高新区" if d == 0 else f"第{d + 1}区"
+        rows["units"].append((district_id, name, "district", None, created))
+        own_centres = []
+        for c in range(CENTRES):
+            uid += 1
+            own_centres.append(uid)
+            label = f"第{c + 1}实践所" if d == 0 else f"{name}第{c + 1}实践所"
+            rows["units"].append((uid, label, "centre", district_id, created))
+        for st in range(n_stations):
+            uid += 1
+            station_ids.append(uid)
+            parent = own_centres[st % CENTRES]
+            label = f"第{st + 1}实践站" if d == 0 else f"{name}第{st + 1}实践站"
+            rows["units"].append((uid, label, "station", parent, created))
+        centre_ids += own_centres
     for i, (code, zh, en) in enumerate(CATEGORIES, start=1):
         rows["categories"].append((i, code, zh, en, i))
     pw = generate_password_hash(PASSWORD)
@@ -117,6 +131,7 @@ def build(scale: float) -> dict[str, list[tuple]]:
         (2, "bench-centre", "所组织者", pw, "centre_organizer", centre_ids[0], True, created),
         (3, "bench-station", "站组织者", pw, "station_organizer", station_ids[0], True, created),
     ]
+    per_district = len(station_ids) // districts
     # Volunteers register over the three years; ids grow with registration time.
     for v in range(1, n_vol + 1):
         at = START + timedelta(seconds=int((v / n_vol) * DAYS * 86400 * 0.95))
@@ -133,7 +148,12 @@ def build(scale: float) -> dict[str, list[tuple]]:
         length = rng.choice((60, 90, 120, 180, 240))
         ends = starts + timedelta(minutes=length)
         cat = rng.randrange(1, len(CATEGORIES) + 1)
-        unit = rng.choice(station_ids) if rng.random() < 0.9 else rng.choice(centre_ids)
+        # Activities spread evenly over the districts, each at one of its own units.
+        d = a % districts
+        if rng.random() < 0.9:
+            unit = station_ids[d * per_district + rng.randrange(per_district)]
+        else:
+            unit = centre_ids[d * CENTRES + rng.randrange(CENTRES)]
         status = "cancelled" if rng.random() < 0.03 else "finished"
         title = TITLES[cat - 1]
         rows["act"].append(
@@ -244,6 +264,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", default=os.environ.get("DATABASE_URL"), required=False)
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M check-ins")
     parser.add_argument("--force", action="store_true", help="empty the tables first")
+    parser.add_argument(
+        "--districts", type=int, default=1, help="districts of 10 centres, 200 stations each"
+    )
     args = parser.parse_args(argv)
     if not args.db:
         parser.error("give --db or set DATABASE_URL")
@@ -270,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                 ):
                     conn.execute(text(f"DELETE FROM {table}"))
         started = time.perf_counter()
-        rows = build(args.scale)
+        rows = build(args.scale, args.districts)
         print(
             f"generated {len(rows['chk']):,} check-ins, {len(rows['vol']):,} volunteers, "
             f"{len(rows['act']):,} activities in {time.perf_counter() - started:.1f} s"

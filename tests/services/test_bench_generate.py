@@ -31,3 +31,26 @@ def test_generator_fills_a_small_database(tmp_path, capsys):
             == conn.execute(text("SELECT SUM(minutes) FROM checkins")).scalar()
         )
     engine.dispose()
+
+
+def test_generator_fills_a_city_of_districts_each_with_its_own_activities(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("bench_generate", GENERATE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    url = f"sqlite:///{tmp_path / 'city.sqlite3'}"
+    module.main(["--db", url, "--scale", "0.005", "--districts", "3"])
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        scalar = lambda sql: conn.execute(text(sql)).scalar()  # noqa: E731
+        assert scalar("SELECT COUNT(*) FROM units WHERE level = 'district'") == 3
+        assert scalar("SELECT COUNT(*) FROM units") == 3 * (1 + 10 + 20)
+        # every district holds about a third of the activities, at its own units
+        per_district = conn.execute(
+            text(
+                "SELECT COALESCE(c.parent_id, u.parent_id), COUNT(*) FROM activities a "
+                "JOIN units u ON u.id = a.unit_id LEFT JOIN units c ON c.id = u.parent_id "
+                "AND c.level = 'centre' GROUP BY 1"
+            )
+        ).all()
+        assert len(per_district) == 3 and all(30 <= n <= 37 for _d, n in per_district)
+    engine.dispose()
