@@ -1,4 +1,5 @@
-"""Job pages: the user's own jobs, one job's progress (a page and its JSON), its file, cancel.
+"""Job pages: the user's own jobs, one job's progress (a page and its JSON), its file or its
+outcome, cancel; and the confirmation of a large import, which starts its job.
 
 Every route that names a job resolves it through ``scoping.job_or_404``: the owner only,
 and only while the job's unit is still in their scope (404 otherwise, as for any object of
@@ -7,16 +8,30 @@ another unit).
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, redirect, render_template, send_file, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from volunteer_app.auth.scoping import job_or_404
+from volunteer_app.auth.scoping import job_or_404, role_required
 from volunteer_app.database import utcnow
 from volunteer_app.forms import ActionForm
-from volunteer_app.jobs import bp, rules, services
+from volunteer_app.jobs import bp, imports, rules, services
 from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, content_disposition
+from volunteer_app.transactions import after_commit
+from volunteer_app.volunteers import manage_import
+from volunteer_app.volunteers.imports import ImportFileError
 
 #: How often the progress page asks for news (milliseconds).
 POLL_MS = 1500
@@ -31,13 +46,31 @@ def _time_left_text(seconds: int | None) -> str:
     return _("About %(n)s min left", n=round(seconds / 60))
 
 
+#: The lines of an import job's outcome, by key of ``jobs.imports.summary``.
+IMPORT_SUMMARY = (
+    ("new_people", _l("new volunteers")),
+    ("new_numbers", _l("new numbers")),
+    ("linked_rows", _l("rows with a registered number")),
+    ("held_rows", _l("rows held back (a number other stations' volunteers use)")),
+    ("refused", _l("rows not imported (refused at the check)")),
+)
+
+
+def _summary(job: Job) -> list[dict] | None:
+    """An import job's outcome so far, line by line; None for an export."""
+    if not services.is_import(job):
+        return None
+    counts = imports.summary(job.result)
+    return [{"key": key, "label": str(label), "n": counts[key]} for key, label in IMPORT_SUMMARY]
+
+
 def _state(job: Job) -> dict:
     """What the progress page shows of a job, for the page and for its JSON."""
     now = utcnow()
     left = rules.seconds_left(job.rows_done, job.rows_total, job.started_at, now)
     state = {
         "status": job.status.value,
-        "status_label": str(services.STATUS_LABELS[job.status]),
+        "status_label": services.status_label(job),
         "rows_done": job.rows_done,
         "rows_total": job.rows_total,
         "percent": 100
@@ -50,8 +83,16 @@ def _state(job: Job) -> dict:
         "time_left_text": _time_left_text(left) if job.status == JobStatus.RUNNING else "",
         "finished": rules.is_finished(job.status),
         "download_url": url_for("jobs.download", job_id=job.id)
-        if job.status == JobStatus.DONE
+        if job.status == JobStatus.DONE and not services.is_import(job)
         else None,
+        "summary": _summary(job),
+        "stopped_text": _(
+            "Stopped: %(done)s of %(total)s rows were imported; they stay imported.",
+            done=f"{job.rows_done:,}",
+            total=f"{job.rows_total:,}",
+        )
+        if services.is_import(job) and job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
+        else "",
         "error": services.failure_message(job.error_code)
         if job.status == JobStatus.FAILED
         else None,
@@ -64,17 +105,19 @@ def _state(job: Job) -> dict:
 def index():
     """The user's own jobs, newest first."""
     jobs = services.user_jobs(current_user.id)
-    return render_template("jobs/index.html", jobs=jobs, labels=services.STATUS_LABELS)
+    return render_template("jobs/index.html", jobs=jobs, status_label=services.status_label)
 
 
 @bp.get("/<int:job_id>")
 @login_required
 def show(job_id: int):
-    """One job's progress: a bar that updates without reloading, then the download."""
+    """One job's progress: a bar that updates without reloading, then the download (an
+    export) or what it added (an import)."""
     job = job_or_404(current_user, job_id)
     return render_template(
         "jobs/show.html",
         job=job,
+        is_import=services.is_import(job),
         state=_state(job),
         form=ActionForm(),
         may_cancel=rules.may_cancel(job.status),
@@ -119,3 +162,44 @@ def cancel(job_id: int):
         return redirect(url_for("jobs.show", job_id=job.id))
     services.request_cancel(job, now=utcnow())
     return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+@bp.post("/imports/volunteers")
+@login_required
+@role_required(*manage_import.ORGANIZERS)
+def volunteer_import():
+    """Confirm a large volunteer import (the preview's form): start its job, show its page.
+
+    The same form and checks as ``volunteers.import_confirm``; an upload at or below
+    IMPORT_JOB_THRESHOLD rows is imported there, at once.
+    """
+    form = manage_import.ImportConfirmForm()
+    now = utcnow()
+    store = manage_import.pending_store()
+    try:
+        pending = store.load(form.token.data or "", current_user, now=now)
+        if not form.validate_on_submit():
+            return manage_import.preview_page(pending, form, 400)
+        if not pending.checked.rows:
+            raise ImportFileError("nothing_to_import")
+        if not manage_import.runs_as_job(pending):
+            return redirect(url_for("volunteers.import_confirm"), 307)
+        job = imports.start_volunteer_import(
+            current_user,
+            pending,
+            consent_version="imp-" + current_app.config["CONSENT_VERSION"],
+            locale=str(get_locale()),
+            limit=current_app.config["JOBS_PER_USER"],
+            now=now,
+        )
+    except ImportFileError as error:
+        flash(error.message, "error")
+        return manage_import.start_page(manage_import.ImportUploadForm(formdata=None), error.status)
+    except services.JobError as error:
+        # the upload stays checked: the organizer confirms again once a job has ended
+        flash(error.message, "error")
+        return manage_import.preview_page(pending, form, error.status)
+    store.discard(pending.token)
+    job_id = job.id
+    after_commit(lambda: imports.run_volunteer_import(job_id))
+    return redirect(url_for("jobs.show", job_id=job_id), 303)
