@@ -200,7 +200,7 @@ def test_a_large_import_runs_as_a_job_through_its_life(
     assert "志愿者导入" in client.get("/jobs").get_data(as_text=True)
 
     # The same task again (delivered twice) finds the job done and adds nothing.
-    import_jobs.run_volunteer_import.call_local(job_id)
+    import_jobs.run_import.call_local(job_id)
     assert people(db) == PEOPLE and len(audited(db)) == 3
 
     # The same file once more, immediately or as a job: everyone is registered already.
@@ -224,33 +224,29 @@ def test_a_worker_killed_midway_resumes_after_its_last_chunk(
 
     after_chunks(monkeypatch, kill, on=2)
     with pytest.raises(Killed):
-        import_jobs.run_volunteer_import.call_local(job_id)
+        import_jobs.run_import.call_local(job_id)
     job = job_row(db, job_id)
     assert job.status == JobStatus.RUNNING and job.rows_done == 8  # two chunks committed
     assert people(db) == 8 and job.result["new_people"] == 8
 
     # An old run that wakes up at a chunk already applied claims nothing and writes nothing.
-    owner_id = organizer.id
     rows = imports.in_phone_order(
         [
             imports.Row(n, f"家庭成员{n:02d}", f"1391234{n // 2:04d}", organizer.unit_id)
             for n in (0,)
         ]
     )
-    assert (
-        import_jobs.apply_chunk(job_id, owner_id, rows, 0, job.params, now=job.started_at)
-        == import_jobs.GONE
-    )
+    assert import_jobs.apply_chunk(job_id, rows, 0, now=job.started_at) == import_jobs.GONE
 
     monkeypatch.undo()
-    import_jobs.run_volunteer_import.call_local(job_id)  # the task delivered again
+    import_jobs.run_import.call_local(job_id)  # the task delivered again
     job = job_row(db, job_id)
     assert job.status == JobStatus.DONE and job.rows_done == PEOPLE
     assert people(db) == PEOPLE and job.result["new_people"] == PEOPLE
     assert job.result["new_numbers"] == PEOPLE // 2
     assert db.session.scalar(select(func.count()).select_from(Household)) == PEOPLE // 2
     assert [e.new_value["from_row"] for e in audited(db)] == [0, 4, 8]
-    import_jobs.run_volunteer_import.call_local(job_id)  # and once more: nothing
+    import_jobs.run_import.call_local(job_id)  # and once more: nothing
     assert people(db) == PEOPLE and len(audited(db)) == 3
 
 

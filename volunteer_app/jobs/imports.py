@@ -1,11 +1,12 @@
 """Large imports as background jobs: the confirming request's job, and the task applying it.
 
-Above ``IMPORT_JOB_THRESHOLD`` rows, confirming a volunteer import creates a job
-(``start_volunteer_import``) instead of writing every row inside the request. The checked
-rows go to a file of the job (``services.input_file``, under the job directory, deleted
-when the job ends); the task (``run_volunteer_import``) applies them with the import's own
-service (``volunteers.imports.apply``), a chunk at a time (``JOB_CHUNK_ROWS``), each chunk
-in one transaction of its own with its audit entry, the owner as actor.
+Above ``IMPORT_JOB_THRESHOLD`` rows, confirming a volunteer import or a unit-tree import
+creates a job (``start_import``) instead of writing every row inside the request. The
+checked rows go to a file of the job (``services.input_file``, under the job directory,
+deleted when the job ends); the task (``run_import``) applies them with the import's own
+service (``volunteers.imports.apply``, ``stations.imports.apply``: ``ImportKind``), a chunk
+at a time (``JOB_CHUNK_ROWS``), each chunk in one transaction of its own with its audit
+entries, the owner as actor.
 
 A chunk claims its place first: its transaction begins with an UPDATE of the job's
 ``rows_done`` from the chunk's first row to its last, only while the job runs, is not
@@ -15,9 +16,10 @@ one twice; a worker killed midway leaves the committed chunks in place. The impo
 is idempotent too (numbers and people are inserted ON CONFLICT DO NOTHING), which is what
 makes uploading the file again after a failure harmless.
 
-Before each chunk ``apply`` checks that every row's station is still in the owner's
-scope; a lost scope fails the job (``import_scope_lost``), the chunks before it stay. A
-cancel takes effect at the next chunk. The counts so far are kept on the job
+Before each chunk the owner's scope is checked again (a volunteer row's station must be
+one the owner may see; a unit import's owner must still be an importer of the job's unit);
+a lost scope fails the job (``import_scope_lost``), the chunks before it stay. A cancel
+takes effect at the next chunk. The counts so far are kept on the job
 (``Job.result``) with each chunk, so every end says what was imported.
 """
 
@@ -26,8 +28,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -39,64 +43,154 @@ from volunteer_app.extensions import db
 from volunteer_app.jobs import services as jobs
 from volunteer_app.jobs.models import ACTIVE, Job, JobStatus
 from volunteer_app.jobs.queue import huey, task_context
+from volunteer_app.stations import imports as unit_imports
 from volunteer_app.transactions import task_transaction
-from volunteer_app.volunteers import imports
-from volunteer_app.volunteers.imports import Counts, ImportFileError, Row
+from volunteer_app.volunteers import imports as volunteer_imports
 
 log = logging.getLogger(__name__)
 
-VOLUNTEER_IMPORT = "volunteer_import"
+VOLUNTEER_IMPORT, UNIT_IMPORT = "volunteer_import", "unit_import"
 
 
-def summary(result: dict | None) -> dict:
+class ScopeLost(Exception):
+    """The owner may no longer import what the chunk's rows name."""
+
+
+class TreeChanged(Exception):
+    """A unit import's row would be refused now (a unit archived or added since the check)."""
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One import as a job: its counts, its rows on file, its chunks, its service."""
+
+    kind: str
+    #: The dataclass of what the import adds (its fields are the job's ``result`` keys).
+    counts: type
+    add_counts: Callable[[Any, Any], Any]
+    row: type
+    row_values: Callable[[Any], list]
+    #: The rows in the order a job applies them (the same on every run).
+    ordered: Callable[[list], list]
+    #: The ordered rows in chunks of about the size given.
+    chunks: Callable[[list, int], Iterator[list]]
+    #: Apply one chunk for (rows, owner, job unit id, job params, now, audit extra); the
+    #: counts, or ScopeLost.
+    apply: Callable[..., Any]
+
+
+def _fixed_chunks(rows: list, size: int) -> Iterator[list]:
+    size = max(1, size)
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _apply_volunteers(rows, owner: User, unit_id: int, params: dict, now: datetime, audit: dict):
+    """A chunk of a volunteer import; every row's station must still be the owner's."""
+    try:
+        return volunteer_imports.apply(
+            rows,
+            owner,
+            now=now,
+            consent_version=params["consent_version"],
+            file_sha256=params.get("file_sha256", ""),
+            audit=audit,
+        )
+    except volunteer_imports.ImportFileError as error:
+        if error.code == "stations_changed":
+            raise ScopeLost from error
+        raise
+
+
+def _apply_units(rows, owner: User, unit_id: int, params: dict, now: datetime, audit: dict):
+    """A chunk of a unit-tree import; the owner must still import into the job's unit (the
+    import writes under the owner's own unit, so a moved owner would write elsewhere)."""
+    if owner.unit_id != unit_id or not unit_imports.may_import(owner):
+        raise ScopeLost
+    try:
+        return unit_imports.apply(
+            rows, owner, now=now, file_sha256=params.get("file_sha256", ""), audit_extra=audit
+        )
+    except unit_imports.UnitImportError as error:
+        if error.code == "units_changed":
+            raise TreeChanged from error
+        raise
+
+
+KINDS = {
+    VOLUNTEER_IMPORT: ImportKind(
+        VOLUNTEER_IMPORT,
+        volunteer_imports.Counts,
+        volunteer_imports.add_counts,
+        volunteer_imports.Row,
+        volunteer_imports.row_values,
+        volunteer_imports.in_phone_order,
+        volunteer_imports.phone_chunks,
+        _apply_volunteers,
+    ),
+    UNIT_IMPORT: ImportKind(
+        UNIT_IMPORT,
+        unit_imports.Counts,
+        unit_imports.add_counts,
+        unit_imports.UnitRow,
+        unit_imports.row_values,
+        list,  # file order: a centre is created by its first row, as at once
+        _fixed_chunks,
+        _apply_units,
+    ),
+}
+
+
+def summary(kind: str, result: dict | None) -> dict:
     """An import job's outcome (zeros until its first chunk), with the rows refused at the
     preview."""
     result = result or {}
-    counts = asdict(Counts())
     return {
-        **{key: int(result.get(key) or 0) for key in counts},
+        **{key: int(result.get(key) or 0) for key in asdict(KINDS[kind].counts())},
         "refused": int(result.get("refused") or 0),
     }
 
 
-def start_volunteer_import(
+def start_import(
+    kind: str,
     owner: User,
-    pending: imports.Pending,
+    pending: Any,
     *,
-    consent_version: str,
-    locale: str,
+    params: dict,
     limit: int,
     now: datetime,
 ) -> Job:
-    """A queued job importing the checked rows of ``pending`` (flushed), its rows on file.
+    """A queued import job of ``pending``'s checked rows (flushed), its rows on file.
 
-    Raises JobError("too_many") past the owner's limit of jobs at once. The caller enqueues
-    ``run_volunteer_import`` once its transaction has committed.
+    ``params``: the language and what the import's service needs again (the file's hash,
+    the consent version). Raises JobError("too_many") past the owner's limit of jobs at
+    once. The caller enqueues ``run_import`` once its transaction has committed.
     """
+    spec = KINDS[kind]
     rows = pending.checked.rows
     job = jobs.create(
         owner,
-        VOLUNTEER_IMPORT,
+        kind,
         owner.unit_id,
-        {"lang": locale, "file_sha256": pending.file_sha256, "consent_version": consent_version},
+        {**params, "file_sha256": pending.file_sha256},
         limit=limit,
         now=now,
     )
     job.rows_total = len(rows)
-    job.result = summary({"refused": len(pending.checked.refused)})
+    job.result = summary(kind, {"refused": len(pending.checked.refused)})
     db.session.flush()
     path = jobs.input_file(jobs.result_dir(current_app), job.id)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps([imports.row_values(row) for row in rows]), "utf-8")
+    temporary.write_text(json.dumps([spec.row_values(row) for row in rows]), "utf-8")
     temporary.replace(path)
     return job
 
 
-def _read_rows(job_id: int) -> list[Row] | None:
+def _read_rows(spec: ImportKind, job_id: int) -> list | None:
     """The rows of an import job, or None when their file is gone or unreadable."""
     path = jobs.input_file(jobs.result_dir(current_app), job_id)
     try:
-        return [Row(*values) for values in json.loads(path.read_text("utf-8"))]
+        return [spec.row(*values) for values in json.loads(path.read_text("utf-8"))]
     except (OSError, ValueError, TypeError):
         return None
 
@@ -107,18 +201,23 @@ def _drop_rows(job_id: int) -> None:
 
 
 #: What applying one chunk came to.
-APPLIED, CANCELLED, SCOPE_LOST, GONE = "applied", "cancelled", "scope_lost", "gone"
+APPLIED, CANCELLED, SCOPE_LOST, CHANGED, GONE = (
+    "applied",
+    "cancelled",
+    "scope_lost",
+    "changed",
+    "gone",
+)
 
 
-def apply_chunk(
-    job_id: int, owner_id: int, chunk: list[Row], first: int, params: dict, *, now: datetime
-) -> str:
+def apply_chunk(job_id: int, chunk: list, first: int, *, now: datetime) -> str:
     """Apply rows ``first`` .. ``first + len(chunk)`` of a running import job, in one
     transaction with the job's progress and counts; what came of it.
 
     GONE: the job is no longer running at that row (another run applied the chunk, or it
-    ended); CANCELLED: its owner cancelled it; SCOPE_LOST: a row's station is no longer in
-    the owner's scope. Nothing of the chunk is written then.
+    ended); CANCELLED: its owner cancelled it; SCOPE_LOST: the owner may no longer import
+    what the rows name; CHANGED: a unit import's rows no longer fit the tree. Nothing of the
+    chunk is written then.
     """
     done = first + len(chunk)
     with task_transaction():
@@ -141,24 +240,22 @@ def apply_chunk(
                 )
             )
             return CANCELLED if cancelled else GONE
-        owner = db.session.get(User, owner_id)
+        job = db.session.get(Job, job_id)
+        spec = KINDS[job.kind]
+        owner = db.session.get(User, job.owner_id)
         try:
-            counts = imports.apply(
-                chunk,
-                owner,
-                now=now,
-                consent_version=params["consent_version"],
-                file_sha256=params.get("file_sha256", ""),
-                audit={"job": job_id, "from_row": first},
+            counts = spec.apply(
+                chunk, owner, job.unit_id, job.params, now, {"job": job_id, "from_row": first}
             )
-        except ImportFileError as error:
-            if error.code != "stations_changed":
-                raise
+        except ScopeLost:
             db.session.rollback()
             return SCOPE_LOST
-        result = db.session.scalar(select(Job.result).where(Job.id == job_id))
-        so_far = summary(result)
-        total = imports.add_counts(Counts(**{key: so_far[key] for key in asdict(Counts())}), counts)
+        except TreeChanged:
+            db.session.rollback()
+            return CHANGED
+        so_far = summary(job.kind, job.result)
+        fields = asdict(spec.counts())
+        total = spec.add_counts(spec.counts(**{key: so_far[key] for key in fields}), counts)
         db.session.execute(
             update(Job)
             .where(Job.id == job_id)
@@ -168,11 +265,11 @@ def apply_chunk(
 
 
 @huey.task()
-def run_volunteer_import(job_id: int) -> None:
-    """Apply a large volunteer import for its job, chunk by chunk (a rerun resumes)."""
+def run_import(job_id: int) -> None:
+    """Apply a large import for its job, chunk by chunk (a rerun resumes)."""
     with task_context() as app:
         job = db.session.get(Job, job_id)
-        if job is None:
+        if job is None or job.kind not in KINDS:
             return
         if job.status not in ACTIVE:
             _drop_rows(job_id)  # cancelled while it waited
@@ -191,12 +288,13 @@ def run_volunteer_import(job_id: int) -> None:
 
 
 def _run(app, job: Job) -> None:
-    """The body of ``run_volunteer_import``, in the job's language."""
-    job_id, owner_id, params = job.id, job.owner_id, dict(job.params)
+    """The body of ``run_import``, in the job's language."""
+    spec = KINDS[job.kind]
+    job_id = job.id
     resuming, first = job.status == JobStatus.RUNNING, job.rows_done
     # End the reading transaction: each chunk's own begins afresh (see ``apply_chunk``).
     db.session.rollback()
-    rows = _read_rows(job_id)
+    rows = _read_rows(spec, job_id)
     if rows is None:
         jobs.fail(job_id, "import_input_lost", now=utcnow())
         return
@@ -209,14 +307,15 @@ def _run(app, job: Job) -> None:
     if app.config["ENV_NAME"] == "production":
         delay = 0.0  # a test hook only
     # The order and the chunks are the same on every run, so ``first`` (a chunk's end on
-    # the run before) never splits a number's rows.
-    for chunk in imports.phone_chunks(imports.in_phone_order(rows)[first:], size):
-        outcome = apply_chunk(job_id, owner_id, chunk, first, params, now=utcnow())
+    # the run before) never splits what a chunk keeps together (a number's rows).
+    for chunk in spec.chunks(spec.ordered(rows)[first:], size):
+        outcome = apply_chunk(job_id, chunk, first, now=utcnow())
         if outcome == CANCELLED:
             jobs.mark_cancelled(job_id, now=utcnow())
             return
-        if outcome == SCOPE_LOST:
-            jobs.fail(job_id, "import_scope_lost", now=utcnow())
+        if outcome in (SCOPE_LOST, CHANGED):
+            code = "import_scope_lost" if outcome == SCOPE_LOST else "import_units_changed"
+            jobs.fail(job_id, code, now=utcnow())
             return
         if outcome == GONE:
             return

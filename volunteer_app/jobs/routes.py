@@ -8,6 +8,9 @@ another unit).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import ModuleType
+
 from flask import (
     Response,
     current_app,
@@ -25,10 +28,13 @@ from flask_login import current_user, login_required
 
 from volunteer_app.auth.scoping import job_or_404, role_required
 from volunteer_app.database import utcnow
+from volunteer_app.errors import DomainError
 from volunteer_app.forms import ActionForm
 from volunteer_app.jobs import bp, imports, rules, services
 from volunteer_app.jobs.models import Job, JobStatus
 from volunteer_app.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, content_disposition
+from volunteer_app.stations import manage_import as unit_import_views
+from volunteer_app.stations.imports import UnitImportError
 from volunteer_app.transactions import after_commit
 from volunteer_app.volunteers import manage_import
 from volunteer_app.volunteers.imports import ImportFileError
@@ -46,22 +52,38 @@ def _time_left_text(seconds: int | None) -> str:
     return _("About %(n)s min left", n=round(seconds / 60))
 
 
-#: The lines of an import job's outcome, by key of ``jobs.imports.summary``.
-IMPORT_SUMMARY = (
-    ("new_people", _l("new volunteers")),
-    ("new_numbers", _l("new numbers")),
-    ("linked_rows", _l("rows with a registered number")),
-    ("held_rows", _l("rows held back (a number other stations' volunteers use)")),
-    ("refused", _l("rows not imported (refused at the check)")),
-)
+#: The lines of an import job's outcome, by kind and key of ``jobs.imports.summary``.
+IMPORT_SUMMARY = {
+    imports.VOLUNTEER_IMPORT: (
+        ("new_people", _l("new volunteers")),
+        ("new_numbers", _l("new numbers")),
+        ("linked_rows", _l("rows with a registered number")),
+        ("held_rows", _l("rows held back (a number other stations' volunteers use)")),
+        ("refused", _l("rows not imported (refused at the check)")),
+    ),
+    imports.UNIT_IMPORT: (
+        ("new_centres", _l("new centres")),
+        ("new_stations", _l("new stations")),
+        ("existing_stations", _l("stations that existed already (left as they are)")),
+        ("refused", _l("rows not imported (refused at the check)")),
+    ),
+}
+#: Each import's title, and where to import another file.
+IMPORT_TITLES = {
+    imports.VOLUNTEER_IMPORT: (_l("Volunteer import"), "volunteers.import_start"),
+    imports.UNIT_IMPORT: (_l("Unit import"), "stations.import_start"),
+}
 
 
 def _summary(job: Job) -> list[dict] | None:
     """An import job's outcome so far, line by line; None for an export."""
     if not services.is_import(job):
         return None
-    counts = imports.summary(job.result)
-    return [{"key": key, "label": str(label), "n": counts[key]} for key, label in IMPORT_SUMMARY]
+    counts = imports.summary(job.kind, job.result)
+    return [
+        {"key": key, "label": str(label), "n": counts[key]}
+        for key, label in IMPORT_SUMMARY[job.kind]
+    ]
 
 
 def _state(job: Job) -> dict:
@@ -105,7 +127,12 @@ def _state(job: Job) -> dict:
 def index():
     """The user's own jobs, newest first."""
     jobs = services.user_jobs(current_user.id)
-    return render_template("jobs/index.html", jobs=jobs, status_label=services.status_label)
+    return render_template(
+        "jobs/index.html",
+        jobs=jobs,
+        status_label=services.status_label,
+        import_titles={kind: str(title) for kind, (title, _) in IMPORT_TITLES.items()},
+    )
 
 
 @bp.get("/<int:job_id>")
@@ -118,6 +145,8 @@ def show(job_id: int):
         "jobs/show.html",
         job=job,
         is_import=services.is_import(job),
+        import_title=str(IMPORT_TITLES[job.kind][0]) if services.is_import(job) else "",
+        import_again=url_for(IMPORT_TITLES[job.kind][1]) if services.is_import(job) else "",
         state=_state(job),
         form=ActionForm(),
         may_cancel=rules.may_cancel(job.status),
@@ -164,42 +193,84 @@ def cancel(job_id: int):
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
+@dataclass(frozen=True)
+class _ImportViews:
+    """An area's import views, as the confirmation of its large imports uses them."""
+
+    module: ModuleType  # pending_store, runs_as_job, start_page, preview_page
+    error: type[DomainError]
+    upload_form: type
+    confirm_endpoint: str
+
+
+VOLUNTEER_VIEWS = _ImportViews(
+    manage_import, ImportFileError, manage_import.ImportUploadForm, "volunteers.import_confirm"
+)
+UNIT_VIEWS = _ImportViews(
+    unit_import_views, UnitImportError, unit_import_views.UnitUploadForm, "stations.import_confirm"
+)
+
+
+def _confirm_import(kind: str, views: _ImportViews, form, params: dict):
+    """Confirm a large import: start its job and lead to its page; the same checks as the
+    area's own confirmation, which takes the small ones."""
+    now = utcnow()
+    view = views.module
+    store = view.pending_store()
+    try:
+        pending = store.load(form.token.data or "", current_user, now=now)
+        if not form.validate_on_submit():
+            return view.preview_page(pending, form, 400)
+        if not pending.checked.rows:
+            raise views.error("nothing_to_import")
+        if not view.runs_as_job(pending):
+            return redirect(url_for(views.confirm_endpoint), 307)
+        job = imports.start_import(
+            kind,
+            current_user,
+            pending,
+            params={"lang": str(get_locale()), **params},
+            limit=current_app.config["JOBS_PER_USER"],
+            now=now,
+        )
+    except views.error as error:
+        flash(error.message, "error")
+        return view.start_page(views.upload_form(formdata=None), error.status)
+    except services.JobError as error:
+        # the upload stays checked: the organizer confirms again once a job has ended
+        flash(error.message, "error")
+        return view.preview_page(pending, form, error.status)
+    store.discard(pending.token)
+    job_id = job.id
+    after_commit(lambda: imports.run_import(job_id))
+    return redirect(url_for("jobs.show", job_id=job_id), 303)
+
+
 @bp.post("/imports/volunteers")
 @login_required
 @role_required(*manage_import.ORGANIZERS)
 def volunteer_import():
     """Confirm a large volunteer import (the preview's form): start its job, show its page.
 
-    The same form and checks as ``volunteers.import_confirm``; an upload at or below
-    IMPORT_JOB_THRESHOLD rows is imported there, at once.
+    An upload at or below IMPORT_JOB_THRESHOLD rows is imported by
+    ``volunteers.import_confirm``, at once.
     """
-    form = manage_import.ImportConfirmForm()
-    now = utcnow()
-    store = manage_import.pending_store()
-    try:
-        pending = store.load(form.token.data or "", current_user, now=now)
-        if not form.validate_on_submit():
-            return manage_import.preview_page(pending, form, 400)
-        if not pending.checked.rows:
-            raise ImportFileError("nothing_to_import")
-        if not manage_import.runs_as_job(pending):
-            return redirect(url_for("volunteers.import_confirm"), 307)
-        job = imports.start_volunteer_import(
-            current_user,
-            pending,
-            consent_version="imp-" + current_app.config["CONSENT_VERSION"],
-            locale=str(get_locale()),
-            limit=current_app.config["JOBS_PER_USER"],
-            now=now,
-        )
-    except ImportFileError as error:
-        flash(error.message, "error")
-        return manage_import.start_page(manage_import.ImportUploadForm(formdata=None), error.status)
-    except services.JobError as error:
-        # the upload stays checked: the organizer confirms again once a job has ended
-        flash(error.message, "error")
-        return manage_import.preview_page(pending, form, error.status)
-    store.discard(pending.token)
-    job_id = job.id
-    after_commit(lambda: imports.run_volunteer_import(job_id))
-    return redirect(url_for("jobs.show", job_id=job_id), 303)
+    consent = "imp-" + current_app.config["CONSENT_VERSION"]
+    return _confirm_import(
+        imports.VOLUNTEER_IMPORT,
+        VOLUNTEER_VIEWS,
+        manage_import.ImportConfirmForm(),
+        {"consent_version": consent},
+    )
+
+
+@bp.post("/imports/units")
+@login_required
+@role_required(*unit_import_views.IMPORTERS)
+def unit_import():
+    """Confirm a large unit-tree import (the preview's form): start its job, show its page.
+
+    An upload at or below IMPORT_JOB_THRESHOLD rows is imported by
+    ``stations.import_confirm``, at once.
+    """
+    return _confirm_import(imports.UNIT_IMPORT, UNIT_VIEWS, unit_import_views.UnitConfirmForm(), {})

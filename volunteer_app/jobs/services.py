@@ -63,13 +63,17 @@ FAILURES = {
         "You may no longer import into one of this file's stations. The rows counted below "
         "were imported; nothing else was."
     ),
+    "import_units_changed": _l(
+        "A unit of this file was archived or added since the check. The rows counted below "
+        "were imported; upload the file again for the rest."
+    ),
     "import_input_lost": _l(
         "The checked rows of this import could not be read. Please upload the file again."
     ),
 }
 
 #: The kinds of the import jobs (``Job.kind``); they keep their outcome in ``Job.result``.
-IMPORT_KINDS = ("volunteer_import",)
+IMPORT_KINDS = ("volunteer_import", "unit_import")
 
 #: How an import job's status is shown where an export's label would not fit.
 IMPORT_STATUS_LABELS = {
