@@ -403,3 +403,135 @@ def test_another_organizer_cannot_see_or_cancel_an_import_job(
         client.post("/logout", data={"csrf_token": token})
     assert job_row(db, job_id).status == JobStatus.QUEUED
     assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+
+
+# --- the unit-tree import --------------------------------------------------------------
+
+
+def unit_rows() -> list[list]:
+    """Twelve stations under two centres, and one refused row (no station)."""
+    from ..routes.test_unit_import import HEADER as UNIT_HEADER
+
+    rows = [
+        [centre, f"{centre[:2]}第{i + 1}站", "", "王芳", "13912340001"]
+        for centre in ("万福街道实践所", "吕陵镇实践所")
+        for i in range(6)
+    ]
+    return [UNIT_HEADER, *rows, ["万福街道实践所", "", "", "", ""]]
+
+
+def start_units(client) -> tuple[int, str]:
+    """Upload and confirm a large unit import; its job's id and the preview's html."""
+    from ..routes.test_unit_import import upload as upload_units
+    from ..routes.test_unit_import import xlsx as units_xlsx
+
+    preview = upload_units(client, units_xlsx(unit_rows())).get_data(as_text=True)
+    response = confirm(client, preview)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return int(re.search(r"/jobs/(\d+)$", response.headers["Location"]).group(1)), preview
+
+
+def stations(db) -> int:
+    from volunteer_app.stations.models import Unit, UnitLevel
+
+    db.session.expire_all()
+    return db.session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.level == UnitLevel.STATION)
+    )
+
+
+@pytest.fixture
+def admin(make):
+    return make.user(role=Role.DISTRICT_ADMIN)
+
+
+def test_a_small_unit_import_stays_immediate(app, client, db, login_as, admin, tmp_path):
+    from ..routes.test_unit_import import upload as upload_units
+    from ..routes.test_unit_import import xlsx as units_xlsx
+
+    setup(app, tmp_path, IMPORT_JOB_THRESHOLD=12)
+    login_as(admin)
+    preview = upload_units(client, units_xlsx(unit_rows())).get_data(as_text=True)
+    assert confirm_url(preview) == "/units/import/confirm"
+    assert confirm(client, preview).status_code == 302
+    assert stations(db) == 12 and run_queued() == 0
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_a_large_unit_import_runs_as_a_job(app, client, db, login_as, admin, tmp_path):
+    setup(app, tmp_path)
+    login_as(admin)
+    job_id, preview = start_units(client)
+    assert confirm_url(preview) == "/jobs/imports/units"
+    assert job_row(db, job_id).kind == "unit_import" and stations(db) == 0
+    db.session.rollback()  # no snapshot of the test's session kept across the run
+    assert run_queued() == 1
+    job = job_row(db, job_id)
+    assert job.status == JobStatus.DONE and job.rows_done == 12
+    assert job.result == {
+        "new_centres": count_of(preview, "new-centres"),
+        "new_stations": count_of(preview, "new-stations"),
+        "existing_stations": 0,
+        "refused": count_of(preview, "refused-rows"),
+    }
+    assert job.result["new_centres"] == 2 and job.result["new_stations"] == 12
+    assert stations(db) == 12 and not rows_file(tmp_path, job_id).exists()
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "units.import").order_by(AuditEntry.id)
+        )
+    )
+    assert [e.new_value["from_row"] for e in entries] == [0, 3, 6, 9]
+    assert {e.actor_user_id for e in entries} == {admin.id}
+    created = db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "unit.create")
+    )
+    assert created == 14
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "单位导入" in page and re.search(r'id="job-summary-new_stations">12<', page)
+    assert 'href="/units/import"' in page
+    import_jobs.run_import.call_local(job_id)  # delivered again: nothing more
+    assert stations(db) == 12
+
+    again_id, _ = start_units(client)  # the same file again adds nothing
+    run_queued()
+    assert job_row(db, again_id).result["existing_stations"] == 12 and stations(db) == 12
+
+
+def test_a_unit_import_whose_owner_moved_midway_fails(
+    app, client, db, login_as, make, admin, tmp_path, monkeypatch
+):
+    from volunteer_app.stations.models import UnitLevel
+
+    setup(app, tmp_path)
+    login_as(admin)
+    job_id, _ = start_units(client)
+    elsewhere = make.unit(level=UnitLevel.DISTRICT).id
+    owner_id = admin.id
+    db.session.commit()
+
+    def move_owner(job_id):
+        with db.engine.begin() as connection:
+            connection.execute(update(User).where(User.id == owner_id).values(unit_id=elsewhere))
+
+    after_chunks(monkeypatch, move_owner, on=1)
+    run_queued()
+    job = job_row(db, job_id)
+    assert job.status == JobStatus.FAILED and job.error_code == "import_scope_lost"
+    assert job.rows_done == 3 and stations(db) == 3 and job.result["new_stations"] == 3
+
+
+def test_another_organizer_cannot_see_a_unit_import_job(
+    app, client, db, login_as, make, admin, tmp_path
+):
+    from volunteer_app.stations.models import UnitLevel
+
+    setup(app, tmp_path)
+    login_as(admin)
+    job_id, _ = start_units(client)
+    centre = make.unit(level=UnitLevel.CENTRE, parent=admin.unit)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/jobs")})
+    login_as(make.user(unit=centre, role=Role.CENTRE_ORGANIZER))
+    assert client.get(f"/jobs/{job_id}").status_code == 404
+    token = csrf_token(client, "/jobs")
+    assert client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": token}).status_code == 404

@@ -64,7 +64,7 @@ IMPORT_SUMMARY = {
     imports.UNIT_IMPORT: (
         ("new_centres", _l("new centres")),
         ("new_stations", _l("new stations")),
-        ("existing_stations", _l("stations that existed already (left as they are)")),
+        ("existing_stations", _l("stations that exist already")),
         ("refused", _l("rows not imported (refused at the check)")),
     ),
 }
