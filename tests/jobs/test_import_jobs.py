@@ -250,6 +250,35 @@ def test_a_worker_killed_midway_resumes_after_its_last_chunk(
     assert people(db) == PEOPLE and len(audited(db)) == 3
 
 
+def test_an_import_whose_worker_stopped_is_failed_by_the_sweep(
+    app, client, db, login_as, organizer, tmp_path, monkeypatch
+):
+    from datetime import timedelta
+
+    from volunteer_app.database import utcnow
+    from volunteer_app.jobs.queue import task_context
+    from volunteer_app.transactions import task_transaction
+
+    setup(app, tmp_path)
+    login_as(organizer)
+    job_id, _ = start(client)
+
+    def kill(job_id):
+        raise Killed
+
+    after_chunks(monkeypatch, kill, on=1)
+    with pytest.raises(Killed):
+        import_jobs.run_import.call_local(job_id)
+    with task_context() as task_app, task_transaction():
+        assert services.sweep(task_app, now=utcnow() + timedelta(minutes=10)) == (1, 0)
+    job = job_row(db, job_id)
+    assert job.status == JobStatus.FAILED and job.error_code == "worker_stopped"
+    assert people(db) == 4 and not rows_file(tmp_path, job_id).exists()
+    state = client.get(f"/jobs/{job_id}.json").get_json()
+    assert state["error"].startswith("处理导入的后台进程已停止")
+    assert "已导入 4 行" in state["stopped_text"]
+
+
 def test_a_failed_import_says_why_and_keeps_its_chunks(
     app, client, db, login_as, organizer, tmp_path, monkeypatch
 ):

@@ -115,7 +115,7 @@ def _state(job: Job) -> dict:
         )
         if services.is_import(job) and job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
         else "",
-        "error": services.failure_message(job.error_code)
+        "error": services.failure_message(job.error_code, of_import=services.is_import(job))
         if job.status == JobStatus.FAILED
         else None,
     }

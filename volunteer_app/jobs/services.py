@@ -55,6 +55,10 @@ FAILURES = {
     "worker_stopped": _l("The worker preparing it stopped. Please start the export again."),
     "export_failed": _l("The file could not be prepared. Please try again."),
     "scope_lost": _l("You may no longer export this unit's data."),
+    "import_worker_stopped": _l(
+        "The worker applying it stopped. The rows counted below were imported; upload the "
+        "file again to import the rest (rows already imported are not added twice)."
+    ),
     "import_failed": _l(
         "The import stopped because of an error. The rows counted below were imported; "
         "upload the file again to import the rest (rows already imported are not added twice)."
@@ -104,8 +108,12 @@ def status_label(job: Job) -> str:
     return str(STATUS_LABELS[job.status])
 
 
-def failure_message(code: str | None) -> str:
-    """The translated reason for a failure code (a generic one for codes unknown here)."""
+def failure_message(code: str | None, *, of_import: bool = False) -> str:
+    """The translated reason for a failure code (a generic one for codes unknown here);
+    ``of_import``: the job is an import (the sweep's "worker_stopped" is said for it)."""
+    if of_import:
+        code = "import_worker_stopped" if code == "worker_stopped" else code
+        return str(FAILURES.get(code or "", FAILURES["import_failed"]))
     return str(FAILURES.get(code or "", FAILURES["export_failed"]))
 
 
