@@ -217,8 +217,18 @@ def apply_chunk(job_id: int, chunk: list, first: int, *, now: datetime) -> str:
     GONE: the job is no longer running at that row (another run applied the chunk, or it
     ended); CANCELLED: its owner cancelled it; SCOPE_LOST: the owner may no longer import
     what the rows name; CHANGED: a unit import's rows no longer fit the tree. Nothing of the
-    chunk is written then.
+    chunk is written then (the transaction rolls back with the exception).
     """
+    try:
+        return _apply_chunk(job_id, chunk, first, now=now)
+    except ScopeLost:
+        return SCOPE_LOST
+    except TreeChanged:
+        return CHANGED
+
+
+def _apply_chunk(job_id: int, chunk: list, first: int, *, now: datetime) -> str:
+    """The body of ``apply_chunk``: one task transaction."""
     done = first + len(chunk)
     with task_transaction():
         # The claim comes first: on SQLite the chunk's transaction takes the write lock
@@ -243,16 +253,9 @@ def apply_chunk(job_id: int, chunk: list, first: int, *, now: datetime) -> str:
         job = db.session.get(Job, job_id)
         spec = KINDS[job.kind]
         owner = db.session.get(User, job.owner_id)
-        try:
-            counts = spec.apply(
-                chunk, owner, job.unit_id, job.params, now, {"job": job_id, "from_row": first}
-            )
-        except ScopeLost:
-            db.session.rollback()
-            return SCOPE_LOST
-        except TreeChanged:
-            db.session.rollback()
-            return CHANGED
+        counts = spec.apply(
+            chunk, owner, job.unit_id, job.params, now, {"job": job_id, "from_row": first}
+        )
         so_far = summary(job.kind, job.result)
         fields = asdict(spec.counts())
         total = spec.add_counts(spec.counts(**{key: so_far[key] for key in fields}), counts)
@@ -264,41 +267,56 @@ def apply_chunk(job_id: int, chunk: list, first: int, *, now: datetime) -> str:
     return APPLIED
 
 
+@dataclass(frozen=True)
+class _Start:
+    """What a run of the task needs of its job, read in a transaction of its own."""
+
+    kind: str
+    status: JobStatus
+    rows_done: int
+    locale: str | None
+
+
+def _job_status(job_id: int) -> JobStatus | None:
+    """The job's status now (None once it is deleted), in a transaction of its own."""
+    with task_transaction():
+        return db.session.scalar(select(Job.status).where(Job.id == job_id))
+
+
 @huey.task()
 def run_import(job_id: int) -> None:
     """Apply a large import for its job, chunk by chunk (a rerun resumes)."""
     with task_context() as app:
-        job = db.session.get(Job, job_id)
-        if job is None or job.kind not in KINDS:
+        # Read in a transaction that ends here: each chunk's own begins afresh (see
+        # ``_apply_chunk``).
+        with task_transaction():
+            job = db.session.get(Job, job_id)
+            start = job and _Start(job.kind, job.status, job.rows_done, job.params.get("lang"))
+        if start is None or start.kind not in KINDS:
             return
-        if job.status not in ACTIVE:
+        if start.status not in ACTIVE:
             _drop_rows(job_id)  # cancelled while it waited
             return
-        locale = job.params.get("lang") or app.config["BABEL_DEFAULT_LOCALE"]
-        with force_locale(locale):
+        with force_locale(start.locale or app.config["BABEL_DEFAULT_LOCALE"]):
             try:
-                _run(app, job)
+                _run(app, job_id, start)
             except Exception:  # whatever broke, the job says so instead of waiting forever
                 log.exception("import job %s failed", job_id)
                 jobs.fail(job_id, "import_failed", now=utcnow())
-        db.session.rollback()
-        ended = db.session.scalar(select(Job.status).where(Job.id == job_id))
+        ended = _job_status(job_id)
         if ended is None or ended not in ACTIVE:
             _drop_rows(job_id)
 
 
-def _run(app, job: Job) -> None:
+def _run(app, job_id: int, start: _Start) -> None:
     """The body of ``run_import``, in the job's language."""
-    spec = KINDS[job.kind]
-    job_id = job.id
-    resuming, first = job.status == JobStatus.RUNNING, job.rows_done
-    # End the reading transaction: each chunk's own begins afresh (see ``apply_chunk``).
-    db.session.rollback()
+    spec = KINDS[start.kind]
+    first = start.rows_done
     rows = _read_rows(spec, job_id)
     if rows is None:
         jobs.fail(job_id, "import_input_lost", now=utcnow())
         return
-    if not resuming:
+    if start.status == JobStatus.QUEUED:
         if not jobs.start(job_id, len(rows), now=utcnow()):
             return  # cancelled while it waited
         first = 0
