@@ -181,7 +181,10 @@ class Config:
     #: Exports with more rows than this run as a job with a progress page; smaller ones
     #: are answered at once, as before.
     EXPORT_JOB_THRESHOLD = _env_int("EXPORT_JOB_THRESHOLD", 20_000)
-    #: Queued or running jobs one user may have at once.
+    #: Imports (volunteers, the unit tree) of more rows than this run as a job once confirmed;
+    #: smaller ones are written inside the confirming request, as before.
+    IMPORT_JOB_THRESHOLD = _env_int("IMPORT_JOB_THRESHOLD", 2_000)
+    #: Queued or running jobs one user may have at once (exports and imports together).
     JOBS_PER_USER = _env_int("JOBS_PER_USER", 3)
     #: Days a finished job's file stays downloadable; then it is deleted.
     JOB_RESULT_DAYS = _env_int("JOB_RESULT_DAYS", 7)

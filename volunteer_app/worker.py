@@ -9,7 +9,7 @@ tasks, so the consumer knows them all. ``make run`` starts one beside gunicorn
 from __future__ import annotations
 
 from volunteer_app import create_app
-from volunteer_app.jobs import periodic  # noqa: F401  (declares the periodic tasks)
+from volunteer_app.jobs import imports, periodic  # noqa: F401  (declare the tasks)
 from volunteer_app.jobs.queue import huey
 
 #: The app tasks run in; a consumer never runs tasks in immediate mode.

@@ -1,5 +1,6 @@
 // The progress page of a background job: asks the job's JSON for news and updates the bar,
-// the figures, the download link and the error, until the job has reached an end.
+// the figures, the download link (an export) or the counts (an import) and the error, until
+// the job has reached an end.
 (function () {
   "use strict";
   var box = document.getElementById("job");
@@ -26,7 +27,17 @@
       document.getElementById("job-download-link").href = state.download_url;
       download.hidden = false;
     }
+    (state.summary || []).forEach(function (line) {
+      text("job-summary-" + line.key, String(line.n));
+    });
+    var stopped = document.getElementById("job-stopped");
+    if (stopped) {
+      stopped.hidden = !state.stopped_text;
+      stopped.textContent = state.stopped_text || "";
+    }
     if (state.finished) {
+      var more = document.getElementById("job-import-more");
+      if (more) more.hidden = false;
       var cancel = document.getElementById("job-cancel");
       if (cancel) cancel.hidden = true;
       box.dataset.finished = "true";

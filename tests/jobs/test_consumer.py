@@ -1,5 +1,6 @@
-"""The real consumer process (``huey_consumer volunteer_app.worker.huey``) runs export jobs
-from the embedded SQLite queue and from Redis; a killed one leaves no job silently lost."""
+"""The real consumer process (``huey_consumer volunteer_app.worker.huey``) runs export and
+import jobs from the embedded SQLite queue and from Redis; a killed one leaves no job silently
+lost."""
 
 from __future__ import annotations
 
@@ -149,3 +150,29 @@ def test_a_job_whose_consumer_is_killed_is_marked_failed(
     job = job_row(db, job_id)
     assert job.status == JobStatus.FAILED and job.error_code == "worker_stopped"
     assert not list((tmp_path / "results").glob(f"job-{job_id}.*"))
+
+
+def test_the_consumer_runs_a_queued_import_job(
+    app, client, make, db, login_as, tmp_path, queue_config
+):
+    from .test_import_jobs import PEOPLE, setup, start
+
+    station = make.unit("万福社区站")
+    organizer = make.user(unit=station)
+    db.session.commit()
+    setup(app, tmp_path, **queue_config)
+    login_as(organizer)
+    job_id, _ = start(client)
+    assert job_row(db, job_id).status == JobStatus.QUEUED
+    db.session.rollback()
+    consumer = Consumer(app, queue_config, tmp_path)
+    try:
+        job = _wait_for(db, job_id, lambda j: j.status not in (JobStatus.QUEUED, JobStatus.RUNNING))
+    finally:
+        consumer.stop()
+    assert job.status == JobStatus.DONE, (tmp_path / "consumer.log").read_text()
+    assert job.rows_done == PEOPLE == job.rows_total
+    assert job.result["new_people"] == PEOPLE
+    assert not services.input_file(tmp_path / "results", job_id).exists()
+    state = client.get(f"/jobs/{job_id}.json").get_json()
+    assert state["status"] == "done" and state["download_url"] is None

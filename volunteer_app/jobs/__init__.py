@@ -1,5 +1,6 @@
-"""Background jobs: long exports run by a task queue (huey), their progress pages and files,
-and the periodic tasks that replace cron (closing forgotten check-outs, expiring files)."""
+"""Background jobs: long exports and large imports run by a task queue (huey), their
+progress pages, files and outcomes, and the periodic tasks that replace cron (closing
+forgotten check-outs, expiring files)."""
 
 from flask import Blueprint
 

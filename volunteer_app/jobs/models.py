@@ -39,7 +39,7 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class Job(db.Model):
-    """A background job of one user over one unit's scope (an export, for now)."""
+    """A background job of one user over one unit's scope: an export or an import."""
 
     __tablename__ = "jobs"
 
@@ -67,6 +67,9 @@ class Job(db.Model):
     result_path: Mapped[str | None] = mapped_column(String(NAME_MAX))
     #: The name the download is offered under, with its extension.
     result_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    #: The outcome of a job without a file (an import: what it added so far), kept as it
+    #: goes, chunk by chunk, so a cancelled or failed job still says what it did.
+    result: Mapped[dict | None] = mapped_column(JSON)
     expires_at: Mapped[datetime | None]
 
 

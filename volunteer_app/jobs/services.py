@@ -34,7 +34,7 @@ class JobError(DomainError):
     status = 409
     messages = {
         "too_many": _l(
-            "You already have %(limit)s exports in preparation. Wait for one to finish, "
+            "You already have %(limit)s exports or imports in progress. Wait for one to finish, "
             "or cancel one, then try again."
         ),
         "not_cancellable": _l("This job has already finished."),
@@ -55,6 +55,34 @@ FAILURES = {
     "worker_stopped": _l("The worker preparing it stopped. Please start the export again."),
     "export_failed": _l("The file could not be prepared. Please try again."),
     "scope_lost": _l("You may no longer export this unit's data."),
+    "import_worker_stopped": _l(
+        "The worker applying it stopped. The rows counted below were imported; upload the "
+        "file again to import the rest (rows already imported are not added twice)."
+    ),
+    "import_failed": _l(
+        "The import stopped because of an error. The rows counted below were imported; "
+        "upload the file again to import the rest (rows already imported are not added twice)."
+    ),
+    "import_scope_lost": _l(
+        "You may no longer import into one of this file's stations. The rows counted below "
+        "were imported; nothing else was."
+    ),
+    "import_units_changed": _l(
+        "A unit of this file was archived or added since the check. The rows counted below "
+        "were imported; upload the file again for the rest."
+    ),
+    "import_input_lost": _l(
+        "The checked rows of this import could not be read. Please upload the file again."
+    ),
+}
+
+#: The kinds of the import jobs (``Job.kind``); they keep their outcome in ``Job.result``.
+IMPORT_KINDS = ("volunteer_import", "unit_import")
+
+#: How an import job's status is shown where an export's label would not fit.
+IMPORT_STATUS_LABELS = {
+    JobStatus.RUNNING: _l("Importing"),
+    JobStatus.DONE: _l("Imported"),
 }
 
 #: How each status is shown.
@@ -68,8 +96,24 @@ STATUS_LABELS = {
 }
 
 
-def failure_message(code: str | None) -> str:
-    """The translated reason for a failure code (a generic one for codes unknown here)."""
+def is_import(job: Job) -> bool:
+    """Whether the job is an import (an outcome summary, no file)."""
+    return job.kind in IMPORT_KINDS
+
+
+def status_label(job: Job) -> str:
+    """How the job's status is shown, in the current language."""
+    if is_import(job) and job.status in IMPORT_STATUS_LABELS:
+        return str(IMPORT_STATUS_LABELS[job.status])
+    return str(STATUS_LABELS[job.status])
+
+
+def failure_message(code: str | None, *, of_import: bool = False) -> str:
+    """The translated reason for a failure code (a generic one for codes unknown here);
+    ``of_import``: the job is an import (the sweep's "worker_stopped" is said for it)."""
+    if of_import:
+        code = "import_worker_stopped" if code == "worker_stopped" else code
+        return str(FAILURES.get(code or "", FAILURES["import_failed"]))
     return str(FAILURES.get(code or "", FAILURES["export_failed"]))
 
 
@@ -176,6 +220,15 @@ def finish(job_id: int, rows_done: int, path: str, name: str, *, now: datetime, 
     )
 
 
+def complete(job_id: int, rows_done: int, *, now: datetime) -> None:
+    """A running job without a file (an import) is done; its outcome is in ``result``."""
+    _write(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .values(status=JobStatus.DONE, rows_done=rows_done, finished_at=now, heartbeat_at=now)
+    )
+
+
 def fail(job_id: int, code: str, *, now: datetime) -> None:
     """A queued or running job failed, for the reason ``code`` (a key of FAILURES)."""
     _write(
@@ -202,6 +255,12 @@ def partial_file(directory: Path, job_id: int) -> Path:
     return directory / f"job-{job_id}.part"
 
 
+def input_file(directory: Path, job_id: int) -> Path:
+    """The rows an import job applies, written by the confirming request (personal data:
+    deleted when the job ends)."""
+    return directory / f"job-{job_id}.rows.json"
+
+
 def sweep(app: Flask, *, now: datetime) -> tuple[int, int]:
     """Fail running jobs whose worker went silent; expire finished jobs past their days.
 
@@ -225,6 +284,7 @@ def sweep(app: Flask, *, now: datetime) -> tuple[int, int]:
         )
         for job_id in stale:
             partial_file(directory, job_id).unlink(missing_ok=True)
+            input_file(directory, job_id).unlink(missing_ok=True)
     expired = list(
         db.session.scalars(select(Job).where(Job.status == JobStatus.DONE, Job.expires_at <= now))
     )

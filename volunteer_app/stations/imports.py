@@ -4,7 +4,8 @@ The flow is the volunteer import's (``volunteers.imports``): the organizer uploa
 ``uploads.read_table`` streams its rows, ``check_rows`` (pure) turns each into a ``UnitRow``
 or a list of problems against the tree as it is (``existing_tree``), the checked rows wait
 on the server (``uploads.PendingFiles``) and ``apply`` writes them at the confirmation, in
-the request's one transaction.
+the request's one transaction; above ``IMPORT_JOB_THRESHOLD`` rows a background job
+(``jobs.imports``) calls ``apply`` a chunk of rows at a time instead.
 
 Who imports where: the district admin into the district (a row's 所 names a centre under
 it; an empty 所 puts the station right under the district); a centre organizer into their
@@ -375,12 +376,20 @@ def count(rows: list[UnitRow], tree: Tree) -> Counts:
     return Counts(len(new_centres), len(rows) - existing, existing)
 
 
-def apply(rows: list[UnitRow], user: User, *, now: datetime, file_sha256: str = "") -> Counts:
+def apply(
+    rows: list[UnitRow],
+    user: User,
+    *,
+    now: datetime,
+    file_sha256: str = "",
+    audit_extra: dict | None = None,
+) -> Counts:
     """Write the rows in the caller's transaction and audit the import; what was added.
 
     The rows are checked again against the tree as it is now: when one would be refused
     (a unit archived or added meanwhile), UnitImportError "units_changed" and nothing is
-    written. Existing centres and stations are left as they are.
+    written. Existing centres and stations are left as they are. ``audit_extra`` adds to
+    the "units.import" entry (a background import names its job and the chunk's first row).
     """
     tree = existing_tree(user)
     again = check_rows(
@@ -424,10 +433,25 @@ def apply(rows: list[UnitRow], user: User, *, now: datetime, file_sha256: str = 
         "units.import",
         now=now,
         actor_user_id=user.id,
-        new={"rows": len(rows), **asdict(counts), "file_sha256": file_sha256},
+        new={
+            "rows": len(rows),
+            **asdict(counts),
+            "file_sha256": file_sha256,
+            **(audit_extra or {}),
+        },
     )
     db.session.flush()
     return counts
+
+
+def add_counts(total: Counts, more: Counts) -> Counts:
+    """The counts of two parts of one import together."""
+    return Counts(**{key: value + getattr(more, key) for key, value in asdict(total).items()})
+
+
+def row_values(row: UnitRow) -> list:
+    """A row as a JSON list (``UnitRow(*values)`` reads it back)."""
+    return list(asdict(row).values())
 
 
 # --- the upload waiting for its confirmation -----------------------------------------------
@@ -461,7 +485,7 @@ class PendingStore:
     def save(self, user: User, checked: Checked, *, file_sha256: str, now: datetime) -> Pending:
         """Keep a checked upload for ``user`` under a new random token."""
         body = {
-            "rows": [list(asdict(row).values()) for row in checked.rows],
+            "rows": [row_values(row) for row in checked.rows],
             "refused": [
                 [number, [[p.code, p.column, p.limit, p.row] for p in problems]]
                 for number, problems in checked.refused

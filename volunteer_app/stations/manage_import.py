@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -49,15 +49,23 @@ class UnitConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
-def _store() -> imports.PendingStore:
+def pending_store() -> imports.PendingStore:
+    """The checked unit uploads waiting for their confirmation."""
     return imports.PendingStore(uploads.pending_directory("units"))
 
 
-def _start_page(form: UnitUploadForm, status: int = 200):
+def runs_as_job(pending: imports.Pending) -> bool:
+    """Whether confirming this upload starts a background job (above IMPORT_JOB_THRESHOLD)."""
+    return len(pending.checked.rows) > current_app.config["IMPORT_JOB_THRESHOLD"]
+
+
+def start_page(form: UnitUploadForm, status: int = 200):
+    """The upload form (again, after a refusal)."""
     return render_template("stations/import.html", form=form), status
 
 
-def _preview_page(pending: imports.Pending, form: UnitConfirmForm, status: int = 200):
+def preview_page(pending: imports.Pending, form: UnitConfirmForm, status: int = 200):
+    """What confirming the upload would add, with its form."""
     checked = pending.checked
     return (
         render_template(
@@ -67,6 +75,9 @@ def _preview_page(pending: imports.Pending, form: UnitConfirmForm, status: int =
             refused=imports.message_list(checked, SHOWN_PROBLEMS),
             refused_count=len(checked.refused),
             counts=imports.count(checked.rows, imports.existing_tree(current_user)),
+            confirm_url=url_for("jobs.unit_import")
+            if runs_as_job(pending)
+            else url_for("stations.import_confirm"),
         ),
         status,
     )
@@ -77,7 +88,7 @@ def _preview_page(pending: imports.Pending, form: UnitConfirmForm, status: int =
 @role_required(*IMPORTERS)
 def import_start():
     """The upload form, with the template to download."""
-    return _start_page(UnitUploadForm())
+    return start_page(UnitUploadForm())
 
 
 @bp.get("/units/import/template.xlsx")
@@ -101,7 +112,7 @@ def import_preview():
     """Check an uploaded file and show what an import would add; nothing is written."""
     form = UnitUploadForm()
     if not form.validate_on_submit():
-        return _start_page(form, 400)
+        return start_page(form, 400)
     upload = form.file.data
     data = upload.read()
     now = utcnow()
@@ -112,31 +123,39 @@ def import_preview():
         )
     except UnitImportError as error:
         form.file.errors.append(error.message)
-        return _start_page(form, error.status)
-    pending = _store().save(current_user, checked, file_sha256=uploads.file_hash(data), now=now)
-    return _preview_page(pending, UnitConfirmForm(formdata=None, token=pending.token))
+        return start_page(form, error.status)
+    file_sha256 = uploads.file_hash(data)
+    pending = pending_store().save(current_user, checked, file_sha256=file_sha256, now=now)
+    return preview_page(pending, UnitConfirmForm(formdata=None, token=pending.token))
 
 
 @bp.post("/units/import/confirm")
 @login_required
 @role_required(*IMPORTERS)
 def import_confirm():
-    """Add the units of an upload checked before, in this request's one transaction."""
+    """Add the units of an upload checked before, in this request's one transaction.
+
+    Above IMPORT_JOB_THRESHOLD rows the preview's form posts to ``jobs.unit_import`` instead
+    (a job applies the rows in chunks); a post of such an upload here goes there.
+    """
     form = UnitConfirmForm()
     now = utcnow()
-    store = _store()
+    store = pending_store()
     try:
         pending = store.load(form.token.data or "", current_user, now=now)
         if not form.validate_on_submit():
-            return _preview_page(pending, form, 400)
+            return preview_page(pending, form, 400)
         if not pending.checked.rows:
             raise UnitImportError("nothing_to_import")
+        if runs_as_job(pending):
+            # a large import is applied by a background job: its route takes the same form
+            return redirect(url_for("jobs.unit_import"), 307)
         counts = imports.apply(
             pending.checked.rows, current_user, now=now, file_sha256=pending.file_sha256
         )
     except DomainError as error:  # the import's, or a unit rule's (a name taken meanwhile)
         flash(error.message, "error")
-        return _start_page(UnitUploadForm(formdata=None), error.status)
+        return start_page(UnitUploadForm(formdata=None), error.status)
     store.discard(pending.token)
     flash(
         _(

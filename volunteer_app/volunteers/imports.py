@@ -9,7 +9,9 @@ The flow
 2. The checked rows wait on the server (``PendingStore`` over ``uploads.PendingFiles``:
    one JSON file per upload under ``instance/imports/``, named by a random token, holding
    the organizer's id and the file's hash, for an hour). The client only ever sends the token back.
-3. On confirmation ``apply`` writes every row in the request's one transaction.
+3. On confirmation ``apply`` writes every row in the request's one transaction; above
+   ``IMPORT_JOB_THRESHOLD`` rows a background job (``jobs.imports``) applies them instead,
+   ``phone_chunks`` at a time, one transaction and one audit entry per chunk.
 
 Linking, not duplicating
 ------------------------
@@ -622,7 +624,13 @@ def _insert_people(
 
 
 def apply(
-    rows: list[Row], user: User, *, now: datetime, consent_version: str, file_sha256: str = ""
+    rows: list[Row],
+    user: User,
+    *,
+    now: datetime,
+    consent_version: str,
+    file_sha256: str = "",
+    audit: dict | None = None,
 ) -> Counts:
     """Write the rows in the caller's transaction and audit the import; what was added.
 
@@ -630,7 +638,8 @@ def apply(
     people are left as they are. New numbers and people are inserted with ON CONFLICT DO
     NOTHING, so a number or person registered meanwhile by someone else is linked like any
     other. Raises ImportFileError "stations_changed" when a row's station is no longer one
-    the organizer may see (nothing is written then).
+    the organizer may see (nothing is written then). ``audit`` adds to the audit entry
+    (a background import names its job and the chunk's first row).
     """
     allowed = set(db.session.scalars(visible_unit_ids(user)))
     if any(row.unit_id not in allowed for row in rows):
@@ -656,10 +665,42 @@ def apply(
         "volunteers.import",
         now=now,
         actor_user_id=user.id,
-        new={"rows": len(rows), **asdict(counts), "file_sha256": file_sha256},
+        new={"rows": len(rows), **asdict(counts), "file_sha256": file_sha256, **(audit or {})},
     )
     db.session.flush()
     return counts
+
+
+def add_counts(total: Counts, more: Counts) -> Counts:
+    """The counts of two parts of one import together."""
+    return Counts(**{key: value + getattr(more, key) for key, value in asdict(total).items()})
+
+
+def in_phone_order(rows: list[Row]) -> list[Row]:
+    """The rows by number, then file order: the order a chunked import applies them in."""
+    return sorted(rows, key=lambda row: (row.phone, row.number))
+
+
+def phone_chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
+    """Rows (``in_phone_order``) in chunks of about ``size``, a number's rows never split.
+
+    Applied chunk by chunk, the counts add up to those of one ``apply`` of all the rows:
+    whether a row's number was registered before is decided once for all its rows.
+    """
+    size = max(1, size)
+    chunk: list[Row] = []
+    for row in rows:
+        if len(chunk) >= size and chunk[-1].phone != row.phone:
+            yield chunk
+            chunk = []
+        chunk.append(row)
+    if chunk:
+        yield chunk
+
+
+def row_values(row: Row) -> list:
+    """A row as a JSON list (``Row(*values)`` reads it back)."""
+    return [row.number, row.name, row.phone, row.unit_id, row.is_minor, row.id_number]
 
 
 # --- the upload waiting for its confirmation -----------------------------------------------
@@ -701,10 +742,7 @@ class PendingStore:
     def save(self, user: User, checked: Checked, *, file_sha256: str, now: datetime) -> Pending:
         """Keep a checked upload for ``user``, named by a new random token."""
         body = {
-            "rows": [
-                [r.number, r.name, r.phone, r.unit_id, r.is_minor, r.id_number]
-                for r in checked.rows
-            ],
+            "rows": [row_values(r) for r in checked.rows],
             "refused": [
                 [number, [[p.code, p.column, p.limit, p.row] for p in problems]]
                 for number, problems in checked.refused

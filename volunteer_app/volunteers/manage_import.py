@@ -57,15 +57,23 @@ class ImportConfirmForm(FlaskForm):
     )
 
 
-def _store() -> imports.PendingStore:
+def pending_store() -> imports.PendingStore:
+    """The checked uploads waiting for their confirmation."""
     return imports.PendingStore(uploads.pending_directory("volunteers"))
 
 
-def _start_page(form: ImportUploadForm, status: int = 200):
+def runs_as_job(pending: imports.Pending) -> bool:
+    """Whether confirming this upload starts a background job (above IMPORT_JOB_THRESHOLD)."""
+    return len(pending.checked.rows) > current_app.config["IMPORT_JOB_THRESHOLD"]
+
+
+def start_page(form: ImportUploadForm, status: int = 200):
+    """The upload form (again, after a refusal)."""
     return render_template("volunteers/import.html", form=form), status
 
 
-def _preview_page(pending: imports.Pending, form: ImportConfirmForm, status: int = 200):
+def preview_page(pending: imports.Pending, form: ImportConfirmForm, status: int = 200):
+    """What confirming the upload would do, with its form."""
     checked = pending.checked
     refused = [
         (number, [problem.message() for problem in problems])
@@ -80,6 +88,9 @@ def _preview_page(pending: imports.Pending, form: ImportConfirmForm, status: int
             refused_count=len(checked.refused),
             notes=imports.note_messages(checked),
             counts=imports.count(checked.rows, current_user),
+            confirm_url=url_for("jobs.volunteer_import")
+            if runs_as_job(pending)
+            else url_for("volunteers.import_confirm"),
         ),
         status,
     )
@@ -90,7 +101,7 @@ def _preview_page(pending: imports.Pending, form: ImportConfirmForm, status: int
 @role_required(*ORGANIZERS)
 def import_start():
     """The upload form, with the template to download."""
-    return _start_page(ImportUploadForm())
+    return start_page(ImportUploadForm())
 
 
 @bp.get("/volunteers/import/template.xlsx")
@@ -114,7 +125,7 @@ def import_preview():
     """Check an uploaded file and show what an import would do; nothing is written."""
     form = ImportUploadForm()
     if not form.validate_on_submit():
-        return _start_page(form, 400)
+        return start_page(form, 400)
     upload = form.file.data
     data = upload.read()
     now = utcnow()
@@ -127,25 +138,33 @@ def import_preview():
         )
     except ImportFileError as error:
         form.file.errors.append(error.message)
-        return _start_page(form, error.status)
-    pending = _store().save(current_user, checked, file_sha256=imports.file_hash(data), now=now)
-    return _preview_page(pending, ImportConfirmForm(formdata=None, token=pending.token))
+        return start_page(form, error.status)
+    file_sha256 = imports.file_hash(data)
+    pending = pending_store().save(current_user, checked, file_sha256=file_sha256, now=now)
+    return preview_page(pending, ImportConfirmForm(formdata=None, token=pending.token))
 
 
 @bp.post("/volunteers/import/confirm")
 @login_required
 @role_required(*ORGANIZERS)
 def import_confirm():
-    """Import the rows of an upload checked before, in this request's one transaction."""
+    """Import the rows of an upload checked before, in this request's one transaction.
+
+    Above IMPORT_JOB_THRESHOLD rows the preview's form posts to ``jobs.volunteer_import``
+    instead (a job applies the rows in chunks); a post of such an upload here goes there.
+    """
     form = ImportConfirmForm()
     now = utcnow()
-    store = _store()
+    store = pending_store()
     try:
         pending = store.load(form.token.data or "", current_user, now=now)
         if not form.validate_on_submit():
-            return _preview_page(pending, form, 400)
+            return preview_page(pending, form, 400)
         if not pending.checked.rows:
             raise ImportFileError("nothing_to_import")
+        if runs_as_job(pending):
+            # a large import is applied by a background job: its route takes the same form
+            return redirect(url_for("jobs.volunteer_import"), 307)
         counts = imports.apply(
             pending.checked.rows,
             current_user,
@@ -155,7 +174,7 @@ def import_confirm():
         )
     except ImportFileError as error:
         flash(error.message, "error")
-        return _start_page(ImportUploadForm(formdata=None), error.status)
+        return start_page(ImportUploadForm(formdata=None), error.status)
     store.discard(pending.token)
     flash(
         _(
