@@ -111,6 +111,18 @@ def menu_index():
     )
 
 
+def _chosen_unit(form: MenuItemForm, *, keep: int | None = None) -> Unit:
+    """The unit the form puts the item on: one of the organizer's, live (or the one the item
+    is on already, ``keep``, archived since); 404 otherwise, as for any unit out of reach."""
+    unit_id = _id(form.unit.data)
+    if unit_id is None:
+        abort(404)
+    unit = unit_or_404(current_user, unit_id)
+    if unit.archived_at is not None and unit.id != keep:
+        abort(404)
+    return unit
+
+
 @bp.route("/needs/menu/new", methods=["GET", "POST"])
 @login_required
 def menu_new():
@@ -124,12 +136,7 @@ def menu_new():
         return _refused(form, None)
     if not form.is_submitted():
         return _form_page(form, None)
-    unit_id = _id(form.unit.data)
-    if unit_id is None:
-        abort(404)
-    unit = unit_or_404(current_user, unit_id)
-    if unit.archived_at is not None:
-        abort(404)
+    unit = _chosen_unit(form)
     try:
         item = menu.create_item(current_user, unit, **_values(form), now=utcnow())
     except DomainError as error:
@@ -161,10 +168,7 @@ def menu_edit(item_id: int):
         return _refused(form, item)
     if not form.is_submitted():
         return _form_page(form, item)
-    unit_id = _id(form.unit.data)
-    if unit_id is None:
-        abort(404)
-    unit = unit_or_404(current_user, unit_id)
+    unit = _chosen_unit(form, keep=item.unit_id)
     try:
         menu.update_item(current_user, item, unit, **_values(form), now=utcnow())
     except DomainError as error:
