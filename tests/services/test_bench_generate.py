@@ -54,3 +54,34 @@ def test_generator_fills_a_city_of_districts_each_with_its_own_activities(tmp_pa
         ).all()
         assert len(per_district) == 3 and all(30 <= n <= 37 for _d, n in per_district)
     engine.dispose()
+
+
+def test_generator_on_postgresql_fills_activity_stats_as_the_triggers_would(capsys):
+    """The PostgreSQL load turns the report triggers off for the check-ins' COPY and adds them
+    up in one pass; the sums must be the triggers' sums, and the triggers on again after."""
+    from tests.conftest import throwaway_postgres
+
+    spec = importlib.util.spec_from_file_location("bench_generate", GENERATE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.COPY_CHUNK = 1000  # several COPY statements even at this size
+    with throwaway_postgres() as url:
+        module.main(["--db", url, "--scale", "0.005"])
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            rows = lambda sql: conn.execute(text(sql)).all()  # noqa: E731
+            loaded = rows("SELECT * FROM activity_stats ORDER BY activity_id, shard")
+            assert len(loaded) > 50
+            # what the triggers make: every check-in deleted and inserted again through them
+            conn.execute(text("CREATE TEMP TABLE c AS SELECT * FROM checkins"))
+            conn.execute(text("DELETE FROM checkins"))
+            assert rows("SELECT SUM(checkins) FROM activity_stats") == [(0,)]
+            conn.execute(text("DELETE FROM activity_stats"))
+            conn.execute(text("INSERT INTO checkins SELECT * FROM c"))
+            assert rows("SELECT * FROM activity_stats ORDER BY activity_id, shard") == loaded
+            enabled = rows(
+                "SELECT DISTINCT tgenabled FROM pg_trigger "
+                "WHERE tgrelid = 'checkins'::regclass AND NOT tgisinternal"
+            )
+            assert enabled == [("O",)]
+        engine.dispose()
