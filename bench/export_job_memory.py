@@ -46,6 +46,20 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def wait_idle(pid: int, *, least: float = 5.0, steady: int = 5) -> int:
+    """The consumer's RSS once it is idle: at least ``least`` seconds after its start and
+    unchanged over ``steady`` samples a second apart. Importing the app takes several seconds
+    on a loaded machine; a fixed wait would count the rest of the import as the first job's."""
+    time.sleep(least)
+    last, same = rss_kib(pid), 0
+    while same < steady:
+        time.sleep(1)
+        now = rss_kib(pid)
+        same = same + 1 if abs(now - last) < 256 else 0
+        last = now
+    return last
+
+
 def _run_job(app, pid: int, fmt: str, settings: dict, base: int) -> tuple:
     """Queue one export job of the three years and sample the consumer until it ends:
     (status, rows, seconds, file bytes, peak RSS KiB)."""
@@ -110,8 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         [*CONSUMER, "-w", "1", "-k", "thread", "-n", "-d", "0.1", "-m", "0.5", "-q"], env=env
     )
     try:
-        time.sleep(5)  # imported, app built, waiting on the queue
-        idle = rss_kib(consumer.pid)
+        idle = wait_idle(consumer.pid)
         with app.app_context():
             first = _run_job(app, consumer.pid, args.fmt, settings, idle)
             warm = rss_kib(consumer.pid)

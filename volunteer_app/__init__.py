@@ -53,8 +53,12 @@ def configure(app: Flask, config: dict[str, Any] | type | None) -> None:
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
     # no bound values in error messages and logs, whatever the options given (config.py)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(uri)
+    uri = config_module.normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.postgresql_engine_options(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
     secret = app.config.get("SECRET_KEY")
     if app.config["ENV_NAME"] == "production":
         if not secret or secret == config_module.DEV_SECRET_PLACEHOLDER or len(secret) < 32:

@@ -33,6 +33,27 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+#: Session settings of every PostgreSQL connection (libpq ``options``). The same statement
+#: serves a station of a few hundred check-ins and a district of a million, so a plan made
+#: for one set of values must not be reused for another: psycopg prepares a statement on
+#: its fifth run, and PostgreSQL's generic plan for it then ran a district's volunteer-set
+#: query for over ten minutes where the plan made for its values takes a second (see
+#: docs/benchmarks.md, "A city's scale"). Planning costs a fraction of a millisecond;
+#: parsing is still saved. JIT compiling adds 50–250 ms to the few large report
+#: statements and saves less than that on them.
+POSTGRESQL_SESSION_OPTIONS = "-c plan_cache_mode=force_custom_plan -c jit=off"
+
+
+def postgresql_engine_options(options: dict) -> dict:
+    """``options`` with POSTGRESQL_SESSION_OPTIONS added to the connection's own."""
+    connect_args = dict(options.get("connect_args") or {})
+    given = connect_args.get("options")
+    connect_args["options"] = (
+        f"{POSTGRESQL_SESSION_OPTIONS} {given}" if given else (POSTGRESQL_SESSION_OPTIONS)
+    )
+    return {**options, "connect_args": connect_args}
+
+
 def instance_secret_key(instance_path: str) -> str:
     """Return a development secret kept in ``instance/secret_key``, creating it once.
 

@@ -146,7 +146,7 @@ def spec_for_job(job: Job, owner: User, locale: str) -> ExportSpec:
     period = parse_period(job.params, utc_to_local(utcnow()).date())
     start, end = period.bounds(local_zone())
     which = job.kind.removeprefix("export.")
-    unit_ids = scoping.scope_unit_ids(owner, unit)
+    unit_ids = scoping.scope_unit_id_list(owner, unit)
     return period_export(which, unit, unit_ids, period, start, end, locale)
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Select,
     distinct,
     func,
     literal_column,
@@ -26,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from volunteer_app.activities.models import Activity, ActivityStatus, Category
-from volunteer_app.auth.scoping import subtree_unit_ids
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.database import utcnow
 from volunteer_app.extensions import db
@@ -35,7 +33,7 @@ from volunteer_app.reports import volunteer_sets
 from volunteer_app.reports.hours import Sums, UnitRow, fill_trend, rank_units, roll_up
 from volunteer_app.reports.models import ActivityStats
 from volunteer_app.reports.periods import Period
-from volunteer_app.reports.sql import held_in_period, in_period, sums_columns, team_figures
+from volunteer_app.reports.sql import UnitIds, held_in_period, in_period, sums_columns, team_figures
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
 
@@ -99,7 +97,7 @@ class Dashboard:
 
 def dashboard(
     scope_unit: Unit,
-    scope_ids: Select,
+    scope_ids: UnitIds,
     period: Period,
     start: datetime,
     end: datetime,
@@ -149,7 +147,7 @@ def dashboard(
     zone = local_zone()
     if today is None:
         today = utc_to_local(utcnow()).date()
-    served = volunteer_sets.served(scope_unit.id, subtree_unit_ids(scope_unit), period, zone, today)
+    served = volunteer_sets.served(scope_unit.id, scope_ids, period, zone, today)
     new_volunteers = volunteer_sets.count_registered(served, start, end)
     units = {
         row.id: (row.name, row.level.value, row.parent_id)
@@ -248,7 +246,7 @@ def dashboard(
 
 
 def latest_activities(
-    scope_ids: Select, start: datetime, end: datetime, limit: int = ACTIVITY_LIST_LIMIT
+    scope_ids: UnitIds, start: datetime, end: datetime, limit: int = ACTIVITY_LIST_LIMIT
 ) -> tuple[list[Row], int]:
     """The latest activities of the period with their attendance figures, and how many there are."""
     page = (
@@ -288,7 +286,7 @@ def latest_activities(
 
 
 def team_lines(
-    scope_ids: Select, start: datetime, end: datetime, limit: int = TEAM_LIST_LIMIT
+    scope_ids: UnitIds, start: datetime, end: datetime, limit: int = TEAM_LIST_LIMIT
 ) -> tuple[list[Row], int]:
     """The first ``limit`` volunteer teams of the scope's units by confirmed hours in the
     period, with their figures (``sql.team_figures``), and how many teams the scope has."""

@@ -14,7 +14,6 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import Select
 
 from volunteer_app.auth import scoping
 from volunteer_app.auth.scoping import activity_or_404
@@ -51,7 +50,7 @@ class Scope:
     """What a report request is about: a unit the user may see, its units, and a period."""
 
     unit: Unit
-    unit_ids: Select
+    unit_ids: list[int]
     period: Period
     start: datetime
     end: datetime
@@ -76,7 +75,7 @@ def _scope() -> Scope:
     unit = scoping.unit_or_404(current_user, unit_id)
     period = parse_period(request.args, _today())
     start, end = period.bounds(local_zone())
-    return Scope(unit, scoping.scope_unit_ids(current_user, unit), period, start, end)
+    return Scope(unit, scoping.scope_unit_id_list(current_user, unit), period, start, end)
 
 
 def _offset_minutes(moment: datetime) -> int:

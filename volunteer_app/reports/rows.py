@@ -9,7 +9,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import (
-    Select,
     distinct,
     func,
     select,
@@ -22,6 +21,7 @@ from volunteer_app.extensions import db
 from volunteer_app.needs import services as need_services
 from volunteer_app.needs.rules import Figures
 from volunteer_app.reports.sql import (
+    UnitIds,
     held_in_period,
     in_period,
     sum_if,
@@ -67,7 +67,7 @@ def attendance_rows(activity_id: int) -> Iterator[Row]:
     )
 
 
-def volunteer_hours_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+def volunteer_hours_rows(scope_ids: UnitIds, start: datetime, end: datetime) -> Iterator[Row]:
     """Hours per volunteer in the scope and period, most confirmed hours first."""
     confirmed = sum_if(CheckIn.status == HoursStatus.CONFIRMED, CheckIn.minutes)
     return _stream(
@@ -92,7 +92,7 @@ def volunteer_hours_rows(scope_ids: Select, start: datetime, end: datetime) -> I
     )
 
 
-def activity_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+def activity_rows(scope_ids: UnitIds, start: datetime, end: datetime) -> Iterator[Row]:
     """Every activity of the scope and period (cancelled ones too), with attendance figures."""
     return _stream(
         select(
@@ -130,7 +130,7 @@ def activity_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator
     )
 
 
-def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+def checkin_rows(scope_ids: UnitIds, start: datetime, end: datetime) -> Iterator[Row]:
     """Every check-in of the scope and period, one line each (the big export)."""
     return _stream(
         select(
@@ -157,7 +157,7 @@ def checkin_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[
     )
 
 
-def team_rows(scope_ids: Select, start: datetime, end: datetime) -> Iterator[Row]:
+def team_rows(scope_ids: UnitIds, start: datetime, end: datetime) -> Iterator[Row]:
     """The figures of every team of the scope's units for the period (``sql.team_figures``)."""
     return _stream(team_figures(scope_ids, start, end))
 
@@ -172,7 +172,7 @@ class OrderLine:
     figures: Figures
 
 
-def order_lines(scope: Unit, scope_ids: Select, start: datetime, end: datetime) -> list[OrderLine]:
+def order_lines(scope: Unit, scope_ids: UnitIds, start: datetime, end: datetime) -> list[OrderLine]:
     """The order figures of the scope's drill-down, as the dashboard's "按单位" lines: the
     orders placed at the scope unit itself (when it has any), then each direct child with
     its subtree rolled up (every child, by name, with or without orders), then the total.

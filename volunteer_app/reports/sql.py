@@ -23,12 +23,16 @@ from volunteer_app.checkins.models import CheckIn, HoursOrigin, HoursStatus
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
 
+#: A scope's units: their ids listed (``scoping.scope_unit_id_list``, what requests pass) or
+#: a SELECT of them (the volunteer sets' tests, ad-hoc callers).
+UnitIds = Select | list[int]
 
-def in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
+
+def in_period(scope_ids: UnitIds, start: datetime, end: datetime) -> list:
     return [Activity.unit_id.in_(scope_ids), Activity.starts_at >= start, Activity.starts_at < end]
 
 
-def held_in_period(scope_ids: Select, start: datetime, end: datetime) -> list:
+def held_in_period(scope_ids: UnitIds, start: datetime, end: datetime) -> list:
     return [*in_period(scope_ids, start, end), Activity.status != ActivityStatus.CANCELLED]
 
 
@@ -47,7 +51,7 @@ def sums_columns() -> list:
     ]
 
 
-def team_figures(scope_ids: Select, start: datetime, end: datetime) -> Select:
+def team_figures(scope_ids: UnitIds, start: datetime, end: datetime) -> Select:
     """Per team of the scope's units: the activities it ran in the period (held, in the
     scope), the distinct volunteers and the check-ins they had, confirmed and pending
     minutes; teams that ran nothing show zeros. Most confirmed hours first, then by name.

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, and_, any_, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
@@ -41,6 +41,7 @@ from volunteer_app.checkins.models import CheckIn
 from volunteer_app.extensions import db
 from volunteer_app.reports.models import VolunteerSet
 from volunteer_app.reports.periods import Period
+from volunteer_app.reports.sql import UnitIds
 from volunteer_app.transactions import side_transaction
 from volunteer_app.volunteers.models import Volunteer
 
@@ -115,7 +116,20 @@ assert array("I").itemsize == 4, "volunteer sets are stored as 32-bit deltas"
 # --- queries -----------------------------------------------------------------------------
 
 
-def _served_stmt(subtree: Select, ranges: list[tuple[datetime, datetime]]) -> Select:
+#: Memory for the hash of distinct volunteer ids on PostgreSQL (``SET LOCAL work_mem``). A
+#: city district's year is about 240,000 distinct ids from 330,000 check-ins, a 25 MB hash;
+#: at the default 4 MB the hash aggregate spills in ever smaller batches, and that query took
+#: eight minutes instead of 0.7 s (docs/benchmarks.md, "A city's scale").
+SERVED_WORK_MEM = "32MB"
+
+
+def _roomy(connection) -> None:
+    """Give the distinct-volunteer hash its memory for the rest of this transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{SERVED_WORK_MEM}'")
+
+
+def _served_stmt(subtree: UnitIds, ranges: list[tuple[datetime, datetime]]) -> Select:
     """Distinct volunteers with a check-in at a held activity of ``subtree`` in ``ranges``."""
     checkins, activities = CheckIn.__table__.c, Activity.__table__.c  # Core: plain ints
     return (
@@ -131,7 +145,7 @@ def _served_stmt(subtree: Select, ranges: list[tuple[datetime, datetime]]) -> Se
     )
 
 
-def served(unit_id: int, subtree: Select, period: Period, zone: ZoneInfo, today: date) -> set[int]:
+def served(unit_id: int, subtree: UnitIds, period: Period, zone: ZoneInfo, today: date) -> set[int]:
     """Ids of the volunteers who checked in at a held activity of ``unit_id`` or the units
     below it (``subtree``) that started during ``period``."""
     kept, direct = split(period.first, period.last, today)
@@ -154,7 +168,9 @@ def served(unit_id: int, subtree: Select, period: Period, zone: ZoneInfo, today:
                 ids |= found
     if direct:
         ranges = [segment.bounds(zone) for segment in direct]
-        ids.update(db.session.connection().scalars(_served_stmt(subtree, ranges)))
+        connection = db.session.connection()
+        _roomy(connection)
+        ids.update(connection.scalars(_served_stmt(subtree, ranges)))
     return ids
 
 
@@ -178,7 +194,13 @@ def count_registered(ids: set[int], start: datetime, end: datetime) -> int:
     if len(ids) > LOOKUP_LIMIT:
         return len(ids.intersection(connection.scalars(select(volunteers.id).where(*registered))))
     if connection.dialect.name == "postgresql":
-        member = volunteers.id == any_(bindparam("ids", sorted(ids), type_=ARRAY(Integer)))
+        # A semi-join on unnest, not ``id = ANY(array)``: once psycopg prepares the statement
+        # (its fifth run on a connection), PostgreSQL may switch to a generic plan, and for
+        # ANY that one scans the period's registrations testing each against the whole
+        # array (6.6 s for a centre's 8,000 ids at 1M check-ins). Unnest's generic plan
+        # stays a lookup by key per id.
+        listed = func.unnest(bindparam("ids", sorted(ids), type_=ARRAY(Integer)))
+        member = volunteers.id.in_(select(listed))
     else:
         listed = func.json_each(bindparam("ids", json.dumps(sorted(ids)))).table_valued("value")
         member = volunteers.id.in_(select(listed.c.value))
@@ -193,7 +215,7 @@ def _insert_missing(connection, unit_id: int, keys: list[tuple[datetime, datetim
     )
 
 
-def _fill(unit_id: int, subtree: Select, keys: list[tuple[datetime, datetime]]) -> list[set[int]]:
+def _fill(unit_id: int, subtree: UnitIds, keys: list[tuple[datetime, datetime]]) -> list[set[int]]:
     """Compute the sets of ``keys`` (UTC bounds) and keep those no change raced with."""
     engine = db.engine
     with side_transaction(engine, write=True) as connection:
@@ -217,6 +239,7 @@ def _fill(unit_id: int, subtree: Select, keys: list[tuple[datetime, datetime]]) 
                 )
             )
         }
+        _roomy(connection)
         sets = [set(connection.scalars(_served_stmt(subtree, [key]))) for key in keys]
     if keep:
         with side_transaction(engine, write=True) as connection:
