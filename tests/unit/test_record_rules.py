@@ -77,6 +77,19 @@ def test_find_overlap_gives_the_earliest_or_none():
     assert rules.find_overlap(at(0), at(10), []) is None
 
 
+def test_overlapping_pairs_lists_each_pair_once_earlier_first():
+    """What check-overlaps reports: every pair sharing time, touching ends left out."""
+    a, b, c = stay(0, 180, 1, 10), stay(60, 180, 2, 20), stay(180, 240, 3, 30)
+    d = stay(200, None, 4, 40)  # still open: overlaps c, not a or b
+    assert rules.overlapping_pairs([d, c, b, a]) == [(a, b), (c, d)]
+    assert rules.overlapping_pairs([a, c]) == []
+    assert rules.overlapping_pairs([]) == []
+    assert rules.shared_minutes(a, b, now=at(500)) == 120
+    assert rules.shared_minutes(c, d, now=at(500)) == 40
+    assert rules.shared_minutes(d, stay(210, None, 5), now=at(230)) == 20  # both open
+    assert rules.shared_minutes(a, c, now=at(500)) == 0
+
+
 def test_validate_no_overlap_refuses_with_its_code():
     assert code_of(lambda: rules.validate_no_overlap(at(0), at(60), [stay(59, 70)])) == "overlaps"
     rules.validate_no_overlap(at(0), at(60), [stay(60, 70), stay(-10, 0)])
