@@ -71,6 +71,8 @@ def arrange(live) -> dict:
         make.member(team, volunteer, leader=True)
         make.member(team, other)
         asking = make.volunteer("孙晓燕")  # a request waiting on the leader's member page
+        # a walk-in the organizer registered and nobody used: its registration can be voided
+        walk_in = make.volunteer("刘建军", registered_by_id=admin.id, registered_unit_id=station.id)
         make.member(team, asking, status=MemberStatus.PENDING)
         running.team_id = team.id
         open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
@@ -137,6 +139,7 @@ def arrange(live) -> dict:
             "here": here.id,
             "confirmed": confirmed.id,
             "other": other.id,
+            "walk_in": walk_in.id,
             "certificate": certificate.id,
             "verify": "/v/" + certificates.sign_code(secret, certificate.id),
             "correction": correction.id,
@@ -222,6 +225,8 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         ("/manage/stars", "stars"),
         ("/volunteers", "roster"),
         (f"/volunteers/{w['other']}", "roster-detail"),
+        (f"/volunteers/{w['walk_in']}/void", "void-registration"),
+        ("/account/password", "own-password"),
         ("/reports/", "reports"),
         ("/account/api-tokens", "api-tokens"),
         ("/units", "units"),
