@@ -90,6 +90,24 @@ def test_overlapping_pairs_lists_each_pair_once_earlier_first():
     assert rules.shared_minutes(a, c, now=at(500)) == 0
 
 
+@pytest.mark.parametrize(
+    ("checked_in", "now", "early"),
+    [
+        (0, 1, True),  # the second scan a minute after the first
+        (0, 29, True),  # 29 minutes earn 0 h
+        (0, 30, False),  # the first half hour is earned
+        (0, 90, False),
+        (-60, 10, True),  # arrived early: only the 10 minutes of the schedule count
+        (-60, 30, False),
+        (170, 240, True),  # stayed late: only the 10 minutes before the end count
+        (150, 240, False),
+    ],
+)
+def test_is_early_check_out_asks_below_the_first_hours_step(checked_in, now, early):
+    """Whether the 签退 asks 确定签退吗？: it would credit less than half an hour."""
+    assert rules.is_early_check_out(at(checked_in), at(now), START, END) is early
+
+
 def test_validate_no_overlap_refuses_with_its_code():
     assert code_of(lambda: rules.validate_no_overlap(at(0), at(60), [stay(59, 70)])) == "overlaps"
     rules.validate_no_overlap(at(0), at(60), [stay(60, 70), stay(-10, 0)])
