@@ -33,6 +33,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(check_config_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(close_checkins_command)
+    app.cli.add_command(check_overlaps_command)
 
 
 @click.command("create-district")
@@ -133,7 +134,7 @@ def check_config_command() -> None:
     for finding in findings:
         click.echo(("UNSAFE  " if finding.unsafe else "note    ") + finding.message)
     if any(f.unsafe for f in findings):
-        raise SystemExit(1)
+        raise click.exceptions.Exit(1)
     click.echo("No unsafe settings found.")
 
 
@@ -164,3 +165,44 @@ def close_checkins_command() -> None:
     closed = close_all_due(utcnow())
     db.session.commit()
     click.echo(f"Closed {closed} open check-ins (marked for review).")
+
+
+@click.command("check-overlaps")
+@click.option("--unit", "unit_id", type=int, help="Only this unit (id) and the units below it.")
+def check_overlaps_command(unit_id: int | None) -> None:
+    """List each volunteer's live records that share time (written before the overlap
+    rule existed), per district or for one --unit. Exits 1 when there are any."""
+    from volunteer_app.checkins.overlap_report import find_overlaps
+    from volunteer_app.localtime import utc_to_local
+
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None:
+            raise click.BadParameter(f"no unit with id {unit_id}", param_hint="--unit")
+        units = [unit]
+    else:
+        units = list(
+            db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+        )
+
+    def when(moment) -> str:
+        return utc_to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else "still open"
+
+    now, total = utcnow(), 0
+    for unit in units:
+        found = find_overlaps(unit, now=now)
+        total += len(found)
+        click.echo(f"{unit.name} (unit {unit.id}): {len(found)} overlapping pair(s) of records")
+        for overlap in found:
+            first, second = overlap.first, overlap.second
+            click.echo(
+                f"  volunteer {overlap.volunteer_id} {overlap.masked_phone}: "
+                f"“{first.activity_title}” (record {first.record_id}, "
+                f"{when(first.begins_at)} to {when(first.ends_at)}) and "
+                f"“{second.activity_title}” (record {second.record_id}, "
+                f"{when(second.begins_at)} to {when(second.ends_at)}) "
+                f"share {overlap.minutes} min"
+            )
+    if total:
+        click.echo("Correct or void one record of each pair (the activity's hours page).")
+        raise click.exceptions.Exit(1)

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from volunteer_app.auth import invites
 from volunteer_app.auth.models import Role
-from volunteer_app.checkins import corrections
+from volunteer_app.checkins import corrections, review, voids
 from volunteer_app.checkins.keys import issue_kiosk_token
 from volunteer_app.checkins.models import CheckIn, HoursStatus
 from volunteer_app.checkins.tokens import issue_token
@@ -37,7 +37,8 @@ LONG_TEAM = "菏泽高新区万福街道桂陵社区卫生室家庭医生签约�
 
 def arrange(live) -> dict:
     """A district → centre → station with a running activity (long Chinese title), a past
-    one with confirmed hours, a volunteer with a PIN, a certificate and an open correction."""
+    one with confirmed hours and a voided record, a volunteer with a PIN, a certificate, one
+    whose record was adjusted after it was issued, an open correction and a walk-in."""
     with live.app.app_context():
         make = Factory(db)
         district = make.unit(level=UnitLevel.DISTRICT)
@@ -71,12 +72,44 @@ def arrange(live) -> dict:
         make.member(team, volunteer, leader=True)
         make.member(team, other)
         asking = make.volunteer("孙晓燕")  # a request waiting on the leader's member page
+        # a walk-in the organizer registered and nobody used: its registration can be voided
+        walk_in = make.volunteer("刘建军", registered_by_id=admin.id, registered_unit_id=station.id)
         make.member(team, asking, status=MemberStatus.PENDING)
         running.team_id = team.id
         open_record = CheckIn(activity=past, volunteer=other, checked_in_at=past.starts_at)
         here = CheckIn(activity=running, volunteer=volunteer, checked_in_at=running.starts_at)
-        db.session.add_all([confirmed, open_record, here])
+        # an earlier activity whose confirmed record the organizer cut after a certificate
+        # listed it: that certificate says 已变更 (its verify page, the volunteer's page)
+        earlier = make.activity(
+            station, title="义务植树", starts_at=now - timedelta(days=14), minutes=180
+        )
+        cut = CheckIn(
+            activity=earlier,
+            volunteer=volunteer,
+            checked_in_at=earlier.starts_at,
+            checked_out_at=earlier.ends_at,
+            minutes=180,
+            status=HoursStatus.CONFIRMED,
+        )
+        # a test record on the past activity, voided: struck through on its hours section
+        tester = make.volunteer("测试账号")
+        junk = CheckIn(
+            activity=past,
+            volunteer=tester,
+            checked_in_at=past.starts_at,
+            checked_out_at=past.ends_at,
+            minutes=240,
+        )
+        db.session.add_all([confirmed, open_record, here, cut, junk])
         db.session.flush()
+        earlier_day = utc_to_local(earlier.starts_at).date()
+        changed = certificates.issue(
+            volunteer, start=earlier_day, end=earlier_day, now=now - timedelta(days=2)
+        )
+        review.adjust_hours(
+            cut, admin, minutes=60, reason="提前离开，按实际时间更正", now=now - timedelta(days=1)
+        )
+        voids.void_record(junk, admin, reason="布置现场时的测试签到", now=now)
         today = utc_to_local(now).date()
         certificate = certificates.issue(
             volunteer, start=today - timedelta(days=30), end=today, now=now
@@ -137,8 +170,11 @@ def arrange(live) -> dict:
             "here": here.id,
             "confirmed": confirmed.id,
             "other": other.id,
+            "walk_in": walk_in.id,
             "certificate": certificate.id,
             "verify": "/v/" + certificates.sign_code(secret, certificate.id),
+            "changed_certificate": changed.id,
+            "verify_changed": "/v/" + certificates.sign_code(secret, changed.id),
             "correction": correction.id,
             "scan": "/c/" + issue_token(secret, running.checkin_key),
             "kiosk": "/k/" + issue_kiosk_token(secret, running.kiosk_key),
@@ -162,6 +198,7 @@ def public_pages(w: dict) -> list[tuple[str, str]]:
         ("/me/register", "register"),
         ("/me/sign-in", "sign-in"),
         (w["verify"], "verify"),
+        (w["verify_changed"], "verify-changed"),
         ("/v/k1.forged", "verify-forged"),
         (w["kiosk"], "kiosk"),
         ("/offline", "offline"),
@@ -182,6 +219,7 @@ def volunteer_pages(w: dict) -> list[tuple[str, str]]:
         ("/me/card", "card"),
         ("/me/certificates", "certificate-new"),
         (f"/me/certificates/{w['certificate']}", "certificate"),
+        (f"/me/certificates/{w['changed_certificate']}", "certificate-changed"),
         (f"/me/records/{w['confirmed']}/correction", "correction-new"),
         ("/me/pin", "pin"),
         ("/me/delete", "delete"),
@@ -202,7 +240,7 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         ("/activities", "activities"),
         ("/activities/new", "activity-new"),
         (f"/activities/{a}", "activity"),
-        (f"/activities/{w['past']}", "activity-past"),
+        (f"/activities/{w['past']}", "activity-past"),  # with a voided record, struck through
         (f"/activities/{a}/edit", "activity-edit"),
         (f"/activities/{a}/duplicate", "activity-duplicate"),
         (f"/activities/{a}/poster", "poster"),
@@ -222,6 +260,8 @@ def organizer_pages(w: dict) -> list[tuple[str, str]]:
         ("/manage/stars", "stars"),
         ("/volunteers", "roster"),
         (f"/volunteers/{w['other']}", "roster-detail"),
+        (f"/volunteers/{w['walk_in']}/void", "void-registration"),
+        ("/account/password", "own-password"),
         ("/reports/", "reports"),
         ("/account/api-tokens", "api-tokens"),
         ("/units", "units"),

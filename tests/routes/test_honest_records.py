@@ -190,6 +190,30 @@ def test_a_change_to_confirmed_hours_is_announced_and_listed(app, db, client, ma
     assert "此记录已确认" not in client.get(url).get_data(as_text=True)
 
 
+def test_the_correction_decision_warns_before_changing_a_confirmed_record(
+    app, db, client, make, login_as
+):
+    """Accepting a correction of confirmed hours sends them back to pending: said first."""
+    activity = ended(make, title="植树")
+    confirmed, pending = make.volunteer("王芳"), make.volunteer("李秀英")
+    requests = {}
+    for volunteer in (confirmed, pending):
+        services.check_in(activity, volunteer, now=activity.starts_at)
+        record = services.check_out(activity, volunteer, now=activity.ends_at)
+        correction = Correction(
+            checkin_id=record.id, volunteer_id=volunteer.id, reason="晚到", created_at=utcnow()
+        )
+        db.session.add(correction)
+        requests[volunteer.name] = (record, correction)
+    requests["王芳"][0].status = HoursStatus.CONFIRMED
+    db.session.commit()
+    login_as(make.user(unit=activity.unit))
+    for name, warned in (("王芳", True), ("李秀英", False)):
+        response = client.get(f"/manage/corrections/{requests[name][1].id}")
+        assert response.status_code == 200
+        assert ("此记录已确认，修改后需重新确认" in response.get_data(as_text=True)) is warned
+
+
 def test_an_organizer_voids_a_junk_record_and_restores_it(app, db, client, make, login_as):
     activity = ended(make, title="义诊")
     junk, real = make.volunteer("测试账号"), make.volunteer("王芳")

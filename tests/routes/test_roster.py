@@ -429,6 +429,38 @@ def test_a_merge_of_two_records_at_one_activity_is_refused_and_changes_nothing(
     assert post_merge(client, kept, other, confirm="").status_code == 400
 
 
+def test_a_merge_of_two_records_at_the_same_hours_is_refused_until_one_is_voided(
+    app, db, client, make, login_as
+):
+    """The audit's case: one record at A 09:00-12:00, its duplicate at B in the same unit at
+    the same hours. Merged, one person would be credited 6 h for 3 clock hours."""
+    world = World(make, db)
+    kept, other = world.registered, world.scanned
+    starts_at = (utcnow() - timedelta(days=2)).replace(microsecond=0)
+    at_a = make.activity(world.a, title="义诊", starts_at=starts_at)
+    at_b = make.activity(world.a, title="清扫", starts_at=starts_at)
+    world.record(kept, at_a, minutes=180, status=HoursStatus.CONFIRMED)
+    duplicate = world.record(other, at_b, minutes=180, status=HoursStatus.CONFIRMED)
+    db.session.commit()
+    before = totals(db, kept.id), totals(db, other.id)
+    login_as(world.organizer)
+    response = post_merge(client, kept, other)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "“义诊”与“清扫”同时进行" in html
+    assert "请先作废或更正其中一条记录，再合并" in html
+    db.session.expire_all()
+    assert (totals(db, kept.id), totals(db, other.id)) == before
+    assert db.session.get(Volunteer, other.id).deleted_at is None
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    # Once the duplicate is voided (it counts nowhere), the records merge: 3 h, not 6.
+    db.session.get(CheckIn, duplicate.id).voided_at = utcnow()
+    db.session.commit()
+    assert post_merge(client, kept, other).status_code == 302
+    db.session.expire_all()
+    assert totals(db, kept.id)[1] == 180
+
+
 def test_a_merge_with_someone_not_mine_is_not_found(app, db, client, make, login_as):
     world = World(make, db)
     login_as(world.organizer)
@@ -447,7 +479,9 @@ def test_two_records_merged_into_each_other_at_once_leave_one_person(app, db, ma
     from .test_races import english
 
     world = World(make, db)
-    world.record(world.registered, world.theirs, minutes=60, status=HoursStatus.CONFIRMED)
+    # Three days ago: no time shared with the other record's stay of today.
+    earlier = make.activity(world.a, title="清扫", starts_at=utcnow() - timedelta(days=3))
+    world.record(world.registered, earlier, minutes=60, status=HoursStatus.CONFIRMED)
     second_user = make.user(unit=world.a)
     db.session.commit()
     # Plain values: an actor's thread never loads through the test's session.

@@ -77,6 +77,37 @@ def test_find_overlap_gives_the_earliest_or_none():
     assert rules.find_overlap(at(0), at(10), []) is None
 
 
+def test_overlapping_pairs_lists_each_pair_once_earlier_first():
+    """What check-overlaps reports: every pair sharing time, touching ends left out."""
+    a, b, c = stay(0, 180, 1, 10), stay(60, 180, 2, 20), stay(180, 240, 3, 30)
+    d = stay(200, None, 4, 40)  # still open: overlaps c, not a or b
+    assert rules.overlapping_pairs([d, c, b, a]) == [(a, b), (c, d)]
+    assert rules.overlapping_pairs([a, c]) == []
+    assert rules.overlapping_pairs([]) == []
+    assert rules.shared_minutes(a, b, now=at(500)) == 120
+    assert rules.shared_minutes(c, d, now=at(500)) == 40
+    assert rules.shared_minutes(d, stay(210, None, 5), now=at(230)) == 20  # both open
+    assert rules.shared_minutes(a, c, now=at(500)) == 0
+
+
+@pytest.mark.parametrize(
+    ("checked_in", "now", "early"),
+    [
+        (0, 1, True),  # the second scan a minute after the first
+        (0, 29, True),  # 29 minutes earn 0 h
+        (0, 30, False),  # the first half hour is earned
+        (0, 90, False),
+        (-60, 10, True),  # arrived early: only the 10 minutes of the schedule count
+        (-60, 30, False),
+        (170, 240, True),  # stayed late: only the 10 minutes before the end count
+        (150, 240, False),
+    ],
+)
+def test_is_early_check_out_asks_below_the_first_hours_step(checked_in, now, early):
+    """Whether the 签退 asks 确定签退吗？: it would credit less than half an hour."""
+    assert rules.is_early_check_out(at(checked_in), at(now), START, END) is early
+
+
 def test_validate_no_overlap_refuses_with_its_code():
     assert code_of(lambda: rules.validate_no_overlap(at(0), at(60), [stay(59, 70)])) == "overlaps"
     rules.validate_no_overlap(at(0), at(60), [stay(60, 70), stay(-10, 0)])

@@ -217,6 +217,30 @@ def validate_no_overlap(
         raise CheckInError("overlaps")
 
 
+def overlapping_pairs(stays: Iterable[Stay]) -> list[tuple[Stay, Stay]]:
+    """Every pair of one person's stays that share time (``overlaps``), the earlier first.
+
+    What the rule refuses today, found in records written before it existed
+    (``flask check-overlaps``).
+    """
+    ordered = sorted(stays, key=lambda s: (s.begins_at, s.record_id))
+    pairs = []
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if first.ends_at is not None and second.begins_at >= first.ends_at:
+                break  # sorted by beginning: no later stay reaches back into ``first``
+            if overlaps(first.begins_at, first.ends_at, second.begins_at, second.ends_at):
+                pairs.append((first, second))
+    return pairs
+
+
+def shared_minutes(first: Stay, second: Stay, *, now: datetime) -> int:
+    """The whole minutes two stays share; a stay still open runs until ``now``."""
+    begins_at = max(first.begins_at, second.begins_at)
+    ends_at = min(first.ends_at or now, second.ends_at or now)
+    return max(0, int((ends_at - begins_at).total_seconds() // 60))
+
+
 def plan_check_in(at: datetime, others: Iterable[Stay]) -> list[Stay]:
     """The open stays a check-in at ``at`` closes elsewhere ("check-in at B checks out of A").
 

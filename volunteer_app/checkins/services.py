@@ -173,9 +173,10 @@ def check_in(
 def lock_stays(
     volunteer_id: int,
     *,
-    since: datetime,
+    since: datetime | None,
     until: datetime | None = None,
     besides: int | None = None,
+    now: datetime | None = None,
 ) -> list[rules.Stay]:
     """The volunteer's other live records that may share time with [since, until).
 
@@ -189,7 +190,13 @@ def lock_stays(
     longer run into the interval: it is taken as ending at its activity's end, where the
     end-of-day closing will close it (``review.close_all_due``). Only open records that
     could still be checked out by then are stays that run on.
+
+    ``since`` None reads all of the person's records (a merge looks at two whole
+    histories); an open record is then judged stale as of ``now``.
     """
+    stale_at = since if since is not None else now
+    if stale_at is None:
+        raise ValueError("lock_stays needs since or now")
     lock_volunteer(volunteer_id)
     query = (
         select(
@@ -200,22 +207,33 @@ def lock_stays(
             Activity.ends_at,
         )
         .join(Activity, Activity.id == CheckIn.activity_id)
-        .where(
-            CheckIn.volunteer_id == volunteer_id,
-            or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > since),
-        )
+        .where(CheckIn.volunteer_id == volunteer_id)
     )
+    if since is not None:
+        query = query.where(or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > since))
     if until is not None:
         query = query.where(CheckIn.checked_in_at < until)
     if besides is not None:
         query = query.where(CheckIn.activity_id != besides)
     margin = checkout_margin()
-    stays = []
-    for record_id, activity_id, begins_at, ends_at, activity_ends_at in db.session.execute(query):
-        if ends_at is None and activity_ends_at + margin <= since:
-            ends_at = max(activity_ends_at, begins_at)  # stale: closed at its end later
-        stays.append(rules.Stay(record_id, activity_id, begins_at, ends_at))
-    return stays
+    return [stay_of(*row, stale_at=stale_at, margin=margin) for row in db.session.execute(query)]
+
+
+def stay_of(
+    record_id: int,
+    activity_id: int,
+    begins_at: datetime,
+    ends_at: datetime | None,
+    activity_ends_at: datetime,
+    *,
+    stale_at: datetime,
+    margin: timedelta,
+) -> rules.Stay:
+    """A record's stay; left open past its activity's last check-out before ``stale_at``, it
+    ends at its activity's end, where the end-of-day closing will close it."""
+    if ends_at is None and activity_ends_at + margin <= stale_at:
+        ends_at = max(activity_ends_at, begins_at)
+    return rules.Stay(record_id, activity_id, begins_at, ends_at)
 
 
 def _voided_here(activity_id: int, volunteer_id: int) -> bool:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from volunteer_app.checkins.rules import Stay, find_overlap
 from volunteer_app.errors import DomainError
 from volunteer_app.volunteers.rules import VolunteerError, normalize_phone
 
@@ -35,6 +37,30 @@ class RosterError(DomainError):
         ),
         "not_found": _l("No such volunteer."),
     }
+
+
+class MergeTimeError(RosterError):
+    """Two records of one person cannot be merged: their times overlap. The message names
+    the two activities, so the organizer knows which record to void or correct."""
+
+    messages = {
+        "merge_time_overlap": _l(
+            "These two records share time: “%(kept)s” and “%(merged)s” overlap, and one "
+            "person's time cannot count twice. Void or correct one of the two records "
+            "first, then merge."
+        ),
+    }
+
+    def __init__(self, code: str, *, kept_activity: str, merged_activity: str) -> None:
+        super().__init__(code)
+        self.kept_activity, self.merged_activity = kept_activity, merged_activity
+        self.details = {"kept_activity": kept_activity, "merged_activity": merged_activity}
+
+    @property
+    def message(self) -> str:
+        """The message, naming both activities."""
+        names = {"kept": self.kept_activity, "merged": self.merged_activity}
+        return str(self.messages[self.code]) % names
 
 
 class SearchKind(StrEnum):
@@ -109,3 +135,37 @@ def validate_merge(kept_id: int, merged_id: int, shared_activities: int) -> None
         raise RosterError("merge_same")
     if shared_activities:
         raise RosterError("merge_overlap")
+
+
+def find_merge_clash(kept: Iterable[Stay], merged: Iterable[Stay]) -> tuple[Stay, Stay] | None:
+    """The first of the merged record's stays that shares time with one of the kept
+    record's, as (kept stay, merged stay); None when the two histories never overlap.
+
+    The overlap rule of ``checkins.rules`` (half-open intervals, touching ends are fine),
+    applied across the two people: after a merge both histories are one person's.
+    """
+    kept = list(kept)
+    for stay in sorted(merged, key=lambda s: (s.begins_at, s.record_id)):
+        hit = find_overlap(stay.begins_at, stay.ends_at, kept)
+        if hit is not None:
+            return hit, stay
+    return None
+
+
+def validate_merge_times(
+    kept: Iterable[Stay], merged: Iterable[Stay], title_of: Callable[[int], str]
+) -> None:
+    """Refuse a merge that would credit the same time twice (``merge_time_overlap``).
+
+    Two records at different activities during the same hours are fine for two people,
+    but one person cannot serve twice at once. Which of the two stays is true is the
+    organizer's call, made by voiding or correcting one first; ``title_of`` names an
+    activity by its id for the message.
+    """
+    clash = find_merge_clash(kept, merged)
+    if clash is not None:
+        raise MergeTimeError(
+            "merge_time_overlap",
+            kept_activity=title_of(clash[0].activity_id),
+            merged_activity=title_of(clash[1].activity_id),
+        )

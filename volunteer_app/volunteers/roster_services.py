@@ -13,18 +13,20 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from volunteer_app.activities.models import Signup
+from volunteer_app.activities.models import Activity, Signup
 from volunteer_app.audit import services as audit
 from volunteer_app.audit.models import AuditPersonal
 from volunteer_app.auth.models import User
 from volunteer_app.auth.scoping import visible_volunteer_ids
 from volunteer_app.checkins.models import CheckIn, Correction, HoursStatus
+from volunteer_app.checkins.services import lock_stays
 from volunteer_app.extensions import db
 from volunteer_app.volunteers import services as volunteers
 from volunteer_app.volunteers.models import Certificate, Device, Volunteer
 from volunteer_app.volunteers.roster_rules import (
     RosterError,
     validate_merge,
+    validate_merge_times,
     validate_phone_move,
 )
 from volunteer_app.volunteers.rules import VolunteerError, normalize_name, normalize_phone
@@ -134,7 +136,9 @@ def merge(
     Records (each audited as moved), sign-ups, certificates, correction requests and the
     personal values the audit log holds about the person move; a sign-up both had for one
     activity stays once (active if either was). Refused when both have a record at one
-    activity (``roster_rules.validate_merge``). The merged record is then marked deleted,
+    activity (``roster_rules.validate_merge``), or when a record of one shares time with
+    a record of the other (``roster_rules.validate_merge_times``): one person's time must
+    not count twice. The merged record is then marked deleted,
     with a placeholder name and no phone, so nobody finds it again; its devices show the
     other people of its phone, or are signed out when there are none.
     """
@@ -148,6 +152,13 @@ def merge(
         .where(CheckIn.volunteer_id == merged.id, CheckIn.activity_id.in_(kept_activities))
     )
     validate_merge(kept.id, merged.id, shared)
+    # Both rows are locked already; lock_stays takes them again (a no-op) and reads the
+    # whole of each history, so no record of either can change before the move.
+    validate_merge_times(
+        lock_stays(kept.id, since=None, now=now),
+        lock_stays(merged.id, since=None, now=now),
+        lambda activity_id: db.session.get(Activity, activity_id).title,
+    )
     moved = list(
         db.session.scalars(
             select(CheckIn).where(CheckIn.volunteer_id == merged.id).order_by(CheckIn.id)
