@@ -23,7 +23,9 @@ from volunteer_app.checkins.models import HoursStatus
 from volunteer_app.extensions import db
 from volunteer_app.localtime import local_to_utc, utc_to_local
 from volunteer_app.stations.models import Unit, UnitLevel
-from volunteer_app.teams.models import HostType, JoinMode, MemberStatus, Team, TeamKind, TeamMember
+from volunteer_app.teams import membership
+from volunteer_app.teams import services as team_services
+from volunteer_app.teams.models import Team, TeamMember
 from volunteer_app.volunteers.models import Volunteer
 from volunteer_app.volunteers.rules import normalize_phone
 from volunteer_app.volunteers.services import create_household, household_by_phone, register
@@ -124,7 +126,7 @@ def load_demo(now: datetime, report: SeedReport, directory: Path | None = None) 
         volunteers[phone, volunteer.name] = volunteer
 
     categories = {c.code: c for c in db.session.scalars(select(Category))}
-    teams = _load_teams(data.get("teams", []), units, categories, volunteers, now, report)
+    teams = _load_teams(data.get("teams", []), units, categories, volunteers, admin, now, report)
     visits: list = []
     created: list[Activity] = []
     for item in data["activities"]:
@@ -290,11 +292,15 @@ def _load_teams(
     units: dict[str, Unit],
     categories: dict[str, Category],
     volunteers: dict,
+    admin: User,
     now: datetime,
     report: SeedReport,
 ) -> dict[str, Team]:
-    """Create the demo's teams and their members (one leader each) that do not exist yet;
-    every team by name. A team found again is left as it is (it may have been edited)."""
+    """Create the demo's teams and their members (one leader each) that do not exist yet,
+    through the team services as the district admin, so each is audited as an organizer's
+    would be ("team.create", "team.add", "team.leader"); every team by name. A team found
+    again is left as it is (it may have been edited), and so is anyone who was ever in it."""
+    by_admin = membership.By.organizer(admin)
     teams: dict[str, Team] = {}
     for item in items:
         unit = units[item["unit"]]
@@ -303,22 +309,19 @@ def _load_teams(
         )
         if team is None:
             contact = item.get("contact", {})
-            team = Team(
-                unit_id=unit.id,
-                name=item["name"],
-                kind=TeamKind(item["kind"]),
-                host_type=HostType(item["host_type"]),
-                host_name=item.get("host_name", ""),
-                contact_name=contact.get("name", ""),
-                contact_phone=contact.get("phone", ""),
-                intro=item.get("intro", ""),
-                join_mode=JoinMode(item["join_mode"]),
-                join_code=item.get("join_code", ""),
-                categories=[categories[code] for code in item.get("categories", [])],
-                created_at=now,
-            )
-            db.session.add(team)
-            db.session.flush()
+            fields = {
+                "name": item["name"],
+                "kind": item["kind"],
+                "host_type": item["host_type"],
+                "host_name": item.get("host_name", ""),
+                "contact_name": contact.get("name", ""),
+                "contact_phone": contact.get("phone", ""),
+                "intro": item.get("intro", ""),
+                "join_mode": item["join_mode"],
+                "join_code": item.get("join_code", ""),
+            }
+            chosen = [categories[code].id for code in item.get("categories", [])]
+            team = team_services.create_team(admin, unit, fields, chosen, now=now)
             report.add("teams")
         teams[team.name] = team
         for person in item.get("members", []):
@@ -332,16 +335,9 @@ def _load_teams(
                 )
             )
             if exists is None:
-                db.session.add(
-                    TeamMember(
-                        team_id=team.id,
-                        volunteer_id=volunteer.id,
-                        status=MemberStatus.ACTIVE,
-                        is_leader=person.get("leader", False),
-                        changed_at=now,
-                        created_at=now,
-                    )
-                )
+                member = membership.add(team, volunteer, by_admin, now=now)
+                if person.get("leader", False):
+                    membership.name_leader(team, member.id, by_admin, leader=True, now=now)
                 report.add("team members")
     db.session.flush()
     return teams

@@ -3,7 +3,7 @@
 1. a station organizer creates a clinic's team from the menu and opens its printable join
    card, whose QR code is read like a phone camera reads it;
 2. two volunteers open that link, register and join the team;
-3. the organizer names one of them leader;
+3. the organizer names one of them leader, and picks the team in the activity's form;
 4. the leader checks the other in (and out) at the team's activity from their own page, and
    is refused at another activity of the same station;
 5. the organizer confirms the hours, and the report's "按队伍" table shows the team's.
@@ -59,7 +59,8 @@ def arranged(live):
         station = make.unit(name=STATION)
         make.category("health")
         organizer = make.user(unit=station)
-        start = utcnow().replace(microsecond=0) - timedelta(minutes=150)
+        # to the minute, as the form keeps it: saving the form changes no time
+        start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=150)
         led = make.activity(station, title="测血压、测血糖健康服务", starts_at=start)
         other = make.activity(station, title="站点的环境整治")
         db.session.commit()
@@ -124,13 +125,10 @@ def test_a_team_from_its_card_to_the_report(browser, live, arranged, shot):
     member_page.goto("/me")
     expect(member_page.locator("#my-teams")).to_contain_text(TEAM)
 
-    # 3. The organizer names the first one leader; the team then runs the activity.
-    with live.app.app_context():
-        team = db.session.scalar(select(Team).where(Team.name == TEAM))
-        team_id = team.id
-        db.session.get(Activity, arranged["led"]).team_id = team_id
-        db.session.commit()
-    org.goto(f"/teams/{team_id}")
+    # 3. The organizer names the first one leader, then names the team in the activity's
+    # form: the team runs it.
+    org.goto("/teams")
+    org.get_by_role("link", name=TEAM).tap()
     members = org.locator("#members")
     expect(members).to_contain_text("138****7711")
     expect(org.get_by_text("13812347711")).to_have_count(0)  # masked on the team's page
@@ -138,6 +136,19 @@ def test_a_team_from_its_card_to_the_report(browser, live, arranged, shot):
     expect(members.get_by_text("队长").first).to_be_visible()
     fits(org)
     snap(org, shot, "3-leader-named")
+    org.goto("/activities")
+    org.get_by_role("link", name="测血压、测血糖健康服务").first.tap()
+    org.get_by_role("link", name="编辑", exact=True).tap()
+    picker = org.get_by_label("负责队伍")
+    picker.select_option(label=f"{TEAM}（{STATION}）")
+    fits(org)
+    snap(org, shot, "3-team-picked")
+    org.get_by_role("button", name="保存修改").tap()
+    expect(org.get_by_text("修改已保存。")).to_be_visible()
+    expect(org.get_by_text(f"承办队伍：{TEAM}").first).to_be_visible()
+    with live.app.app_context():
+        team = db.session.scalar(select(Team).where(Team.name == TEAM))
+        assert db.session.get(Activity, arranged["led"]).team_id == team.id
 
     # 4. The leader checks the other member in from their own page, and out later.
     page = leader_phone.pages[0]

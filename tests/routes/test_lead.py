@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from volunteer_app.activities.models import Activity
 from volunteer_app.audit.models import AuditEntry
 from volunteer_app.auth import scoping
 from volunteer_app.checkins.models import CheckIn, HoursOrigin
+from volunteer_app.checkins.organizer import Action, record_for
 from volunteer_app.database import utcnow
 from volunteer_app.volunteers.cards import issue_card
 
@@ -259,3 +261,46 @@ def test_hostile_names_render_inert_on_the_leaders_pages(app, make, db):
     ):
         body = text(client.get(url))
         assert hostile not in body and "&lt;script&gt;" in body, url
+
+
+def test_the_members_record_names_the_team_and_says_the_leader_recorded_it(app, make, db):
+    """On the member's own page, the record of the team's activity names the team and says
+    the team leader recorded it; a record by an organizer still says the organizer's."""
+    world = build(make, db, app)
+    # yesterday, at the station's own activity, an organizer checked the member in and out
+    yesterday = world.led.starts_at - timedelta(days=1)
+    by_desk = make.activity(world.station, title="站点的环境整治", starts_at=yesterday)
+    desk = make.user(unit=world.station)
+    for action, minutes in ((Action.CHECK_IN, 5), (Action.CHECK_OUT, 120)):
+        at = yesterday + timedelta(minutes=minutes)
+        record_for(by_desk, desk, world.member, action, now=at)
+    db.session.commit()
+    client = phone(app, world.cookie)
+    page = f"/lead/activities/{world.led.id}"
+    data = {"csrf_token": csrf_token(client, page), "action": "check_in"}
+    data["volunteer_ids"] = [str(world.member.id)]
+    assert client.post(f"{page}/checkin", data=data).status_code == 302
+    member = phone(app, remembered(app, db, world.member))
+    db.session.commit()
+
+    def records() -> dict[str, str]:
+        """The member's records on their page, by activity title."""
+        html = text(member.get("/me")).split('id="history-title"')[1]
+        items = html.split('<li class="list-item">')[1:]
+        return {
+            title: item
+            for title in ("测血压、测血糖", "站点的环境整治")
+            for item in items
+            if title in item
+        }
+
+    led = records()["测血压、测血糖"]
+    assert "recorded by the team leader" in led and "recorded by an organizer" not in led
+    assert "Team: 万福社区卫生服务中心医护志愿服务队" in led
+    own = records()["站点的环境整治"]
+    assert "recorded by an organizer" in own and "Team:" not in own
+    # in Chinese, as the member reads it
+    member.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    led = records()["测血压、测血糖"]
+    assert "队长录入" in led and "承办队伍：万福社区卫生服务中心医护志愿服务队" in led
+    assert "组织者录入" in records()["站点的环境整治"]

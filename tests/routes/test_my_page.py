@@ -57,6 +57,7 @@ def test_my_page_shows_totals_stars_history_and_the_unmasked_phone(app, db, clie
         90,
         status=HoursStatus.PENDING,
         origin=HoursOrigin.ORGANIZER,
+        recorded_by_id=make.user(unit=station).id,  # as every organizer's path records it
     )
     db.session.commit()
     assert sign_in(client, "13812341234", PIN).status_code == 302

@@ -300,13 +300,15 @@ def test_only_a_leader_of_its_team_reaches_a_team_activity(app, client, make, db
     """Every leader route (/lead), by each volunteer who is not a leader of the activity's
     team now: 404, and nothing written. The team's leader reaches it."""
     from volunteer_app.teams.models import MemberStatus
+    from volunteer_app.volunteers.cards import issue_card
 
     from .test_races import phone, remembered
 
     station = make.unit()
     team = make.team(station)
     activity = make.activity(station, team_id=team.id)
-    make.member(team, leader=True)
+    leader = make.volunteer("本队队长")
+    make.member(team, leader, leader=True)
     other_team = make.team(station)
     disabled = make.team(station, disabled_at=utcnow())
     them = make.volunteer("试探的人")
@@ -322,20 +324,37 @@ def test_only_a_leader_of_its_team_reaches_a_team_activity(app, client, make, db
         make.member(disabled, them, leader=True)
         activity = make.activity(station, team_id=disabled.id)
     caller = phone(app, remembered(app, db, them))
+    own_leader = phone(app, remembered(app, db, leader))
     db.session.commit()
-    token = csrf_token(caller, "/me")
-    checked = 0
-    for rule, method in routes(app):
-        if not rule.endpoint.startswith("lead.") or "activity_id" not in rule.arguments:
-            continue  # the team's member pages: the test below
-        url = rule.build({"activity_id": activity.id})[1]
-        data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [str(them.id)]}
-        data["code"] = "2c" + "x" * 22 + ".y"
-        response = caller.open(url, method=method, data=data if method != "GET" else None)
-        assert response.status_code == 404, (actor, method, url, response.status_code)
-        checked += 1
-    assert checked >= 5
+
+    def walk(client, ticked, code: str) -> list[tuple[str, str, int]]:
+        """(method, url, status) of every leader route of the activity, by ``client``,
+        checking in ``ticked`` by a tick and the holder of the card ``code`` by a scan."""
+        token = csrf_token(client, "/me")
+        seen = []
+        for rule, method in routes(app):
+            if not rule.endpoint.startswith("lead.") or "activity_id" not in rule.arguments:
+                continue  # the team's member pages: the test below
+            url = rule.build({"activity_id": activity.id})[1]
+            data = {"csrf_token": token, "action": "check_in", "code": code}
+            data["volunteer_ids"] = [str(ticked.id)]
+            response = client.open(url, method=method, data=data if method != "GET" else None)
+            seen.append((method, url, response.status_code))
+        return seen
+
+    seen = walk(caller, them, issue_card(app.config["SECRET_KEY"], them.card_key))
+    assert len(seen) >= 5
+    assert [status for _, _, status in seen] == [404] * len(seen), (actor, seen)
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    if actor == "leader of a disabled team":
+        return  # nobody leads a disabled team's activity
+    ticked = make.member(team, make.volunteer("到场的队员")).volunteer
+    scanned = make.member(team, make.volunteer("出示卡的队员")).volunteer
+    db.session.commit()
+    code = issue_card(app.config["SECRET_KEY"], scanned.card_key)
+    for method, url, status in walk(own_leader, ticked, code):
+        assert status in (200, 302), (method, url, status)
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 2
 
 
 @pytest.mark.parametrize("actor", LEADER_ACTORS)
@@ -467,3 +486,108 @@ def test_organizers_of_another_centre_get_404_for_its_deadlines(app, client, mak
     row = db.session.get(NeedPolicy, theirs.id)
     assert (row.respond_hours, row.dispatch_hours, row.take_hours) == (3, 3, 3)
     assert theirs.name not in client.get("/needs/deadlines").get_data(as_text=True)
+
+
+#: The leader routes and the volunteer's team routes: each names a team, its member, an
+#: activity it runs or an order dispatched to it, and only that team's leader reaches it.
+LEADER_PREFIXES = ("/lead/", "/me/teams/")
+
+
+@pytest.mark.parametrize("where", ["same station", "another station"])
+def test_a_leader_of_another_team_gets_nowhere_on_any_route(app, client, make, db, where):
+    """Every route of the walk, by the leader of another team signed in with phone and PIN,
+    each id naming an object of the other station's team (its activity, member, order):
+    the organizer pages ask for an organizer's sign-in, the API for a token, the leader and
+    team pages answer 404 and nothing of the team is written. The leader's own pages and
+    the team's public join page stay theirs; the team's own leader reaches what was refused."""
+    from volunteer_app.audit.models import AuditEntry
+    from volunteer_app.needs.models import Need, NeedStatus
+    from volunteer_app.teams.models import TeamMember
+    from volunteer_app.volunteers.cards import issue_card
+
+    from .test_identity import PIN, sign_in, with_pin
+
+    other = Other(make, db)
+    # the other station's team runs its activity and has an order dispatched to it
+    other.activity.team_id = other.team.id
+    other.need.team_id = other.team.id
+    other.need.status = NeedStatus.DISPATCHED
+    other.need.dispatched_at = utcnow()
+    other.need.take_by = utcnow() + timedelta(days=1)
+    own_leader = with_pin(make.volunteer("本队队长", phone="13900001111"))
+    make.member(other.team, own_leader, leader=True)
+    unit = other.activity.unit if where == "same station" else make.unit()
+    mine = make.team(unit, name="试探的队伍")
+    them = with_pin(make.volunteer("别队队长", phone="13812341234"))
+    make.member(mine, them, leader=True)
+    make.activity(unit, title="我们队的活动", team_id=mine.id)
+    db.session.commit()
+    assert sign_in(client, "13812341234", PIN).status_code == 302
+    token = csrf_token(client, "/me")
+
+    def members() -> list[tuple]:
+        rows = select(TeamMember.volunteer_id, TeamMember.status, TeamMember.is_leader)
+        return sorted(db.session.execute(rows.where(TeamMember.team_id == other.team.id)))
+
+    def count(model) -> int:
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    # what a leader's forms would act on: the other team's member, by a tick or their card
+    data = {"csrf_token": token, "action": "check_in", "volunteer_ids": [str(other.volunteer.id)]}
+    data["code"] = issue_card(app.config["SECRET_KEY"], other.volunteer.card_key)
+    before = (members(), count(CheckIn), count(AuditEntry))
+    own = []  # the leader's own pages and the public join page, walked last
+    refused = 0
+    for rule, method in routes(app):
+        url = url_for_rule(rule, other)
+        leads = rule.rule.startswith(LEADER_PREFIXES)
+        if is_volunteer_route(rule) and not leads:
+            own.append((rule, method, url))
+            continue
+        response = client.open(url, method=method, data=data if method != "GET" else None)
+        status, where_to = response.status_code, response.headers.get("Location", "")
+        if rule.endpoint.startswith("api."):
+            assert status == 401, (method, url, status)
+        elif leads and rule.arguments:
+            assert status == 404, (method, url, status)
+        elif leads:  # /lead/needs: the orders of the leader's own teams only
+            assert status == 200, (method, url, status)
+            assert other.need.title not in response.get_data(as_text=True)
+        else:  # an organizer's page: a volunteer's sign-in is no organizer's
+            login = status == 302 and where_to.startswith("/login")
+            assert login or status in (403, 404), (method, url, status, where_to)
+        refused += 1
+    assert refused >= 150
+    db.session.expire_all()
+    assert (members(), count(CheckIn), count(AuditEntry)) == before
+
+    for rule, method, url in own:
+        data = {"csrf_token": token} if method != "GET" else None
+        response = client.open(url, method=method, data=data)
+        status = response.status_code
+        ids = [arg for arg in rule.arguments if arg.endswith("_id") and arg != "activity_id"]
+        if ids:  # another volunteer's device, record, certificate or person
+            assert status == 404, (method, url, status)
+        elif method == "GET":  # their own page, with nothing of the other team's
+            assert status == 200, (method, url, status)
+            html = response.get_data(as_text=True)
+            assert other.team.name not in html and "别人的志愿者" not in html, url
+        else:  # their own sign-up, card or join request, or the form's own refusal
+            assert status in (302, 400, 404), (method, url, status)
+    db.session.expire_all()
+    joined = [row for row in members() if row not in before[0]]
+    assert [row[0] for row in joined] in ([], [them.id])  # asked to join, by the public link
+    assert not any(row[2] for row in joined), joined  # and leads nothing there
+    assert (
+        db.session.scalar(select(func.count()).where(CheckIn.activity_id == other.activity.id)) == 1
+    )
+    need = db.session.get(Need, other.need.id)
+    assert need.status == NeedStatus.DISPATCHED
+
+    # the ids named what the team's own leader reaches
+    leader = app.test_client()
+    assert sign_in(leader, "13900001111", PIN).status_code == 302
+    for rule, method in routes(app):
+        if method == "GET" and rule.rule.startswith("/lead/") and rule.arguments:
+            url = url_for_rule(rule, other)
+            assert leader.get(url).status_code == 200, url

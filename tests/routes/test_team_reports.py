@@ -14,6 +14,7 @@ Teams added to the fixture:
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -137,3 +138,62 @@ def test_the_teams_export_in_english(client, world, login_as):
     client.get(f"/reports/?{MARCH}&lang=en")
     lines = csv_rows(client.get(f"/reports/teams.csv?{MARCH}"))
     assert lines[0][:2] == ["Volunteer team", "Unit"]
+
+
+@pytest.fixture
+def centre_team_at_s1(world, make, db):
+    """T4 (the centre C1's team) runs A6 (C1's own) and A7, an activity of S1 on 12 March
+    (V4, 1.5 h confirmed)."""
+    from volunteer_app.checkins.models import CheckIn, HoursStatus
+
+    from ..report_fixture import local
+
+    t4 = world.teams["T4"]
+    a7 = make.activity(world.s1, title="青年志愿者义诊", starts_at=local(3, 12), minutes=120)
+    a7.team_id = world.acts["A6"].team_id = t4.id
+    db.session.flush()
+    db.session.add(
+        CheckIn(
+            activity_id=a7.id,
+            volunteer_id=world.vols["V4"].id,
+            checked_in_at=a7.starts_at,
+            checked_out_at=a7.starts_at + timedelta(minutes=90),
+            minutes=90,
+            status=HoursStatus.CONFIRMED,
+        )
+    )
+    db.session.commit()
+    return world
+
+
+def test_a_centres_team_at_a_stations_activity_is_in_the_stations_report(
+    client, centre_team_at_s1, login_as
+):
+    """S1's dashboard and teams export list the centre's team with A7's figures only (not
+    A6, the centre's own); in April, when it ran nothing at S1, S1 does not list it."""
+    login_as(centre_team_at_s1.s1_user)
+    html = client.get(f"/reports/?{MARCH}").get_data(as_text=True)
+    assert team_table(html) == [
+        ["万福社区卫生服务中心医护志愿服务队", "万福社区", "1", "3", "3"],
+        ["万福街道青年志愿服务队", "万福街道", "1", "1", "1.5"],
+    ]
+    lines = csv_rows(client.get(f"/reports/teams.csv?{MARCH}"))
+    assert lines[2:] == [["万福街道青年志愿服务队", "万福街道", "1", "1", "1", "1.5", "0.0"]]
+    html = client.get("/reports/?period=month&month=2025-04").get_data(as_text=True)
+    assert [row[0] for row in team_table(html)] == ["万福社区卫生服务中心医护志愿服务队"]
+
+
+def test_the_centre_counts_its_teams_activities_of_all_its_units(
+    client, centre_team_at_s1, login_as
+):
+    login_as(centre_team_at_s1.centre_user)
+    html = client.get(f"/reports/?{MARCH}").get_data(as_text=True)
+    assert ["万福街道青年志愿服务队", "万福街道", "2", "2", "2.5"] in team_table(html)
+
+
+def test_another_station_does_not_list_a_centres_team_that_ran_nothing_there(
+    client, centre_team_at_s1, login_as
+):
+    login_as(centre_team_at_s1.s2_user)
+    html = client.get(f"/reports/?{MARCH}").get_data(as_text=True)
+    assert [row[0] for row in team_table(html)] == ["新华社区环保志愿服务队"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from volunteer_app.activities.models import Activity
+from volunteer_app.audit.models import AuditEntry
 from volunteer_app.checkins.models import CheckIn
 from volunteer_app.teams.models import HostType, Team, TeamMember
 from volunteer_app.volunteers.models import Household
@@ -34,6 +35,19 @@ def test_the_demo_has_the_report_s_teams_with_leaders_and_their_activities(db, r
         assert len(leaders) == 1, team.name
         assert team.categories and team.intro and team.host_name, team.name
         assert db.session.scalar(select(Activity.id).where(Activity.team_id == team.id)), team.name
+    # loaded through the team services: each team, member and leader audited as the admin's
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.startswith("team."))
+    ).all()
+    admin = {e.actor_user_id for e in entries}
+    assert len(admin) == 1 and None not in admin
+    created = sorted(e.new_value["team_id"] for e in entries if e.action == "team.create")
+    assert created == sorted(t.id for t in teams.values())
+    members = db.session.scalars(select(TeamMember)).all()
+    added = {(e.new_value["team_id"], e.volunteer_id) for e in entries if e.action == "team.add"}
+    assert added == {(m.team_id, m.volunteer_id) for m in members}
+    named = {(e.new_value["team_id"], e.volunteer_id) for e in entries if e.action == "team.leader"}
+    assert named == {(m.team_id, m.volunteer_id) for m in members if m.is_leader}
     members_only = db.session.scalars(select(Activity).where(Activity.members_only)).all()
     assert members_only and all(a.team_id is not None for a in members_only)
 

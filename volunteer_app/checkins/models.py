@@ -79,6 +79,14 @@ class CheckIn(db.Model):
         """Credited hours (minutes / 60)."""
         return self.minutes / 60
 
+    @property
+    def by_team_leader(self) -> bool:
+        """Whether a team leader recorded it on the volunteer's behalf: made for them
+        (origin ``organizer``) by no organizer. Every organizer's path sets
+        ``recorded_by_id`` (checkins.organizer.record_on_behalf, the hours review, the
+        corrections); the leader's leaves it empty, the audit entry naming the leader."""
+        return self.origin == HoursOrigin.ORGANIZER and self.recorded_by_id is None
+
 
 #: Execution option that lets a query see voided records (the organizer's struck-through
 #: list, restoring one): ``select(...).execution_options(include_voided=True)``.

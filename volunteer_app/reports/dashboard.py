@@ -33,7 +33,14 @@ from volunteer_app.reports import volunteer_sets
 from volunteer_app.reports.hours import Sums, UnitRow, fill_trend, rank_units, roll_up
 from volunteer_app.reports.models import ActivityStats
 from volunteer_app.reports.periods import Period
-from volunteer_app.reports.sql import UnitIds, held_in_period, in_period, sums_columns, team_figures
+from volunteer_app.reports.sql import (
+    UnitIds,
+    held_in_period,
+    in_period,
+    sums_columns,
+    team_figures,
+    teams_in_scope,
+)
 from volunteer_app.stations.models import Unit
 from volunteer_app.teams.models import Team
 
@@ -288,13 +295,14 @@ def latest_activities(
 def team_lines(
     scope_ids: UnitIds, start: datetime, end: datetime, limit: int = TEAM_LIST_LIMIT
 ) -> tuple[list[Row], int]:
-    """The first ``limit`` volunteer teams of the scope's units by confirmed hours in the
-    period, with their figures (``sql.team_figures``), and how many teams the scope has."""
+    """The first ``limit`` volunteer teams of the scope (``sql.teams_in_scope``) by
+    confirmed hours in the period, with their figures (``sql.team_figures``), and how many
+    teams the scope has."""
     rows = db.session.execute(team_figures(scope_ids, start, end).limit(limit)).all()
     total = len(rows)
     if total == limit:
         total = db.session.scalar(
-            select(func.count()).select_from(Team).where(Team.unit_id.in_(scope_ids))
+            select(func.count()).select_from(Team).where(teams_in_scope(scope_ids, start, end))
         )
     return rows, total
 

@@ -158,7 +158,7 @@ def checkin_rows(scope_ids: UnitIds, start: datetime, end: datetime) -> Iterator
 
 
 def team_rows(scope_ids: UnitIds, start: datetime, end: datetime) -> Iterator[Row]:
-    """The figures of every team of the scope's units for the period (``sql.team_figures``)."""
+    """The figures of every team of the scope for the period (``sql.team_figures``)."""
     return _stream(team_figures(scope_ids, start, end))
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    ColumnElement,
     Select,
     and_,
     case,
     distinct,
     func,
+    or_,
     select,
 )
 
@@ -51,10 +53,22 @@ def sums_columns() -> list:
     ]
 
 
+def teams_in_scope(scope_ids: UnitIds, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """The condition on ``Team`` of the teams a report of the scope lists: those of the
+    scope's units, and those of a unit above that ran one of the scope's activities held in
+    the period (a centre's team at a station's activity is in the station's report)."""
+    ran_here = select(Activity.team_id).where(
+        Activity.team_id.is_not(None), *held_in_period(scope_ids, start, end)
+    )
+    return or_(Team.unit_id.in_(scope_ids), Team.id.in_(ran_here))
+
+
 def team_figures(scope_ids: UnitIds, start: datetime, end: datetime) -> Select:
-    """Per team of the scope's units: the activities it ran in the period (held, in the
-    scope), the distinct volunteers and the check-ins they had, confirmed and pending
-    minutes; teams that ran nothing show zeros. Most confirmed hours first, then by name.
+    """Per team of the scope (``teams_in_scope``): the activities it ran in the period
+    (held, in the scope: a centre's team counts only its activities of the scope here),
+    the distinct volunteers and the check-ins they had, confirmed and pending minutes;
+    teams of the scope's units that ran nothing show zeros. Most confirmed hours first,
+    then by name.
 
     One statement, whatever the data size: teams outer-joined to their held activities and
     those to their check-ins, grouped by team.
@@ -76,7 +90,7 @@ def team_figures(scope_ids: UnitIds, start: datetime, end: datetime) -> Select:
         .join(Unit, Unit.id == Team.unit_id)
         .outerjoin(Activity, held)
         .outerjoin(CheckIn, CheckIn.activity_id == Activity.id)
-        .where(Team.unit_id.in_(scope_ids))
+        .where(teams_in_scope(scope_ids, start, end))
         .group_by(Team.id, Team.name, Unit.name)
         .order_by(confirmed.desc(), Team.name, Team.id)
     )
