@@ -14,6 +14,7 @@ from volunteer_app.needs import services as need_services
 from volunteer_app.needs.models import NeedStatus
 from volunteer_app.needs.rules import Step
 from volunteer_app.needs.services import Actor
+from volunteer_app.reports import warming
 
 
 def _due_at(moment: datetime) -> set[str]:
@@ -47,7 +48,7 @@ def test_the_kept_volunteer_sets_of_districts_and_centres_are_warmed(app, make, 
     db.session.commit()
     services.check_in(held, volunteer, now=held.starts_at)
     db.session.commit()
-    periodic.warm_report_sets_task()  # as the consumer runs it (immediate in tests)
+    warming.warm_report_sets_task()  # as the consumer runs it (immediate in tests)
     db.session.expire_all()
     rows = db.session.execute(
         select(VolunteerSet.unit_id, VolunteerSet.version, VolunteerSet.filled_version)
@@ -61,7 +62,7 @@ def test_the_kept_volunteer_sets_of_districts_and_centres_are_warmed(app, make, 
         )
     ).all()
     assert [unpack(blob) for blob in holding] == [{volunteer.id}] * 4
-    assert periodic.warm_report_sets() == 0  # nothing missing or invalid is left
+    assert warming.warm_report_sets() == 0  # nothing missing or invalid is left
 
 
 def test_forgotten_checkouts_are_closed_after_their_grace(app, make, db):

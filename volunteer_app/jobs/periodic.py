@@ -6,8 +6,8 @@
 - every minute: put in service (服务中) the residents' orders whose activity has begun
   (``needs.services.start_due``);
 - every 10 minutes: fill the kept volunteer sets of districts and centres that are missing or
-  were invalidated (``reports.warming.warm``), at most ``WARM_LIMIT_SECONDS`` a run, so that
-  the first view of a district's years does not pay for counting a million check-ins.
+  were invalidated (``warm-report-sets``, declared in ``reports.warming``: reports sit above
+  jobs in the layers, so the task lives in its area; worker.py imports it).
 
 The 10-working-day recording deadline and the orders' response and dispatch deadlines need no
 task: the activity list and the orders' queue compute their "overdue" flags when they are
@@ -26,16 +26,10 @@ from volunteer_app.checkins.review import close_all_due
 from volunteer_app.database import utcnow
 from volunteer_app.jobs import services
 from volunteer_app.jobs.queue import huey, task_context
-from volunteer_app.localtime import local_zone, utc_to_local
 from volunteer_app.needs.services import start_due
-from volunteer_app.reports.warming import warm
 from volunteer_app.transactions import task_transaction
 
 log = logging.getLogger(__name__)
-
-#: Longest a run of ``warm-report-sets`` goes on filling sets; the next run (10 minutes
-#: later) takes up what is left, so one run never holds the worker for long.
-WARM_LIMIT_SECONDS = 120.0
 
 
 def close_forgotten_checkouts() -> int:
@@ -54,15 +48,6 @@ def start_orders() -> int:
     if started:
         log.info("put %d orders in service", started)
     return started
-
-
-def warm_report_sets(limit_seconds: float | None = WARM_LIMIT_SECONDS) -> int:
-    """Fill the districts' and centres' missing or invalid kept sets; the number filled."""
-    with task_context(), task_transaction():
-        filled = warm(utc_to_local(utcnow()).date(), local_zone(), limit_seconds=limit_seconds)
-    if filled:
-        log.info("filled %d kept volunteer sets", filled)
-    return filled
 
 
 def sweep_jobs() -> tuple[int, int]:
@@ -90,10 +75,3 @@ def sweep_jobs_task() -> None:
 def start_orders_task() -> None:
     """The periodic run of ``start_orders``."""
     start_orders()
-
-
-@huey.periodic_task(crontab(minute="*/10"), name="warm-report-sets")
-@huey.lock_task("warm-report-sets")
-def warm_report_sets_task() -> None:
-    """The periodic run of ``warm_report_sets``."""
-    warm_report_sets()
