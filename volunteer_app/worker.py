@@ -11,6 +11,7 @@ from __future__ import annotations
 from volunteer_app import create_app
 from volunteer_app.jobs import imports, periodic  # noqa: F401  (declare the tasks)
 from volunteer_app.jobs.queue import huey
+from volunteer_app.reports import warming  # noqa: F401  (declares warm-report-sets)
 
 #: The app tasks run in; a consumer never runs tasks in immediate mode.
 app = create_app({"JOBS_IMMEDIATE": False})

@@ -14,6 +14,7 @@ from volunteer_app.needs import services as need_services
 from volunteer_app.needs.models import NeedStatus
 from volunteer_app.needs.rules import Step
 from volunteer_app.needs.services import Actor
+from volunteer_app.reports import warming
 
 
 def _due_at(moment: datetime) -> set[str]:
@@ -24,6 +25,44 @@ def test_the_consumer_knows_every_periodic_task_and_when_each_is_due(app):
     every_minute = {"sweep-jobs", "start-orders"}
     assert _due_at(datetime(2026, 12, 2, 8, 5, tzinfo=UTC)) == {"close-checkins", *every_minute}
     assert _due_at(datetime(2026, 12, 2, 8, 6, tzinfo=UTC)) == every_minute
+    assert _due_at(datetime(2026, 12, 2, 8, 10, tzinfo=UTC)) == {
+        "close-checkins",
+        "warm-report-sets",
+        *every_minute,
+    }
+
+
+def test_the_kept_volunteer_sets_of_districts_and_centres_are_warmed(app, make, db):
+    from sqlalchemy import select
+
+    from volunteer_app.reports.models import VolunteerSet
+    from volunteer_app.reports.volunteer_sets import unpack
+    from volunteer_app.stations.models import UnitLevel
+
+    station = make.unit()  # a station under a centre under a district
+    centre, district = station.parent, station.parent.parent
+    assert (centre.level, district.level) == (UnitLevel.CENTRE, UnitLevel.DISTRICT)
+    last_year = utc_to_local(utcnow()).year - 1
+    held = make.activity(station, starts_at=datetime(last_year, 6, 1, 2, tzinfo=UTC))
+    volunteer = make.volunteer("王芳")
+    db.session.commit()
+    services.check_in(held, volunteer, now=held.starts_at)
+    db.session.commit()
+    warming.warm_report_sets_task()  # as the consumer runs it (immediate in tests)
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(VolunteerSet.unit_id, VolunteerSet.version, VolunteerSet.filled_version)
+    ).all()
+    assert {unit_id for unit_id, _, _ in rows} == {centre.id, district.id}  # no station
+    assert all(version == filled for _, version, filled in rows)
+    # last year's set and June's, for each of the two
+    holding = db.session.scalars(
+        select(VolunteerSet.volunteer_ids).where(
+            VolunteerSet.starts_at <= held.starts_at, VolunteerSet.ends_at > held.starts_at
+        )
+    ).all()
+    assert [unpack(blob) for blob in holding] == [{volunteer.id}] * 4
+    assert warming.warm_report_sets() == 0  # nothing missing or invalid is left
 
 
 def test_forgotten_checkouts_are_closed_after_their_grace(app, make, db):

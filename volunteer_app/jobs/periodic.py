@@ -4,13 +4,16 @@
   (``checkins.review.close_all_due``, as ``flask close-checkins`` does);
 - every minute: fail running jobs whose worker went silent, expire finished files;
 - every minute: put in service (服务中) the residents' orders whose activity has begun
-  (``needs.services.start_due``).
+  (``needs.services.start_due``);
+- every 10 minutes: fill the kept volunteer sets of districts and centres that are missing or
+  were invalidated (``warm-report-sets``, declared in ``reports.warming``: reports sit above
+  jobs in the layers, so the task lives in its area; worker.py imports it).
 
 The 10-working-day recording deadline and the orders' response and dispatch deadlines need no
 task: the activity list and the orders' queue compute their "overdue" flags when they are
 read (``activities.rules.is_recording_overdue``, ``needs.rules.is_overdue``). Each task holds a
 lock in the queue's storage, so consumers on several hosts sharing Redis never run one twice
-at once; both are safe to repeat.
+at once; all are safe to repeat.
 """
 
 from __future__ import annotations
