@@ -14,6 +14,9 @@ from volunteer_app.teams.models import HostType, JoinMode, MemberStatus, Team, T
 from volunteer_app.volunteers.models import Household, Volunteer
 
 _seq = itertools.count(1)
+#: Numbers the factory makes up start 1395 (contacts 1375), a block no test writes out itself:
+#: the counter runs over the whole session, and 139 + the counter reached 13900005678, a
+#: number tests spell out, once the suite had made 5,678 people.
 
 
 class Factory:
@@ -92,7 +95,7 @@ class Factory:
 
     def household(self, phone: str | None = None):
         """A registered number without a PIN (registered by someone else)."""
-        return self._save(Household(phone=phone or f"139{next(_seq):08d}", created_at=utcnow()))
+        return self._save(Household(phone=phone or f"1395{next(_seq):07d}", created_at=utcnow()))
 
     def volunteer(self, name: str = "李秀英", phone: str | None = None, **fields):
         """A registered volunteer; a new number unless ``phone`` names one already registered,
@@ -167,7 +170,7 @@ class Factory:
                 category=fields.pop("category", None) or self.category(),
                 title=title,
                 contact_name=fields.pop("contact_name", "张桂芝"),
-                contact_phone=fields.pop("contact_phone", f"137{next(_seq):08d}"),
+                contact_phone=fields.pop("contact_phone", f"1375{next(_seq):07d}"),
                 address=fields.pop("address", "万福街道幸福小区3号楼2单元"),
                 **fields,
             )
