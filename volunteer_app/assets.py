@@ -2,12 +2,18 @@
 
 Templates call ``asset("css/app.css")`` → ``/a/3f9c2b1e7d/css/app.css``. The hash changes
 whenever the file does, so browsers keep each version forever (``immutable``) and a repeat
-visit fetches only the HTML. The plain ``/static/...`` route stays for files whose URL must
+visit fetches only the HTML. Stylesheets, scripts and SVG go gzip-compressed to a browser that
+accepts it (compressed once per version of the file, kept in memory: the static folder is under
+100 KB), so a first visit on a slow link carries about a third of the bytes without a proxy's
+help. Pages themselves are not compressed here: they carry CSRF tokens and a volunteer's own
+data, which compression beside reflected input would expose to a length-measuring attacker
+(BREACH). The plain ``/static/...`` route stays for files whose URL must
 not change (the service worker, the manifest's icons).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 
@@ -42,12 +48,37 @@ def asset(filename: str) -> str:
     return url
 
 
+#: What is sent compressed: text formats, never images already compressed.
+COMPRESSIBLE = {"text/css", "text/javascript", "application/javascript", "image/svg+xml"}
+_compressed: dict[tuple[str, float], bytes] = {}
+
+
+def compressed(path: str) -> bytes:
+    """The file's gzip form (cached per modification time; ``mtime=0`` keeps it repeatable)."""
+    key = (path, os.stat(path).st_mtime)
+    if key not in _compressed:
+        with open(path, "rb") as handle:
+            _compressed[key] = gzip.compress(handle.read(), compresslevel=9, mtime=0)
+    return _compressed[key]
+
+
 @bp.get("/a/<version>/<path:filename>")
 def hashed(version: str, filename: str):
     """Serve a static file for a year; any version serves the current file."""
     response = send_from_directory(current_app.static_folder, filename, max_age=ONE_YEAR)
     response.cache_control.immutable = True
     response.cache_control.public = True
+    if response.mimetype in COMPRESSIBLE:
+        response.vary.add("Accept-Encoding")
+        if response.status_code == 200 and "gzip" in request.accept_encodings:
+            path = os.path.join(current_app.static_folder, filename)
+            response.close()  # the file send_from_directory opened
+            response.direct_passthrough = False
+            response.set_data(compressed(path))
+            response.content_encoding = "gzip"
+            etag, _weak = response.get_etag()
+            if etag:
+                response.set_etag(f"{etag}-gzip")
     return response
 
 
