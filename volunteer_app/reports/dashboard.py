@@ -243,7 +243,7 @@ def dashboard(
         totals=totals,
         activities=held,
         cancelled=cancelled,
-        volunteers=len(served),
+        volunteers=served.bit_count(),
         new_volunteers=new_volunteers,
         categories=list(categories.values()),
         stations=ranked,

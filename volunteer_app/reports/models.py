@@ -37,8 +37,10 @@ checkins_by_activity = Index(
     CheckIn.checked_out_at,
 )
 
-#: New volunteers of a period: those registered in it.
-volunteers_by_registration = Index("ix_volunteers_report_created", Volunteer.created_at)
+#: New volunteers of a period: those registered in it, their ids read from the index alone.
+volunteers_by_registration = Index(
+    "ix_volunteers_report_created", Volunteer.created_at, Volunteer.id
+)
 
 
 #: Most rows per activity in activity_stats (the PostgreSQL trigger function in
