@@ -62,7 +62,7 @@ def test_warmed_sets_are_read_by_the_dashboard_without_a_fill(world, db, monkeyp
     def no_fill(*args, **kwargs):
         raise AssertionError("a warmed period was filled again")
 
-    monkeypatch.setattr(volunteer_sets, "_fill", no_fill)
+    monkeypatch.setattr(volunteer_sets, "fill", no_fill)
     assert figures(world, YEAR) == (5, 3) == (served_directly(db, YEAR), 3)
     assert figures(world) == (5, 3) == (served_directly(db, MARCH), 3)
     assert board(world.centre_user, None, MARCH, today=TODAY).volunteers == 4

@@ -62,7 +62,8 @@ class Segment:
         return Period("range", self.first, self.last).bounds(zone)
 
 
-def _month_last(day: date) -> date:
+def month_last(day: date) -> date:
+    """The last day of ``day``'s month."""
     following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return following - _ONE_DAY
 
@@ -74,15 +75,15 @@ def split(first: date, last: date, today: date) -> tuple[list[Segment], list[Seg
     direct: list[Segment] = []
     day = first
     while day <= last:
-        year_last, month_last = date(day.year, 12, 31), _month_last(day)
+        year_last, month_end = date(day.year, 12, 31), month_last(day)
         if (day.month, day.day) == (1, 1) and year_last <= last and year_last < today:
             kept.append(Segment(day, year_last))
             day = year_last + _ONE_DAY
-        elif day.day == 1 and month_last <= last and month_last < today:
-            kept.append(Segment(day, month_last))
-            day = month_last + _ONE_DAY
+        elif day.day == 1 and month_end <= last and month_end < today:
+            kept.append(Segment(day, month_end))
+            day = month_end + _ONE_DAY
         else:
-            end = min(last, month_last)
+            end = min(last, month_end)
             if direct and direct[-1].last + _ONE_DAY == day:
                 direct[-1] = Segment(direct[-1].first, end)
             else:
@@ -191,7 +192,7 @@ def served(unit_id: int, subtree: UnitIds, period: Period, zone: ZoneInfo, today
                 wanted.discard((start, end))
                 bits |= _stored_bits(blob)
         if wanted:
-            for found in _fill(unit_id, subtree, list(wanted)):
+            for found in fill(unit_id, subtree, list(wanted)):
                 bits |= found
     if direct:
         ranges = [segment.bounds(zone) for segment in direct]
@@ -262,8 +263,9 @@ def _insert_missing(connection, unit_id: int, keys: list[tuple[datetime, datetim
     )
 
 
-def _fill(unit_id: int, subtree: UnitIds, keys: list[tuple[datetime, datetime]]) -> list[int]:
-    """Compute the sets of ``keys`` (UTC bounds) and keep those no change raced with."""
+def fill(unit_id: int, subtree: UnitIds, keys: list[tuple[datetime, datetime]]) -> list[int]:
+    """Compute the sets (bitmaps) of ``keys`` (UTC bounds) of ``unit_id``, whose units are
+    ``subtree``, and keep those no change raced with (the module's docstring)."""
     engine = db.engine
     with side_transaction(engine, write=True) as connection:
         _insert_missing(connection, unit_id, keys)

@@ -29,7 +29,7 @@ from volunteer_app.database import utcnow
 from volunteer_app.jobs.queue import huey, task_context
 from volunteer_app.localtime import local_zone, utc_to_local
 from volunteer_app.reports.models import VolunteerSet
-from volunteer_app.reports.volunteer_sets import Segment, _fill, _month_last
+from volunteer_app.reports.volunteer_sets import Segment, fill, month_last
 from volunteer_app.stations.models import Unit, UnitLevel
 from volunteer_app.transactions import side_transaction, task_transaction
 
@@ -53,8 +53,8 @@ def warm_segments(today: date, years: int = 3) -> tuple[list[Segment], list[Segm
     for year in (today.year, today.year - 1):
         for month in range(1, 13):
             first = date(year, month, 1)
-            if _month_last(first) < today:
-                months.append(Segment(first, _month_last(first)))
+            if month_last(first) < today:
+                months.append(Segment(first, month_last(first)))
     return whole_years, months
 
 
@@ -98,7 +98,7 @@ def warm(
                     continue
                 if deadline is not None and clock() >= deadline:
                     return filled
-                _fill(unit_id, _subtree(unit_id), [key])
+                fill(unit_id, _subtree(unit_id), [key])
                 filled += 1
     return filled
 
